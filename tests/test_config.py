@@ -1,0 +1,52 @@
+"""Settings: file, environment overrides, shortcuts, masking, clear errors."""
+
+import pytest
+
+from atsnb.cli import main
+from atsnb.config import load_settings
+from atsnb.errors import ConfigError
+
+
+def test_environment_overrides_file_and_url_shortcut_fills_connection(tmp_path):
+    cfg = tmp_path / "atsnb.toml"
+    cfg.write_text('[pbx]\nhost = "pbx.local"\nport = 3307\n[thresholds]\nshort_abandon_s = 7\n')
+    s = load_settings(cfg, env={"ATSNB_THRESHOLDS_SHORT_ABANDON_S": "9",
+                                "ATSNB_PBX_URL": "mysql://ro:s%40cret@10.1.2.3:3310/cdrdb",
+                                "ATSNB_STORE": str(tmp_path / "st")})
+    assert (s.pbx.host, s.pbx.port, s.pbx.user, s.pbx.password, s.pbx.database) == (
+        "10.1.2.3", 3310, "ro", "s@cret", "cdrdb")
+    assert s.thresholds.short_abandon_s == 9
+    assert s.store_path == tmp_path / "st"
+
+
+def test_cloud_delivery_forces_tls():
+    s = load_settings(env={"ATSNB_PBX_DELIVERY": "cloud"})
+    assert s.pbx.tls is True
+
+
+@pytest.mark.parametrize("env, fragment", [
+    ({"ATSNB_PBX_PORT": "abc"}, "whole number"),
+    ({"ATSNB_PBX_TIMEZONE": "Mars/Olympus"}, "time zone"),
+    ({"ATSNB_PBX_DELIVERY": "satellite"}, "cloud, server, other"),
+    ({"ATSNB_PBX_URL": "postgres://x@y/z"}, "mysql://"),
+])
+def test_bad_values_get_a_sentence_naming_the_setting(env, fragment):
+    with pytest.raises(ConfigError, match=fragment):
+        load_settings(env=env)
+
+
+def test_unknown_key_in_file_is_named(tmp_path):
+    cfg = tmp_path / "a.toml"
+    cfg.write_text("[pbx]\nhots = 1\n")
+    with pytest.raises(ConfigError, match="pbx.hots"):
+        load_settings(cfg, env={})
+
+
+def test_config_command_masks_the_password(monkeypatch, capsys):
+    monkeypatch.setenv("ATSNB_PBX_URL", "mysql://ro:TopSecret42@h:3306/db")
+    monkeypatch.setenv("ATSNB_SMTP_PASSWORD", "MailSecret")
+    assert main(["config"]) == 0
+    out = capsys.readouterr().out
+    assert "TopSecret42" not in out and "MailSecret" not in out
+    assert "********" in out and 'host = "h"' in out
+    assert "TopSecret42" not in repr(load_settings())

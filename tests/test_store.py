@@ -1,0 +1,59 @@
+"""The embedded store: month partitions, idempotent upserts, pruned reads, one writer."""
+
+import multiprocessing as mp
+
+import pandas as pd
+import pytest
+
+from atsnb.errors import StoreError
+from atsnb.store import Store
+
+
+def _legs(rows):
+    return pd.DataFrame(rows, columns=["_key", "calldate", "billsec"]).assign(
+        calldate=lambda d: pd.to_datetime(d.calldate))
+
+
+def test_upsert_is_idempotent_and_partitions_by_month(store_path):
+    store = Store.open(store_path)
+    t = store.table("cdr")
+    legs = _legs([("a", "2025-01-31 23:59:59", 1), ("b", "2025-02-01 00:00:00", 2)])
+    with store.writing():
+        assert t.upsert(legs) == 2
+        assert t.upsert(legs) == 0
+        assert t.upsert(_legs([("b", "2025-02-01 00:00:00", 5), ("c", "2025-02-03 10:00:00", 3)])) == 1
+    assert t.months() == ["2025-01", "2025-02"]
+    got = t.read()
+    assert sorted(got._key) == ["a", "b", "c"]
+    assert got.set_index("_key").billsec["b"] == 5
+    feb = t.read(pd.Timestamp("2025-02-01"), pd.Timestamp("2025-03-01"))
+    assert sorted(feb._key) == ["b", "c"]
+
+
+def _hold_lock(path, ready, release):
+    store = Store.open(path)
+    with store.writing():
+        ready.set()
+        release.wait(10)
+
+
+def test_second_writer_is_refused_with_a_clear_message(store_path):
+    ctx = mp.get_context("spawn")
+    ready, release = ctx.Event(), ctx.Event()
+    proc = ctx.Process(target=_hold_lock, args=(store_path, ready, release))
+    proc.start()
+    try:
+        assert ready.wait(20)
+        with pytest.raises(StoreError, match="being written"), Store.open(store_path).writing(timeout_s=0.5):
+            pass
+    finally:
+        release.set()
+        proc.join(10)
+
+
+def test_directories_round_trip(store_path):
+    cat = Store.open(store_path).catalog
+    cat.upsert("employees", pd.DataFrame([{"extension": "101", "name": "Иванов", "active": 1}]))
+    cat.set_state("watermark:cdr", "2025-01-01 00:00:00")
+    assert cat.read("employees").iloc[0]["name"] == "Иванов"
+    assert cat.get_state("watermark:cdr") == "2025-01-01 00:00:00"
