@@ -1,27 +1,37 @@
 """The one translation layer: every user-facing text goes through :func:`t`.
 
-Russian is the default; English by the ``ui.language`` setting (``ATSNB_UI_LANGUAGE=en``).
-Messages are keyed by a short English identifier; modules add theirs to :data:`MESSAGES`
-in one place (this file) so translators find everything together.
+Russian is the default; English by the ``ui.language`` setting (``ATSNB_UI_LANGUAGE=en``) or
+:func:`set_language`.  Texts live in ``atsnb/locale/<domain>.toml``, one file per area
+(``common``, ``reports``, ``dashboards`` …), each key a table with ``ru`` and ``en``::
+
+    [missed]
+    ru = "Пропущен"
+    en = "Missed"
+
+Keys are unique across all files (a duplicate is an error at load time).
 """
 
 from __future__ import annotations
 
 import os
-
-MESSAGES: dict[str, dict[str, str]] = {
-    # key: {"ru": ..., "en": ...}
-    "incoming": {"ru": "Входящий", "en": "Incoming"},
-    "outgoing": {"ru": "Исходящий", "en": "Outgoing"},
-    "internal": {"ru": "Внутренний", "en": "Internal"},
-    "mixed": {"ru": "Смешанный", "en": "Mixed"},
-    "answered": {"ru": "Отвечен", "en": "Answered"},
-    "unanswered": {"ru": "Не отвечен", "en": "Unanswered"},
-    "missed": {"ru": "Пропущен", "en": "Missed"},
-    "dropped": {"ru": "Сорвавшийся", "en": "Dropped"},
-}
+import tomllib
+from functools import cache
+from importlib import resources
 
 _language: str | None = None
+
+
+@cache
+def messages() -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for entry in sorted(resources.files("atsnb.locale").iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".toml"):
+            continue
+        for key, texts in tomllib.loads(entry.read_text(encoding="utf-8")).items():
+            if key in out:
+                raise ValueError(f"translation key {key!r} is defined twice (again in {entry.name})")
+            out[key] = texts
+    return out
 
 
 def set_language(language: str) -> None:
@@ -37,6 +47,6 @@ def language() -> str:
 
 def t(key: str, **fmt: object) -> str:
     """The text for ``key`` in the current language (the key itself if nobody translated it)."""
-    entry = MESSAGES.get(key)
+    entry = messages().get(key)
     text = entry.get(language(), entry.get("en", key)) if entry else key
     return text.format(**fmt) if fmt else text
