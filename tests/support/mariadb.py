@@ -65,8 +65,12 @@ class Throwaway:
         self.dir = Path(tempfile.mkdtemp(prefix="atsnb-mariadb-"))
         self.port = free_port()
         user = ["--user=root"] if os.geteuid() == 0 else []
-        subprocess.run([installer, f"--datadir={self.dir / 'data'}", "--auth-root-authentication-method=normal",
-                        "--skip-test-db", *user], check=True, capture_output=True)
+        done = subprocess.run([installer, "--no-defaults", f"--datadir={self.dir / 'data'}",
+                               "--auth-root-authentication-method=normal", "--skip-test-db", *user],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise RuntimeError(f"{installer} failed:\n{done.stdout[-1500:]}{done.stderr[-1500:]}")
         self.proc = subprocess.Popen(
             [binary, "--no-defaults", f"--datadir={self.dir / 'data'}", f"--port={self.port}",
              "--bind-address=127.0.0.1", f"--socket={self.dir / 'sock'}", f"--pid-file={self.dir / 'pid'}",
