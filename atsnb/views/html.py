@@ -1,0 +1,102 @@
+"""Report elements as plain HTML: tables (with units, a totals row, coloured efficiency rows) and
+KPI cards.
+
+Plain markup with no script: the dashboard shows it inside an ``HTML`` widget, a notebook as a
+display output, and an e-mailed snapshot keeps it readable in any mail client.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from atsnb.i18n import t
+from atsnb.reports.model import Element
+from atsnb.views import style
+from atsnb.views.format import cell, column_title, display_frame, totals_row
+
+
+def _esc(value: object) -> str:
+    return html.escape(str(value))
+
+
+def target_share_column(element: Element) -> str | None:
+    """The column that colours an efficiency table: its first share (%) column, when the element
+    is an efficiency panel (effective calls against the daily target)."""
+    if "efficiency" not in element.key:
+        return None
+    return next((c for c in element.data.columns if element.units.get(c) == "%"), None)
+
+
+def row_colour(share: object) -> str | None:
+    """Background of an efficiency row: red below half the target, amber below it, green at it."""
+    if share is None or pd.isna(share):
+        return None
+    share = float(share)  # type: ignore[arg-type]
+    key = "ok" if share >= 100 else "mid" if share >= 50 else "low"
+    return style.TARGET_COLOURS[key]
+
+
+def _numeric_columns(element: Element, frame: pd.DataFrame) -> list[bool]:
+    return [
+        (pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]))
+        or element.units.get(c) in {"s", "%"}
+        for c in frame.columns
+    ]
+
+
+def table_html(element: Element, frame: pd.DataFrame | None = None, *, max_rows: int | None = None) -> str:
+    """The element's table as an HTML ``<table>``: headers with units, numbers right-aligned,
+    the totals row last (computed over every row of ``frame``, not just the shown ones)."""
+    frame = element.data if frame is None else frame
+    totals = totals_row(element, frame)
+    shown = frame if max_rows is None else frame.head(max_rows)
+    text = display_frame(element, shown)
+    numeric = _numeric_columns(element, frame)
+    share_col = target_share_column(element)
+    out = [style.STYLESHEET, f'<table class="atsnb-table" data-key="{_esc(element.key)}"><thead><tr>']
+    out += [f"<th>{_esc(h)}</th>" for h in text.columns]
+    out.append("</tr></thead><tbody>")
+    shares = shown[share_col].tolist() if share_col else [None] * len(shown)
+    for values, share in zip(text.itertuples(index=False), shares, strict=True):
+        colour = row_colour(share)
+        out.append(f'<tr style="background:{colour}">' if colour else "<tr>")
+        out += [f'<td class="n">{_esc(v)}</td>' if is_num else f"<td>{_esc(v)}</td>"
+                for v, is_num in zip(values, numeric, strict=True)]
+        out.append("</tr>")
+    if totals is not None:
+        out.append('<tr class="atsnb-totals">')
+        for column, is_num in zip(frame.columns, numeric, strict=True):
+            value = totals[column]
+            if value is None:
+                out.append("<td></td>")
+            elif is_num and not isinstance(value, str):
+                out.append(f'<td class="n">{_esc(cell(value, element.units.get(column)))}</td>')
+            else:
+                out.append(f"<td>{_esc(value)}</td>")
+        out.append("</tr>")
+    out.append("</tbody></table>")
+    if max_rows is not None and len(frame) > max_rows:
+        out.append(f'<p class="atsnb-note">{_esc(t("dash_rows_shown", shown=max_rows, total=len(frame)))}</p>')
+    return "".join(out)
+
+
+def kpi_html(element: Element) -> str:
+    """A one-row KPI frame as a row of cards: big value, label underneath (wraps on a phone)."""
+    if element.data.empty:
+        return f'{style.STYLESHEET}<p class="atsnb-note">{_esc(t("dash_no_data"))}</p>'
+    row = element.data.iloc[0]
+    cards = [
+        f'<div class="atsnb-kpi" data-column="{_esc(column)}"><div class="atsnb-kpi-value">'
+        f'{_esc(cell(row[column], element.units.get(column)))}</div>'
+        f'<div class="atsnb-kpi-label">{_esc(column_title(element, column))}</div></div>'
+        for column in element.data.columns
+    ]
+    return f'{style.STYLESHEET}<div class="atsnb-kpis" data-key="{_esc(element.key)}">{"".join(cards)}</div>'
+
+
+def heading_html(element: Element) -> str:
+    """The element's title, and its note (the formula or definition) under it."""
+    note = f'<p class="atsnb-note">{_esc(element.note)}</p>' if element.note else ""
+    return f'<div class="atsnb-title">{_esc(element.title)}</div>{note}'

@@ -1,0 +1,138 @@
+"""Static rendering of a report for notebooks, papermill runs and e-mailed snapshots: HTML tables
+and KPI cards, charts as matplotlib PNG images.  Nothing here needs JavaScript, so an executed
+notebook converted by nbconvert reads the same in a browser and in a mail client.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure  # a bare Figure: no pyplot state, no backend switch in the kernel
+from matplotlib.ticker import FuncFormatter
+
+from atsnb.i18n import t
+from atsnb.reports.model import Element, Report
+from atsnb.views import style
+from atsnb.views.format import cell, hms, unit_label
+from atsnb.views.html import heading_html, kpi_html, table_html
+
+CHART_KINDS = frozenset({"bar", "stacked_bar", "line", "pie"})
+TABLE_ROWS_IN_NOTEBOOK = 500  # a detailed table of every call is exported, not printed in full
+
+
+def _y_unit(element: Element) -> str | None:
+    units = {element.units.get(y) for y in element.y}
+    return units.pop() if len(units) == 1 else None
+
+
+def _x_labels(values: pd.Series) -> list[str]:
+    """Category labels; days as ``dd.mm`` (the year is in the period line), times as ``HH:MM``."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        midnight = (values.dt.hour == 0) & (values.dt.minute == 0)
+        return list(values.dt.strftime("%d.%m" if midnight.all() else "%d.%m %H:%M"))
+    return [cell(v, None) for v in values]
+
+
+def chart_figure(element: Element, *, width_in: float = 8.0, height_in: float = 3.4) -> Figure:
+    """A matplotlib figure of a chart element (bars, stacked bars, lines, pie), durations on an
+    h:mm:ss axis, the title and units on it."""
+    data = element.data
+    fig = Figure(figsize=(width_in, height_in), dpi=100, layout="constrained")
+    ax = fig.add_subplot()
+    unit = _y_unit(element)
+    title = element.title + (f", {unit_label(unit)}" if unit else "")
+    ax.set_title(title, fontsize=11, loc="left")
+    if data.empty or not element.y:
+        ax.text(0.5, 0.5, t("dash_no_data"), ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
+    if element.kind == "pie":
+        values = data[element.y[0]].fillna(0).clip(lower=0)
+        labels = _x_labels(data[element.x]) if element.x else [str(i) for i in data.index]
+        if values.sum() > 0:
+            ax.pie(values, labels=None, colors=style.PALETTE[: len(values)] * (len(values) // 10 + 1),
+                   autopct=lambda p: f"{p:.0f}%" if p >= 4 else "", startangle=90, counterclock=False,
+                   wedgeprops={"linewidth": 1, "edgecolor": "white"}, textprops={"fontsize": 9})
+            ax.legend(labels, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, frameon=False,
+                      ncols=1 + (len(labels) - 1) // 12)  # long lists in columns, not off the canvas
+        ax.set_aspect("equal")
+        return fig
+    x = data[element.x] if element.x else pd.Series(data.index)
+    is_time = pd.api.types.is_datetime64_any_dtype(x)
+    positions = np.arange(len(data))
+    if element.kind == "line":
+        xs = x if is_time else positions
+        for i, y in enumerate(element.y):
+            ax.plot(xs, data[y], label=str(y), color=style.PALETTE[i % 10], linewidth=1.8,
+                    marker="o" if len(data) <= 40 else None, markersize=3)
+        if not is_time:
+            _category_ticks(ax, positions, _x_labels(x))
+    else:
+        stacked = element.kind == "stacked_bar"
+        n = len(element.y)
+        width = 0.8 if stacked or n == 1 else 0.8 / n
+        bottom = np.zeros(len(data))
+        for i, y in enumerate(element.y):
+            values = data[y].fillna(0).to_numpy(dtype=float)
+            offset = 0 if stacked or n == 1 else (i - (n - 1) / 2) * width
+            ax.bar(positions + offset, values, width, bottom=bottom if stacked else None, label=str(y),
+                   color=style.PALETTE[i % 10])
+            if stacked:
+                bottom = bottom + values
+        _category_ticks(ax, positions, _x_labels(x))
+    if unit == "s":
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: hms(v)))
+    elif unit == "%":
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0f}%"))
+    ax.grid(axis="y", color="#e5e7eb", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if len(element.y) > 1:
+        ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig
+
+
+def _category_ticks(ax, positions: np.ndarray, labels: list[str]) -> None:
+    step = max(1, len(labels) // 16)  # at most ~16 labels stay readable
+    ax.set_xticks(positions[::step], labels[::step], rotation=45 if max(map(len, labels), default=0) > 3 else 0,
+                  ha="right" if max(map(len, labels), default=0) > 3 else "center", fontsize=8)
+
+
+def chart_png(element: Element, **size: float) -> bytes:
+    """The chart as PNG bytes (what a notebook output and a mailed snapshot embed)."""
+    fig = chart_figure(element, **size)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def filters_html(report: Report) -> str:
+    """One line naming the filters the figures were computed for."""
+    parts = [f"{html.escape(t('dash_filter_' + k))}: {html.escape(str(v))}"
+             for k, v in report.filters.items() if v not in (None, "", [])]
+    return f'<p class="atsnb-note">{" · ".join(parts)}</p>' if parts else ""
+
+
+def element_html(element: Element, *, max_rows: int | None = TABLE_ROWS_IN_NOTEBOOK) -> str:
+    """The element's heading and body as HTML (tables and KPIs only; charts are images)."""
+    body = kpi_html(element) if element.kind == "kpi" else table_html(element, max_rows=max_rows)
+    return heading_html(element) + f'<div style="overflow-x:auto">{body}</div>'
+
+
+def show(report: Report) -> None:
+    """Display a report in a notebook: title, filters, then each element — tables and KPI cards as
+    HTML, charts as PNG images.  Works under papermill and nbconvert; no widgets, no JavaScript."""
+    from IPython.display import HTML, Image, display
+
+    display(HTML(f'{style.STYLESHEET}<h2 class="atsnb-title" style="font-size:20px">{html.escape(report.title)}</h2>{filters_html(report)}'))
+    for element in report.elements:
+        if element.kind in CHART_KINDS:  # the title is drawn in the image; the note goes under it
+            display(Image(data=chart_png(element), format="png"))
+            if element.note:
+                display(HTML(f'<p class="atsnb-note">{html.escape(element.note)}</p>'))
+        else:
+            display(HTML(element_html(element)))
