@@ -1,0 +1,47 @@
+"""Wait and talk times (SPEC §2): means and the talk-time distribution.
+
+- **mean talk** = Σ talk_s / number of answered calls (talk is summed over transfers per call);
+- **mean wait** = Σ wait_s / number of incoming calls (wait runs to the answer, or to the end when
+  nobody answered);
+- **talk-time buckets**: answered calls counted by talk time in half-open ranges
+  ``[0, 30 s), [30 s, 1 min), [1, 3 min), [3, 5 min), [5, 10 min), [10 min, ∞)``, with their share.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from atsnb.metrics.calls import answered, inbound
+from atsnb.metrics.counts import share_pct
+
+TALK_BUCKET_EDGES_S = (30, 60, 180, 300, 600)
+
+
+def _mean(values: pd.Series) -> float:
+    return float(values.mean()) if len(values) else 0.0
+
+
+def mean_talk_s(calls: pd.DataFrame) -> float:
+    """Mean talk time of answered calls, seconds (0 when none)."""
+    return _mean(calls.loc[answered(calls), "talk_s"])
+
+
+def mean_wait_s(calls: pd.DataFrame) -> float:
+    """Mean wait of incoming calls, answered or not, seconds (0 when none)."""
+    return _mean(calls.loc[inbound(calls), "wait_s"])
+
+
+def talk_buckets(calls: pd.DataFrame, edges_s: tuple[int, ...] = TALK_BUCKET_EDGES_S) -> pd.DataFrame:
+    """Answered calls per talk-time bucket: columns ``from_s``, ``to_s`` (NaN for the last, open one),
+    ``calls``, ``share_pct``."""
+    talk = calls.loc[answered(calls), "talk_s"].to_numpy(dtype=float)
+    index = np.searchsorted(np.asarray(edges_s, dtype=float), talk, side="right")
+    counts = np.bincount(index, minlength=len(edges_s) + 1)
+    out = pd.DataFrame({
+        "from_s": (0, *edges_s),
+        "to_s": (*map(float, edges_s), np.nan),
+        "calls": counts,
+    })
+    out["share_pct"] = share_pct(out["calls"])
+    return out

@@ -1,0 +1,125 @@
+"""Line load: how many external lines are busy at the same time, per hour (SPEC §2).
+
+Each external call (incoming, outgoing or mixed) occupies one line from its ``start`` to its
+``end``, the half-open interval ``[start, end)``.  The load at an instant is the number of such
+intervals covering it.  For every hour ``[h, h+1h)`` of the period:
+
+- ``min``  = the lowest load held for a positive time within the hour,
+- ``max``  = the highest load held for a positive time within the hour,
+- ``mean`` = ∫ load dt / length of the hour (a time-weighted average: 2 calls of 30 min each = 1.0).
+
+Why an event sweep: every start is a +1 event, every end a −1 event, every hour boundary a 0
+event; one sort and one cumulative sum give the load on every segment between consecutive events,
+and no segment crosses an hour boundary.  A year of calls takes ~0.05 s this way; a loop per hour
+is ~60× slower (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from atsnb.metrics.calls import external
+
+
+def _ns(values: pd.Series | pd.DatetimeIndex) -> np.ndarray:
+    """Nanoseconds since the epoch (UTC) of tz-aware timestamps."""
+    return pd.DatetimeIndex(values).as_unit("ns").asi8
+
+
+def hour_starts(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
+    """The hours covering ``[start, end)``: their starts in the period's zone (DST-safe)."""
+    first = start.floor("h")
+    return pd.date_range(first, end, freq="h", inclusive="left")
+
+
+def _sweep(
+    starts: np.ndarray, ends: np.ndarray, groups: np.ndarray, n_groups: int, bounds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """min / mean / max load per (group, hour), each an array of shape (n_groups, n_hours).
+
+    ``starts``/``ends`` are ns already clipped to the period, ``groups`` integer codes 0..n-1,
+    ``bounds`` the n_hours + 1 hour boundaries in ns.
+    """
+    n_hours = len(bounds) - 1
+    grid_groups = np.repeat(np.arange(n_groups), len(bounds))
+    grid_times = np.tile(bounds, n_groups)
+    times = np.concatenate([starts, ends, grid_times])
+    delta = np.concatenate([np.ones(len(starts), np.int64), -np.ones(len(ends), np.int64),
+                            np.zeros(len(grid_times), np.int64)])
+    group = np.concatenate([groups, groups, grid_groups])
+    # Within a group, time order; at the same instant ends (-1) before starts (+1): intervals are half-open.
+    order = np.lexsort((delta, times, group))
+    times, delta, group = times[order], delta[order], group[order]
+    level = np.cumsum(delta)  # every group's deltas sum to 0, so the running sum restarts per group
+    length = np.diff(times, append=times[-1])
+    same_group = np.append(group[1:] == group[:-1], False)
+    keep = same_group & (length > 0)
+    hour = np.searchsorted(bounds, times[keep], side="right") - 1
+    cell = group[keep] * n_hours + hour
+    level, length = level[keep], length[keep]
+    # cells are non-decreasing and every (group, hour) cell has a positive segment: reduceat works.
+    first = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+    lo = np.minimum.reduceat(level, first).reshape(n_groups, n_hours)
+    hi = np.maximum.reduceat(level, first).reshape(n_groups, n_hours)
+    area = np.add.reduceat(level * length, first).reshape(n_groups, n_hours)
+    mean = area / np.diff(bounds)
+    return lo, mean, hi
+
+
+def line_load_per_hour(
+    calls: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, *, by_line: bool = False
+) -> pd.DataFrame:
+    """Line load per hour of ``[start, end)``: columns ``hour``, (``line``,) ``min``, ``mean``, ``max``.
+
+    Overall, or per company number with ``by_line`` (a row for every line and every hour).  Calls
+    are clipped to the period; a call with ``end <= start`` occupies no line.
+    """
+    hours = hour_starts(start, end)
+    bounds = np.append(_ns(hours), _ns(pd.DatetimeIndex([end]))[0])
+    ext = calls[external(calls)]
+    s = np.clip(_ns(ext["start"]), bounds[0], bounds[-1])
+    e = np.clip(_ns(ext["end"]), bounds[0], bounds[-1])
+    busy = e > s
+    if by_line:
+        codes, lines = pd.factorize(ext["line"].fillna("").astype(str)[busy], sort=True)
+        codes = codes.astype(np.int64)
+    else:
+        codes, lines = np.zeros(int(busy.sum()), np.int64), pd.Index([""])
+    if len(hours) == 0 or len(lines) == 0:
+        cols = ["hour", "line", "min", "mean", "max"] if by_line else ["hour", "min", "mean", "max"]
+        return pd.DataFrame(columns=cols)
+    lo, mean, hi = _sweep(s[busy], e[busy], codes, len(lines), bounds)
+    out = pd.DataFrame({
+        "hour": hours[np.tile(np.arange(len(hours)), len(lines))],
+        "min": lo.ravel(),
+        "mean": mean.ravel(),
+        "max": hi.ravel(),
+    })
+    if by_line:
+        out.insert(1, "line", np.repeat(np.asarray(lines, dtype=object), len(hours)))
+    return out
+
+
+def line_load_by_line(calls: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """Per company number over the period: the lowest hourly min, the mean load, the peak and its first hour."""
+    hourly = line_load_per_hour(calls, start, end, by_line=True)
+    if hourly.empty:
+        return pd.DataFrame(columns=["line", "min", "mean", "max", "peak_hour"])
+    grouped = hourly.groupby("line", sort=True)
+    out = grouped.agg(min=("min", "min"), mean=("mean", "mean"), max=("max", "max"))
+    out["peak_hour"] = hourly.loc[grouped["max"].idxmax(), ["line", "hour"]].set_index("line")["hour"]
+    return out.reset_index()
+
+
+def coarsen_load(hourly: pd.DataFrame, freq: str = "D") -> pd.DataFrame:
+    """Hourly load rolled up to days (or another frequency): min of mins, mean of means, max of maxes.
+
+    Charts of long periods use this so they stay at a few hundred points.
+    """
+    if hourly.empty:
+        return hourly
+    key = hourly["hour"].dt.tz_localize(None).dt.to_period(freq).dt.start_time
+    out = hourly.groupby(key).agg({"min": "min", "mean": "mean", "max": "max"})
+    out.index = out.index.tz_localize(hourly["hour"].dt.tz) if hourly["hour"].dt.tz is not None else out.index
+    return out.rename_axis("hour").reset_index()

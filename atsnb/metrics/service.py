@@ -1,0 +1,44 @@
+"""Call-centre KPIs on incoming calls (SPEC §2), each with its formula switchable where SPEC says so.
+
+Incoming = direction incoming or mixed.  Abandoned = incoming and not answered (missed + dropped).
+
+- **service level**, threshold T (default 20 s, setting ``thresholds.service_level_s``):
+  - ``variant="answered"``:  SL = 100 × answered with wait ≤ T / answered;
+  - ``variant="offered"``:   SL = 100 × (answered with wait ≤ T + abandoned with wait ≤ T)
+    / (answered + abandoned) — short abandons count in the caller's favour.
+- **ASA** (average speed of answer) = Σ wait_s of answered incoming / answered incoming.
+- **abandon rate** = 100 × abandoned / incoming.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from atsnb.metrics.calls import answered, inbound, lost
+
+SL_VARIANTS = ("answered", "offered")
+
+
+def service_level_pct(calls: pd.DataFrame, threshold_s: float = 20, variant: str = "answered") -> float:
+    """Service level in percent, by the formula ``variant`` (see the module docstring); 0 when no calls."""
+    if variant not in SL_VARIANTS:
+        raise ValueError(f"variant must be one of {', '.join(SL_VARIANTS)}, got {variant!r}")
+    incoming = inbound(calls)
+    fast = calls["wait_s"] <= threshold_s
+    ok = incoming & answered(calls)
+    if variant == "offered":
+        ok = ok | lost(calls)
+    base = int(ok.sum())
+    return 100.0 * int((ok & fast).sum()) / base if base else 0.0
+
+
+def asa_s(calls: pd.DataFrame) -> float:
+    """Average speed of answer, seconds: mean wait of answered incoming calls (0 when none)."""
+    waits = calls.loc[inbound(calls) & answered(calls), "wait_s"]
+    return float(waits.mean()) if len(waits) else 0.0
+
+
+def abandon_rate_pct(calls: pd.DataFrame) -> float:
+    """100 × incoming calls not answered (missed + dropped) / incoming calls (0 when none)."""
+    incoming = int(inbound(calls).sum())
+    return 100.0 * int(lost(calls).sum()) / incoming if incoming else 0.0
