@@ -5,3 +5,19 @@ reports → views / delivery.  Analysts use the names exported here.
 """
 
 __version__ = "0.1.0"
+
+# Heavy modules (pandas, pyarrow) load on first use, so ``import atsnb`` stays fast for the CLI.
+_LAZY = {
+    "reconstruct": "atsnb.calls.reconstruct",
+    "Topology": "atsnb.calls.topology",
+    "CallSet": "atsnb.calls.callset",
+    "load_calls": "atsnb.calls.load",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'atsnb' has no attribute {name!r}")

@@ -1,0 +1,195 @@
+"""From legs to one row per call: direction, who answered, wait and talk, status (SPEC §2).
+
+The rules, each a fix for a trap of research/asterisk-data.md §3.7 (docs/calls.md explains them):
+
+* a call is **incoming** when the channel that started it (its uniqueid is the linkedid) is a trunk,
+  **outgoing** when it is not but some leg dials a trunk, **mixed** when both (an incoming call
+  forwarded outside), **internal** otherwise;
+* a **talk leg** is an ANSWERED leg with billsec > 0 between the client's side (trunk or a Local
+  half carrying the call) and a phone, or — for outgoing and forwarded calls — from our side to a
+  trunk.  Rows to Local channels (queue members, forwards), voicemail and IVR rows (no phone on
+  the far side) are not: that is what early ``Answer()`` makes look answered;
+* a leg from a phone to a phone inside an external call is an attended transfer's consultation:
+  not client talk, not a call of its own;
+* talk time is the union of the talk legs' [answer, end] intervals, so fan-out and Local halves
+  covering the same seconds count them once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from atsnb.calls.groups import NO_ROW, Runs, pick
+from atsnb.calls.legs import LOCAL, NONE, PHONE, TRUNK
+from atsnb.calls.numbers import normalize_numbers
+from atsnb.calls.topology import Topology
+
+DIRECTIONS = np.array(["incoming", "outgoing", "internal", "mixed"], dtype=object)
+INCOMING, OUTGOING, INTERNAL, MIXED = 0, 1, 2, 3
+CALL_COLUMNS = ["call_id", "start", "answer", "end", "direction", "status", "caller", "dialed",
+                "external_number", "line", "answered_by", "employee", "last_target", "group", "wait_s",
+                "talk_s", "transfers", "legs", "recording", "primary"]
+
+
+def mark_legs(legs: pd.DataFrame, topology: Topology) -> Runs:
+    """Add per-leg flags: ``direction`` code of its call, ``talk``, ``person`` and ``grp``."""
+    runs = Runs(legs["cidx"].to_numpy())
+    a_kind, b_kind = legs["a_kind"].to_numpy(), legs["b_kind"].to_numpy()
+    orig = legs["orig"].to_numpy()
+    from_trunk = runs.any(orig & (a_kind == TRUNK))
+    to_trunk = runs.any(b_kind == TRUNK)
+    direction = np.where(from_trunk, np.where(to_trunk, MIXED, INCOMING), np.where(to_trunk, OUTGOING, INTERNAL))
+    leg_dir = runs.broadcast(direction)
+    external = leg_dir != INTERNAL
+    ok = legs["answered"].to_numpy() & (legs["billsec"].to_numpy() > 0) & ~np.isnan(legs["ta"].to_numpy())
+    client_side = (a_kind == TRUNK) | (a_kind == LOCAL)
+    person = ok & (b_kind == PHONE) & (client_side | ~external)
+    person &= ~_consultation_halves(legs, person)
+    outward = ok & (b_kind == TRUNK) & external & (a_kind != TRUNK) & (a_kind != NONE)
+    legs["direction_code"] = leg_dir
+    legs["person"] = person
+    legs["talk"] = person | outward
+    legs["grp"] = _group_names(legs, topology)
+    return runs
+
+
+def _consultation_halves(legs: pd.DataFrame, person: np.ndarray) -> np.ndarray:
+    """Local ``;2`` → phone legs of an attended transfer, not of a queue member.
+
+    When an agent consults a colleague through ``Local/<ext>@from-internal``, the Local half's leg
+    to the colleague covers the consultation; the caller's own leg to the colleague after the
+    transfer covers the client's talk.  So a non-queue Local leg to a phone that the caller's channel
+    also reached directly is consultation.
+    """
+    via_local = person & (legs["a_kind"].to_numpy() == LOCAL) & ~legs["a_ctx"].str.startswith("from-queue").to_numpy()
+    if not via_local.any():
+        return np.zeros(len(legs), bool)
+    direct = person & (legs["a_kind"].to_numpy() == TRUNK)
+    both = legs.loc[via_local | direct, ["cidx", "b_peer"]].copy()
+    both["direct"] = direct[via_local | direct]
+    reached_directly = both.groupby(["cidx", "b_peer"], sort=False)["direct"].transform("any").to_numpy()
+    out = np.zeros(len(legs), bool)
+    out[np.flatnonzero(via_local | direct)] = reached_directly & via_local[via_local | direct]
+    return out
+
+
+def _group_names(legs: pd.DataFrame, topology: Topology) -> np.ndarray:
+    """The queue or ring group a leg passed: Queue(name,…) rows, or dst of a known/ext-group group."""
+    out = np.full(len(legs), "", dtype=object)
+    is_queue = (legs["lastapp"] == "Queue").to_numpy()
+    if is_queue.any():
+        out[is_queue] = legs["lastdata"][is_queue].str.split(",").str[0].to_numpy(dtype=object)
+    known = set(topology.groups) | set(topology.queues)
+    dst = legs["dst"]
+    is_group = ~is_queue & (dst.isin(known) | (legs["dcontext"] == "ext-group")).to_numpy()
+    out[is_group] = dst[is_group].to_numpy(dtype=object)
+    return out
+
+
+def classify(legs: pd.DataFrame, runs: Runs, topology: Topology, short_abandon_s: float) -> pd.DataFrame:
+    """One row per call with the columns of :data:`CALL_COLUMNS` (times as epoch seconds)."""
+    n = runs.n
+    t0, ta, t1 = legs["t0"].to_numpy(), legs["ta"].to_numpy(), legs["t1"].to_numpy()
+    talk, person = legs["talk"].to_numpy(), legs["person"].to_numpy()
+    a_kind, b_kind = legs["a_kind"].to_numpy(), legs["b_kind"].to_numpy()
+    orig = legs["orig"].to_numpy()
+    direction = legs["direction_code"].to_numpy()[runs.starts] if n else np.array([], int)
+    col = {c: legs[c].to_numpy(dtype=object) for c in ("a_peer", "b_peer", "b_num", "src", "dst", "did",
+                                                       "outbound_cnum", "recordingfile", "cnum", "grp")}
+    extensions = set(topology.extensions)
+
+    start, end = runs.min(t0), runs.max(t1)
+    answer = runs.min(ta, talk)
+    talk_s = _union_seconds(legs, talk)
+    first_person = runs.first_row_by(ta, person)
+    answered_by = pick(col["b_peer"], first_person)
+    # A call forwarded outside and answered there counts for the extension that forwarded it.
+    fwd = (b_kind == LOCAL) & legs["answered"].to_numpy() & ~pd.Series(col["b_num"]).isin(extensions).to_numpy()
+    fwd_ext = pick(col["dst"], runs.first_row(fwd & pd.Series(col["dst"]).isin(extensions).to_numpy()))
+    forwarded_answer = (answered_by == "") & runs.any(talk & (b_kind == TRUNK)) & (direction == MIXED)
+    answered_by = np.where(forwarded_answer, fwd_ext, answered_by)
+
+    dialer_row = runs.first_row(orig & (a_kind == PHONE))
+    dialer_row = np.where(dialer_row == NO_ROW, runs.first_row(a_kind == PHONE), dialer_row)
+    dialer = pick(col["a_peer"], dialer_row)
+    orig_row = runs.first_row(orig)
+    dialer = np.where(dialer == "", pick(col["cnum"], orig_row), dialer)
+
+    inbound = (direction == INCOMING) | (direction == MIXED)
+    orig_src = pick(col["src"], orig_row)
+    orig_dst = pick(col["dst"], orig_row)
+    did = pick(col["did"], runs.first_row(legs["did"].to_numpy() != ""))
+    trunk_row = runs.first_row(b_kind == TRUNK)
+    out_dst = pick(col["dst"], trunk_row)
+    out_cid = pick(col["outbound_cnum"], runs.first_row((b_kind == TRUNK) & (legs["outbound_cnum"].to_numpy() != "")))
+    out_trunk = pick(col["b_peer"], trunk_row)
+
+    norm = _normalizer(orig_src, did, orig_dst, out_dst, out_cid)
+    caller = np.where(inbound, norm(orig_src), np.where(dialer != "", dialer, orig_src))
+    line = np.where(inbound, norm(did), np.where(direction == OUTGOING, norm(out_cid), ""))
+    line = np.where((direction == OUTGOING) & (line == ""), out_trunk, line)
+    dialed = np.where(inbound, np.where(did != "", norm(did), orig_dst),
+                      np.where(direction == OUTGOING, norm(out_dst), orig_dst))
+    external_number = np.where(inbound, caller, np.where(direction == OUTGOING, dialed, ""))
+    employee = np.where(inbound, answered_by, dialer)
+
+    reach = (b_kind == PHONE) | ((b_kind == LOCAL) & pd.Series(col["b_num"]).isin(extensions).to_numpy())
+    reached = np.where(b_kind == PHONE, col["b_peer"], col["b_num"])
+    last_talker = runs.last_row(person & (ta == runs.broadcast(runs.max(ta, person))))
+    last_target = np.where(last_talker >= 0, pick(reached, last_talker), pick(reached, runs.last_row(reach)))
+    group = pick(col["grp"], runs.last_row(col["grp"] != ""))
+
+    answered = ~np.isnan(answer) & (talk_s > 0)
+    wait_s = np.where(answered, answer, end) - start
+    status = np.where(answered, "answered",
+                      np.where((direction == INCOMING) & (wait_s <= short_abandon_s), "dropped", "unanswered"))
+    rec = legs["recordingfile"].to_numpy() != ""
+    recording = pick(col["recordingfile"], np.minimum(runs.first_row(rec & talk), runs.first_row(rec)))
+    return pd.DataFrame({
+        "call_id": legs["call_id"].to_numpy(dtype=object)[runs.starts] if n else np.array([], object),
+        "start": start, "answer": np.where(answered, answer, np.nan), "end": end,
+        "direction": DIRECTIONS[direction] if n else np.array([], object),
+        "status": status.astype(object), "caller": caller, "dialed": dialed,
+        "external_number": external_number, "line": line, "answered_by": np.where(answered, answered_by, ""),
+        "employee": np.where(inbound & ~answered, "", employee), "last_target": last_target, "group": group,
+        "wait_s": np.round(wait_s).astype(np.int64), "talk_s": np.round(np.where(answered, talk_s, 0)).astype(np.int64),
+        "transfers": _transfers(legs, runs), "legs": runs.count(), "recording": recording,
+        "primary": np.zeros(n, bool),
+    })
+
+
+def _normalizer(*columns: np.ndarray):
+    """Normalise numbers once over every distinct value of the given columns, then look them up."""
+    distinct = pd.unique(np.concatenate(columns)) if columns and len(columns[0]) else np.array([], object)
+    table = dict(zip(distinct, normalize_numbers(pd.Series(distinct, dtype=object)), strict=True))
+
+    def norm(values: np.ndarray) -> np.ndarray:
+        return pd.Series(values, dtype=object).map(table).to_numpy(dtype=object)
+
+    return norm
+
+
+def _union_seconds(legs: pd.DataFrame, talk: np.ndarray) -> np.ndarray:
+    """Per call, the length of the union of [ta, t1] over talk legs (overlaps counted once)."""
+    n = int(legs["cidx"].iloc[-1]) + 1 if len(legs) else 0
+    sub = pd.DataFrame({"c": legs["cidx"].to_numpy()[talk], "a": legs["ta"].to_numpy()[talk],
+                        "b": legs["t1"].to_numpy()[talk]}).sort_values(["c", "a"], kind="stable")
+    if sub.empty:
+        return np.zeros(n)
+    reach = sub.groupby("c", sort=False)["b"].cummax()
+    prev = reach.groupby(sub["c"], sort=False).shift(1).fillna(-np.inf).to_numpy()
+    gain = np.clip(sub["b"].to_numpy() - np.maximum(sub["a"].to_numpy(), prev), 0, None)
+    return np.bincount(sub["c"].to_numpy(), weights=gain, minlength=n)
+
+
+def _transfers(legs: pd.DataFrame, runs: Runs) -> np.ndarray:
+    """How many times the client was handed to someone else: distinct talkers on our side − 1."""
+    talk = legs["talk"].to_numpy()
+    if not talk.any():
+        return np.zeros(runs.n, np.int64)
+    person = legs["person"].to_numpy()
+    who = np.where(person, legs["b_peer"].to_numpy(dtype=object), legs["a_peer"].to_numpy(dtype=object))
+    sub = pd.DataFrame({"c": legs["cidx"].to_numpy()[talk], "w": who[talk]}).drop_duplicates()
+    distinct = np.bincount(sub["c"].to_numpy(), minlength=runs.n)
+    return np.clip(distinct - 1, 0, None).astype(np.int64)

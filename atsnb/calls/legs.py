@@ -1,0 +1,160 @@
+"""CDR rows turned into *legs*: deduplicated, timed in real seconds, each side of the row classified
+(phone, trunk, Local half or nothing), and grouped into calls.
+
+Everything here is column arithmetic over the whole frame — no Python loop per row or per call —
+because a first import hands a million rows at once (docs/performance.md, Reconstruction).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from atsnb.calls.channels import parse_channels
+from atsnb.calls.topology import Topology
+
+# Kinds of one side of a row.
+NONE, PHONE, TRUNK, LOCAL = 0, 1, 2, 3
+
+TEXT_COLUMNS = ["src", "dst", "dcontext", "channel", "dstchannel", "lastapp", "lastdata", "disposition",
+                "uniqueid", "linkedid", "did", "recordingfile", "cnum", "outbound_cnum"]
+# Columns that make two rows "the same row" when a second CDR writer duplicated it.
+_DUPLICATE_KEY = ["calldate", "uniqueid", "channel", "dstchannel", "disposition", "duration", "billsec",
+                  "lastapp", "sequence"]
+# Rows without linkedid are joined through shared channel names only within this window, because
+# channel counters restart with Asterisk and names repeat over months.
+_CLOSURE_WINDOW = "1D"
+
+
+def localize(naive: pd.Series, tz: str, uniqueid: pd.Series | None = None) -> pd.Series:
+    """Naive PBX wall-clock times → tz-aware.
+
+    In the autumn DST hour a wall-clock time happens twice; the uniqueid (``<epoch>.<n>``, the real
+    creation instant of the channel) tells which: the reading closest after it wins.  Times that
+    cannot exist (spring gap) are shifted forward.
+    """
+    naive = pd.to_datetime(naive)
+    if naive.dt.tz is not None:
+        return naive.dt.tz_convert(tz)
+    out = naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
+    ambiguous = out.isna() & naive.notna()
+    if ambiguous.any():
+        amb = naive[ambiguous]
+        early = amb.dt.tz_localize(tz, ambiguous=np.ones(len(amb), dtype=bool))
+        late = amb.dt.tz_localize(tz, ambiguous=np.zeros(len(amb), dtype=bool))
+        pick_late = np.zeros(len(amb), dtype=bool)
+        if uniqueid is not None:
+            born = pd.to_numeric(uniqueid[ambiguous].astype(str).str.extract(r"(\d{9,})\.")[0], errors="coerce")
+            born_ns = (born.to_numpy(dtype=float) * 1e9)
+            early_ns = early.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+            pick_late = np.nan_to_num(born_ns, nan=-np.inf) > early_ns + 1e9
+        out = out.copy()
+        out[ambiguous] = np.where(pick_late, late.to_numpy(), early.to_numpy())
+    return out
+
+
+def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str) -> pd.DataFrame:
+    """One row per distinct CDR row, sorted by call then time, with the columns reconstruction reads.
+
+    Times are float seconds since the epoch (``t0`` start, ``ta`` answer or NaN, ``t1`` end), so the
+    later arithmetic is plain numpy.
+    """
+    df = _text_frame(cdr)
+    df = _dedupe(df)
+    born = localize(df["calldate"], tz, df["uniqueid"])
+    t0 = born.to_numpy(dtype="datetime64[ns]").astype(np.int64) / 1e9
+    duration = pd.to_numeric(df["duration"], errors="coerce").fillna(0).clip(lower=0).to_numpy(float)
+    billsec = pd.to_numeric(df["billsec"], errors="coerce").fillna(0).clip(lower=0).to_numpy(float)
+    billsec = np.minimum(billsec, duration)
+    t1 = t0 + duration
+    ta = np.where(billsec > 0, t1 - billsec, np.nan)
+    if "answer" in df.columns and df["answer"].notna().any():
+        ans = localize(df["answer"], tz, df["uniqueid"])
+        known = ans.notna().to_numpy()
+        ta = np.where(known & (billsec > 0), ans.to_numpy(dtype="datetime64[ns]").astype(np.int64) / 1e9, ta)
+    a = parse_channels(df["channel"])
+    b = parse_channels(df["dstchannel"])
+    trunks = set(topology.trunks)
+    legs = pd.DataFrame({
+        "t0": t0, "ta": ta, "t1": t1, "billsec": billsec,
+        "seq": pd.to_numeric(df["sequence"], errors="coerce").fillna(-1).to_numpy(np.int64),
+        "a_kind": _kinds(a, trunks), "a_peer": a["peer"].to_numpy(), "a_num": a["number"].to_numpy(),
+        "a_ctx": a["context"].to_numpy(), "a_half": a["half"].to_numpy(),
+        "b_kind": _kinds(b, trunks), "b_peer": b["peer"].to_numpy(), "b_num": b["number"].to_numpy(),
+        "b_ctx": b["context"].to_numpy(), "b_half": b["half"].to_numpy(),
+        "answered": (df["disposition"].str.upper() == "ANSWERED").to_numpy(),
+    }, index=df.index)
+    for col in TEXT_COLUMNS:
+        legs[col] = df[col].to_numpy()
+    legs["call_id"] = _call_keys(df, a, b)
+    legs = legs.sort_values(["call_id", "t0", "seq"], kind="stable").reset_index(drop=True)
+    legs["cidx"] = pd.factorize(legs["call_id"], sort=False)[0]
+    first = np.r_[True, legs["cidx"].to_numpy()[1:] != legs["cidx"].to_numpy()[:-1]]
+    own = (legs["uniqueid"] == legs["linkedid"]) & (legs["linkedid"] != "")
+    has_own = own.groupby(legs["cidx"]).transform("any")
+    legs["orig"] = np.where(has_own, own, first)
+    return legs
+
+
+def _text_frame(cdr: pd.DataFrame) -> pd.DataFrame:
+    """The CDR columns reconstruction needs, text ones as plain strings ('' for missing)."""
+    out = pd.DataFrame(index=cdr.index)
+    if "calldate" in cdr.columns:
+        out["calldate"] = pd.to_datetime(cdr["calldate"])
+    else:  # Asterisk's own schema: start instead of calldate
+        out["calldate"] = pd.to_datetime(cdr["start"])
+    for col in TEXT_COLUMNS:
+        out[col] = cdr[col].fillna("").astype(str) if col in cdr.columns else ""
+    for col in ("duration", "billsec"):
+        out[col] = cdr[col] if col in cdr.columns else 0
+    out["sequence"] = cdr["sequence"] if "sequence" in cdr.columns else -1
+    if "answer" in cdr.columns:
+        out["answer"] = pd.to_datetime(cdr["answer"])
+    return out
+
+
+def _dedupe(df: pd.DataFrame) -> pd.DataFrame:
+    """Drop rows written twice (two CDR back ends on one table): same row, same everything."""
+    h = pd.util.hash_pandas_object(df[_DUPLICATE_KEY].astype({"sequence": "float64"}), index=False)
+    return df[~h.duplicated().to_numpy()]
+
+
+def _kinds(side: pd.DataFrame, trunks: set[str]) -> np.ndarray:
+    tech = side["tech"].to_numpy()
+    peer = side["peer"]
+    kind = np.where(tech == "Local", LOCAL, np.where(peer.isin(trunks), TRUNK, PHONE))
+    return np.where(peer.to_numpy() == "", NONE, kind).astype(np.int8)
+
+
+def _call_keys(df: pd.DataFrame, a: pd.DataFrame, b: pd.DataFrame) -> np.ndarray:
+    """The linkedid; for rows without one, the smallest uniqueid reachable through shared channels.
+
+    Rows lacking linkedid (old schemas) are joined when they share a channel name (the caller's
+    channel is Party A of every row it owns; a transferee's channel appears as dstchannel of one row
+    and Party A of another) or the two halves of one Local channel, within one day.
+    """
+    keys = df["linkedid"].to_numpy(dtype=object).copy()
+    lost = keys == ""
+    if not lost.any():
+        return keys
+    sub = df[lost]
+    day = sub["calldate"].dt.floor(_CLOSURE_WINDOW).astype(str).to_numpy()
+    chan = a["base"][lost].to_numpy(dtype=object) + "|" + day
+    dest = b["base"][lost].to_numpy(dtype=object) + "|" + day
+    has_dest = b["base"][lost].to_numpy() != ""
+    uid = sub["uniqueid"].to_numpy(dtype=object)
+    # Connected components by min-label propagation on the bipartite graph rows <-> channel names.
+    names, name_codes = np.unique(np.concatenate([chan, dest[has_dest]]), return_inverse=True)
+    row_of_edge = np.concatenate([np.arange(len(sub)), np.flatnonzero(has_dest)])
+    label = pd.factorize(uid, sort=True)[0].astype(np.int64)
+    ranks = np.unique(uid)  # label i <-> ranks[i], the sorted uniqueids
+    while True:
+        name_label = np.full(len(names), np.iinfo(np.int64).max)
+        np.minimum.at(name_label, name_codes, label[row_of_edge])
+        new = label.copy()
+        np.minimum.at(new, row_of_edge, name_label[name_codes])
+        if np.array_equal(new, label):
+            break
+        label = new
+    keys[lost] = ranks[label]
+    return keys

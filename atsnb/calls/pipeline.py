@@ -1,0 +1,141 @@
+"""Keeping the ``calls`` and ``steps`` tables of the store in step with the raw records.
+
+The sync calls :func:`update_calls` after new raw rows land.  A leg written minutes after its call
+began (a transfer, Asterisk writing rows at hang-up, out of order) changes that call, so every call
+touched by a new row is re-derived from *all* its legs, read back from the store.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+import numpy as np
+import pandas as pd
+
+from atsnb.calls.reconstruct import reconstruct
+from atsnb.calls.topology import Topology
+from atsnb.config import Settings
+from atsnb.store import Store
+
+log = logging.getLogger(__name__)
+
+# Legs of one call can start this long before the first new row (a long call, a late transfer leg).
+CALL_MARGIN = pd.Timedelta(hours=12)
+FIRST_SEEN_TABLE = "calls_first_seen"
+
+
+def update_calls(store: Store, settings: Settings, since: pd.Timestamp) -> int:
+    """Re-derive every call having a leg at or after ``since`` (naive PBX-local); returns calls written.
+
+    Reads the raw CDR from ``since − CALL_MARGIN`` on, keeps the calls that own a leg at or after
+    ``since``, rebuilds them with CEL and queue_log of the same window, marks ``primary`` from the
+    first-seen times of external numbers, and upserts ``calls`` and ``steps`` (replacing the old
+    steps of re-derived calls).  The caller holds the store's write lock.
+    """
+    since = pd.Timestamp(since)
+    if since.tzinfo is not None:
+        since = since.tz_convert(settings.pbx.timezone).tz_localize(None)
+    window_start = since - CALL_MARGIN
+    cdr = store.table("cdr").read(window_start)
+    if cdr.empty:
+        return 0
+    topology = Topology.from_store(store, cdr)
+    tz = settings.pbx.timezone
+    result = reconstruct(
+        cdr, topology,
+        cel=_read(store, "cel", window_start), queue_log=_read(store, "queue_log", window_start),
+        tz=tz, short_abandon_s=settings.thresholds.short_abandon_s,
+    )
+    since_aware = since.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
+    touched = set(result.calls.loc[result.calls["end"] >= since_aware, "call_id"])
+    calls = result.calls[result.calls["call_id"].isin(touched)].copy()
+    steps = result.steps[result.steps["call_id"].isin(touched)]
+    if calls.empty:
+        return 0
+    calls["primary"] = mark_primary(store, calls)
+    _replace_steps(store, steps, calls)
+    store.table("calls").upsert(calls)
+    log.info("calls: %d re-derived since %s", len(calls), since)
+    return len(calls)
+
+
+def _read(store: Store, name: str, start: pd.Timestamp) -> pd.DataFrame | None:
+    df = store.table(name).read(start)
+    return None if df.empty else df
+
+
+def _replace_steps(store: Store, steps: pd.DataFrame, calls: pd.DataFrame) -> None:
+    """Remove the stored steps of the re-derived calls (their count may have changed), then write."""
+    table = store.table("steps")
+    first = calls["start"].min() - CALL_MARGIN
+    months = [m for m in table.months() if m >= first.strftime("%Y-%m")]
+    ids = set(calls["call_id"])
+    for month in months:
+        old = table.read_month(month, columns=["call_id", "seq"])
+        if old is None or old.empty:
+            continue
+        stale = old[old["call_id"].isin(ids)]
+        if not stale.empty:
+            table.delete_keys(stale, months=[month])
+    table.upsert(steps)
+
+
+def mark_primary(store: Store, calls: pd.DataFrame) -> np.ndarray:
+    """``primary`` for each call: it is the first call ever seen with its external number.
+
+    Each number's first call (start, call_id) is kept in a small SQLite table beside the catalog,
+    so a 30-day report still knows a number first seen a year ago.  When a re-derived or late call
+    turns out earlier than the stored first, it takes over and the old first call is demoted.
+    """
+    ext = calls[calls["external_number"] != ""]
+    out = np.zeros(len(calls), bool)
+    if ext.empty:
+        return out
+    start_s = ext["start"].dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]").astype(np.int64)
+    cand = pd.DataFrame({"number": ext["external_number"].to_numpy(), "first_us": start_s.to_numpy(),
+                         "call_id": ext["call_id"].to_numpy()})
+    cand = cand.sort_values(["number", "first_us", "call_id"]).drop_duplicates("number")
+    with store.catalog.connect() as con:
+        con.execute(f"CREATE TABLE IF NOT EXISTS {FIRST_SEEN_TABLE} "
+                    "(number TEXT PRIMARY KEY, first_us INTEGER NOT NULL, call_id TEXT NOT NULL)")
+        stored = _stored_first(con, cand["number"].tolist())
+        merged = cand.merge(stored, on="number", how="left", suffixes=("", "_old"))
+        newer = merged["first_us_old"].isna() | (merged["first_us"] < merged["first_us_old"]) | (
+            (merged["first_us"] == merged["first_us_old"]) & (merged["call_id"] <= merged["call_id_old"]))
+        winners = merged[newer]
+        con.executemany(
+            f"INSERT OR REPLACE INTO {FIRST_SEEN_TABLE}(number, first_us, call_id) VALUES (?, ?, ?)",
+            list(zip(winners["number"], winners["first_us"].astype(int), winners["call_id"], strict=True)))
+        demoted = merged[newer & merged["call_id_old"].notna() & (merged["call_id_old"] != merged["call_id"])]
+    firsts = set(merged.loc[newer, "call_id"]) | set(merged.loc[~newer, "call_id_old"])
+    out = calls["call_id"].isin(firsts).to_numpy() & (calls["external_number"] != "").to_numpy()
+    if not demoted.empty:
+        _demote(store, demoted, set(calls["call_id"]))
+    return out
+
+
+def _stored_first(con: sqlite3.Connection, numbers: list[str]) -> pd.DataFrame:
+    rows: list[tuple] = []
+    for i in range(0, len(numbers), 500):
+        chunk = numbers[i:i + 500]
+        marks = ",".join("?" * len(chunk))
+        rows += con.execute(f"SELECT number, first_us, call_id FROM {FIRST_SEEN_TABLE} WHERE number IN ({marks})",
+                            chunk).fetchall()
+    return pd.DataFrame(rows, columns=["number", "first_us", "call_id"]).astype({"first_us": "float64"})
+
+
+def _demote(store: Store, demoted: pd.DataFrame, being_written: set[str]) -> None:
+    """Clear ``primary`` on stored calls that are no longer the first with their number."""
+    ids = set(demoted["call_id_old"]) - being_written
+    if not ids:
+        return
+    table = store.table("calls")
+    for month in table.months():
+        old = table.read_month(month)
+        if old is None or not old["call_id"].isin(ids).any():
+            continue
+        hit = old["call_id"].isin(ids) & old["primary"]
+        if hit.any():
+            old.loc[hit, "primary"] = False
+            table.write_month(month, old)

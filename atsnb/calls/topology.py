@@ -1,0 +1,113 @@
+"""Which channel peers are trunks and which numbers are extensions: the map reconstruction reads.
+
+Call records never say "this came from outside"; only the channel names do (``PJSIP/<trunk>-…``
+vs ``PJSIP/<ext>-…``).  The topology is that knowledge, given by the company (or the simulator),
+guessed from the records by :meth:`Topology.infer`, and kept editable in the store's state.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from atsnb.calls.channels import parse_channels
+from atsnb.calls.numbers import normalize_number
+
+if TYPE_CHECKING:
+    from atsnb.store import Store
+
+STATE_KEY = "topology"
+# Peers this long or longer, or with letters, are taken for trunks when nothing else says so.
+_MAX_EXTENSION_DIGITS = 6
+
+
+@dataclass
+class Topology:
+    """The PBX as reconstruction sees it.
+
+    ``trunks``: peer names of trunk channels (``PJSIP/<trunk>-xxxxxxxx``); ``extensions``:
+    internal numbers; ``company_numbers``: DIDs and outbound caller ids; ``groups`` / ``queues``:
+    ring-group / queue number → member extensions.
+    """
+
+    trunks: list[str] = field(default_factory=list)
+    extensions: list[str] = field(default_factory=list)
+    company_numbers: list[str] = field(default_factory=list)
+    groups: dict[str, list[str]] = field(default_factory=dict)
+    queues: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Topology:
+        return cls(
+            trunks=[str(x) for x in data.get("trunks", [])],
+            extensions=[str(x) for x in data.get("extensions", [])],
+            company_numbers=[str(x) for x in data.get("company_numbers", [])],
+            groups={str(k): [str(x) for x in v] for k, v in (data.get("groups") or {}).items()},
+            queues={str(k): [str(x) for x in v] for k, v in (data.get("queues") or {}).items()},
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_store(cls, store: Store, cdr: pd.DataFrame | None = None) -> Topology:
+        """The topology saved in the store, else one inferred from ``cdr`` (empty if none given)."""
+        raw = store.catalog.get_state(STATE_KEY)
+        if raw:
+            return cls.from_dict(json.loads(raw))
+        return cls.infer(cdr) if cdr is not None else cls()
+
+    def save(self, store: Store) -> None:
+        store.catalog.set_state(STATE_KEY, json.dumps(self.to_dict(), ensure_ascii=False))
+
+    @classmethod
+    def infer(cls, cdr: pd.DataFrame) -> Topology:
+        """Guess the topology from call records alone.
+
+        A peer is a trunk when a row it owns carries a DID (FreePBX sets ``did`` on inbound
+        routes only), when a row dialling it carries an outbound caller id, or when its name is not
+        a short number.  Short numeric peers are extensions; ``Local/<ext>@from-queue`` members
+        and ring-group rows (context ``ext-group``) give queue and group membership.
+        """
+        if cdr.empty:
+            return cls()
+        a = parse_channels(cdr["channel"])
+        b = parse_channels(cdr["dstchannel"])
+        did = _col(cdr, "did")
+        obc = _col(cdr, "outbound_cnum")
+        device_peers = pd.concat([a.peer[a.tech != "Local"], b.peer[b.tech != "Local"]])
+        device_peers = device_peers[device_peers != ""]
+        trunks = set(a.peer[(did != "") & (a.tech != "Local")]) | set(b.peer[(obc != "") & (b.tech != "Local")])
+        for peer in device_peers.unique():
+            if not (str(peer).isdigit() and len(str(peer)) < _MAX_EXTENSION_DIGITS):
+                trunks.add(peer)
+        extensions = {p for p in device_peers.unique() if p not in trunks}
+        queue_member = (b.tech == "Local") & b.context.str.startswith("from-queue")
+        extensions |= set(b.number[queue_member])
+        queues: dict[str, set[str]] = {}
+        is_queue = _col(cdr, "lastapp") == "Queue"
+        qname = _col(cdr, "lastdata").str.split(",").str[0]
+        for name, member in zip(qname[is_queue & queue_member], b.number[is_queue & queue_member], strict=True):
+            queues.setdefault(name, set()).add(member)
+        groups: dict[str, set[str]] = {}
+        is_group = (_col(cdr, "dcontext") == "ext-group") & (b.tech != "Local") & b.peer.isin(extensions)
+        for name, member in zip(_col(cdr, "dst")[is_group], b.peer[is_group], strict=True):
+            groups.setdefault(name, set()).add(member)
+        numbers = pd.concat([did[did != ""], obc[obc != ""]]).unique()
+        return cls(
+            trunks=sorted(trunks),
+            extensions=sorted(extensions),
+            company_numbers=sorted({normalize_number(n) for n in numbers}),
+            groups={k: sorted(v) for k, v in sorted(groups.items())},
+            queues={k: sorted(v) for k, v in sorted(queues.items())},
+        )
+
+
+def _col(df: pd.DataFrame, name: str) -> pd.Series:
+    """A text column as plain strings ('' for missing), so comparisons never meet NA."""
+    if name not in df.columns:
+        return pd.Series("", index=df.index, dtype=object)
+    return df[name].fillna("").astype(str)
