@@ -20,9 +20,21 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class Column:
+    """One column of a directory.
+
+    ``kind`` says how a value is checked and normalised on import and in the editor (the checks
+    live in :mod:`atsnb.directory.validate`): text, extension, number (a phone number), flag (1/0),
+    count (whole number ≥ 0), directions, scope_kind, latin, json, cron, emails, list, chat_id,
+    secret.  ``ref`` names the directory whose key the value must be (``departments``); ``aliases``
+    are other header names accepted in a CSV file (Russian ones, as people name their columns).
+    """
+
     name: str
     type: str = "TEXT"  # TEXT | INTEGER | REAL
     required: bool = False
+    kind: str = "text"
+    ref: str | None = None
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -36,37 +48,94 @@ class Directory:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
 
 C = Column
+_SEEN = (C("calls", "INTEGER", kind="count", aliases=("Звонков", "Вызовов")),
+         C("first_seen", aliases=("Впервые",)), C("last_seen", aliases=("Последний",)))
 DIRECTORIES: dict[str, Directory] = {
     d.name: d
     for d in [
-        Directory("departments", (C("name", required=True), C("parent")), ("name",),
+        Directory("departments",
+                  (C("name", required=True, aliases=("Отдел", "Название", "Наименование", "Подразделение")),
+                   C("parent", ref="departments",
+                     aliases=("Родитель", "Входит в", "Вышестоящий отдел", "Родительский отдел"))),
+                  ("name",),
                   "Departments; parent is the name of the enclosing department (empty at the top)."),
-        Directory("employees", (C("extension", required=True), C("name"), C("department"), C("mobile"),
-                                C("active", "INTEGER")), ("extension",),
-                  "Internal subscribers: extension, name, department, mobile, active (1/0)."),
-        Directory("lines", (C("number", required=True), C("name"), C("line_group"), C("purpose")), ("number",),
-                  "External lines: company numbers (DID / outbound caller id) with a display name."),
-        Directory("partners", (C("number", required=True), C("name", required=True)), ("number",),
+        Directory("employees",
+                  (C("extension", required=True, kind="extension",
+                     aliases=("Добавочный", "Внутренний", "Внутренний номер", "Добавочный номер", "Номер")),
+                   C("name", aliases=("ФИО", "Сотрудник", "Имя")),
+                   C("department", ref="departments", aliases=("Отдел", "Подразделение")),
+                   C("mobile", kind="number", aliases=("Мобильный", "Мобильный телефон")),
+                   C("active", "INTEGER", kind="flag", aliases=("Активен", "Работает")),
+                   *_SEEN),
+                  ("extension",),
+                  "Internal subscribers: extension, name, department, mobile, active (1/0); "
+                  "calls/first_seen/last_seen are filled from the records."),
+        Directory("lines",
+                  (C("number", required=True, kind="number", aliases=("Номер", "Линия", "Телефон")),
+                   C("name", aliases=("Название", "Имя", "Наименование")),
+                   C("line_group", aliases=("Группа",)),
+                   C("purpose", aliases=("Назначение",)),
+                   C("seen_as", kind="seen_as", aliases=("Направление",)),
+                   *_SEEN),
+                  ("number",),
+                  "External lines: company numbers (DID / outbound caller id) with a display name; "
+                  "seen_as/calls/first_seen/last_seen are filled from the records."),
+        Directory("partners",
+                  (C("number", required=True, kind="number", aliases=("Номер", "Телефон")),
+                   C("name", required=True, aliases=("Название", "Имя", "Клиент", "Контрагент", "Партнёр"))),
+                  ("number",),
                   "Partners (clients): one row per phone number; calls from it show the name."),
-        Directory("red_phones", (C("target", required=True), C("kind")), ("target",),
+        Directory("red_phones",
+                  (C("target", required=True, aliases=("Номер", "Цель", "Добавочный", "Группа")),
+                   C("kind", kind="target_kind", aliases=("Тип",))),
+                  ("target",),
                   "Red phones: an extension or a queue/ring group whose calls mark a new client."),
-        Directory("efficiency_panels", (C("scope_kind", required=True), C("scope", required=True),
-                                        C("min_talk_s", "INTEGER"), C("directions"),
-                                        C("daily_target", "INTEGER")), ("scope_kind", "scope"),
+        Directory("efficiency_panels",
+                  (C("scope_kind", required=True, kind="scope_kind", aliases=("Для", "Тип")),
+                   C("scope", required=True, aliases=("Сотрудник или отдел", "Объект")),
+                   C("min_talk_s", "INTEGER", kind="count",
+                     aliases=("Минимальный разговор", "Мин. разговор, с", "Минимальная длительность")),
+                   C("directions", kind="directions", aliases=("Направления",)),
+                   C("daily_target", "INTEGER", kind="count", aliases=("План в день", "План"))),
+                  ("scope_kind", "scope"),
                   "Per employee (scope_kind=employee) or department: talk time that makes a call effective, "
                   "directions that count (incoming,outgoing), daily target of effective calls."),
-        Directory("monitors", (C("name", required=True), C("title"), C("indicators"), C("participants"),
-                               C("refresh_s", "INTEGER")), ("name",),
+        Directory("monitors",
+                  (C("name", required=True, kind="latin", aliases=("Имя", "Адрес")),
+                   C("title", aliases=("Заголовок", "Название")),
+                   C("indicators", kind="list", aliases=("Показатели",)),
+                   C("participants", kind="list", aliases=("Участники",)),
+                   C("refresh_s", "INTEGER", kind="count", aliases=("Обновление, с",))),
+                  ("name",),
                   "Call monitors (wall-boards): Latin name used in the address, indicators, participants."),
-        Directory("telegram_bots", (C("name", required=True), C("token"), C("username")), ("name",),
+        Directory("telegram_bots",
+                  (C("name", required=True, aliases=("Имя", "Название")),
+                   C("token", kind="secret", aliases=("Токен",)),
+                   C("username", aliases=("Имя бота",))),
+                  ("name",),
                   "Telegram bots; the token is a secret and is never shown."),
-        Directory("telegram_subscribers", (C("chat_id", required=True), C("bot"), C("name"), C("lines"),
-                                           C("last_targets"), C("active", "INTEGER")), ("chat_id",),
+        Directory("telegram_subscribers",
+                  (C("chat_id", required=True, kind="chat_id", aliases=("Чат",)),
+                   C("bot", ref="telegram_bots", aliases=("Бот",)),
+                   C("name", aliases=("Имя", "Подписчик")),
+                   C("lines", kind="list", aliases=("Линии",)),
+                   C("last_targets", kind="list", aliases=("Последний номер/группа",)),
+                   C("active", "INTEGER", kind="flag", aliases=("Активен",))),
+                  ("chat_id",),
                   "Who receives missed-call alerts, optionally limited to lines and last number/group."),
-        Directory("mailings", (C("name", required=True), C("report"), C("parameters"), C("schedule"),
-                               C("recipients"), C("active", "INTEGER")), ("name",),
+        Directory("mailings",
+                  (C("name", required=True, aliases=("Название", "Имя")),
+                   C("report", aliases=("Отчёт", "Отчет")),
+                   C("parameters", kind="json", aliases=("Параметры", "Фильтры")),
+                   C("schedule", kind="cron", aliases=("Расписание",)),
+                   C("recipients", kind="emails", aliases=("Получатели",)),
+                   C("active", "INTEGER", kind="flag", aliases=("Активна", "Активен"))),
+                  ("name",),
                   "Report mailings: report notebook, saved filters (JSON), cron schedule, recipients."),
     ]
 }
@@ -85,6 +154,10 @@ class Catalog:
                 cols = ", ".join(f'"{c.name}" {c.type}' for c in d.columns)
                 key = ", ".join(f'"{k}"' for k in d.key)
                 con.execute(f'CREATE TABLE IF NOT EXISTS "{d.name}" ({cols}, PRIMARY KEY ({key}))')
+                have = {row[1] for row in con.execute(f'PRAGMA table_info("{d.name}")')}
+                for c in d.columns:  # a store made by an older version: add the columns it lacks
+                    if c.name not in have:
+                        con.execute(f'ALTER TABLE "{d.name}" ADD COLUMN "{c.name}" {c.type}')
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
@@ -115,13 +188,17 @@ class Catalog:
         cols = ", ".join(f'"{c}"' for c in d.column_names)
         with self.connect() as con:
             rows = con.execute(f'SELECT {cols} FROM "{name}" ORDER BY {", ".join(d.key)}').fetchall()
-        return pd.DataFrame(rows, columns=d.column_names)
+        df = pd.DataFrame(rows, columns=d.column_names)
+        for c in d.columns:
+            if c.type == "INTEGER":
+                df[c.name] = pd.to_numeric(df[c.name], errors="coerce").astype("Int64")
+        return df
 
     def upsert(self, name: str, df: pd.DataFrame, *, replace_all: bool = False) -> int:
         """Insert or update rows by key; with ``replace_all`` the directory becomes exactly ``df``."""
         d = DIRECTORIES[name]
         df = df.reindex(columns=d.column_names)
-        rows = [tuple(None if pd.isna(v) else v for v in row) for row in df.itertuples(index=False)]
+        rows = [tuple(_sql_value(v) for v in row) for row in df.itertuples(index=False)]
         cols = ", ".join(f'"{c}"' for c in d.column_names)
         marks = ", ".join("?" for _ in d.column_names)
         with self.connect() as con:
@@ -129,3 +206,21 @@ class Catalog:
                 con.execute(f'DELETE FROM "{name}"')
             con.executemany(f'INSERT OR REPLACE INTO "{name}" ({cols}) VALUES ({marks})', rows)
         return len(rows)
+
+    def delete(self, name: str, keys: pd.DataFrame) -> int:
+        """Remove the rows whose key (the directory's key columns of ``keys``) matches; returns how many."""
+        d = DIRECTORIES[name]
+        where = " AND ".join(f'"{k}" = ?' for k in d.key)
+        rows = [tuple(row) for row in keys[list(d.key)].itertuples(index=False)]
+        with self.connect() as con:
+            before = con.total_changes
+            con.executemany(f'DELETE FROM "{name}" WHERE {where}', rows)
+            return con.total_changes - before
+
+
+def _sql_value(value: object) -> object:
+    """A cell as SQLite takes it: None for any missing marker, plain Python for numpy scalars
+    (SQLite would store a numpy integer as a blob)."""
+    if value is None or (not isinstance(value, str | bytes) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
