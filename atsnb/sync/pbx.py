@@ -1,0 +1,257 @@
+"""Incremental sync from the PBX database into the store.
+
+How rows are read — every query is bounded, none scans "everything since":
+
+* tables with an auto-increment ``id`` where rows only ever get appended (CEL, queue_log):
+  keyset pages ``WHERE id > last ORDER BY id LIMIT n``; the watermark is the last id stored.
+  A few ids are re-read each run in case a transaction committed out of order.
+* the others (CDR, which has no id; ratings and callbacks, whose rows may be updated): time
+  windows ``WHERE t >= lo AND t < hi`` on the time column's index.  A window never crosses a
+  month, its length adapts so it holds about ``sync.batch_rows`` rows, and a window with more than
+  four times that is halved and read again, so memory stays bounded.  The watermark is the end of
+  the last window stored; each run re-reads ``sync.overlap_s`` before it to catch rows the PBX
+  wrote late (CDR rows are written at hang-up, after the call's start time).
+
+Every query runs through :class:`~atsnb.source.mysql.Reconnecting`: a dropped connection is
+reported, retried with backoff and the unit re-read.  Rows are streamed (``SSCursor``,
+``fetchmany``) and upserts are idempotent on ``_key``, so a killed run is simply run again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime
+
+import pandas as pd
+import pymysql
+import pymysql.cursors
+from tqdm import tqdm
+
+from atsnb.config import Settings
+from atsnb.errors import SchemaError
+from atsnb.i18n import t
+from atsnb.source.mysql import Reconnecting
+from atsnb.source.shape import LOGICAL_TABLES, TableShape, detect_shape
+from atsnb.store import Store
+from atsnb.sync.normalise import EARLIEST, IngestReport, normalise
+from atsnb.sync.writer import SyncReport, TableWriter, derive_calls
+
+log = logging.getLogger(__name__)
+
+APPEND_ONLY = frozenset({"cel", "queue_log"})
+ID_OVERLAP = 1000  # ids re-read each run: inserts that committed out of id order
+SLOW_CHANGING = {"ratings": 2 * 86400, "callbacks": 2 * 86400}  # re-read window, s: statuses change later
+MAX_WINDOW = pd.Timedelta(days=31)
+MIN_WINDOW = pd.Timedelta(seconds=1)
+FUTURE_SLACK = pd.Timedelta(days=1)  # rows dated further ahead than this wait for their time
+TS = "%Y-%m-%d %H:%M:%S"
+
+Batch = tuple[pd.DataFrame | None, object]  # (rows, None) while reading, (None, position) when a unit is done
+
+
+def watermark_key(kind: str) -> str:
+    return f"sync:{kind}:watermark"
+
+
+def _frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+    """Driver tuples → a frame of object columns (normalise() gives them their types)."""
+    if not rows:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    return pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in zip(columns, zip(*rows, strict=True), strict=True)})
+
+
+def _q(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+class TableReader:
+    """Bounded, restartable reads of one PBX table (see the module docstring)."""
+
+    def __init__(self, pbx: Reconnecting, shape: TableShape, settings: Settings):
+        self.pbx, self.shape, self.settings = pbx, shape, settings
+        self.batch = max(1, settings.sync.batch_rows)
+        self.columns = list(dict.fromkeys(shape.source.values()))
+        self.select = ", ".join(_q(c) for c in self.columns)
+        self.table = _q(shape.table)
+        self.time = _q(shape.time_column)
+        self.force = f" FORCE INDEX ({_q(shape.time_index)})" if shape.time_index else ""
+
+    def scalar(self, sql: str, args: tuple = ()) -> object:
+        def work(con: pymysql.Connection) -> object:
+            with con.cursor() as cur:
+                cur.execute(sql, args)
+                row = cur.fetchone()
+                return row[0] if row else None
+        return self.pbx.run(work)
+
+    def fetch(self, sql: str, args: tuple, cap: int | None = None) -> list[pd.DataFrame]:
+        """Stream one bounded query into frames of at most ``batch`` rows (re-run whole on a drop)."""
+        def work(con: pymysql.Connection) -> list[pd.DataFrame]:
+            frames, seen = [], 0
+            with con.cursor(pymysql.cursors.SSCursor) as cur:
+                cur.execute(sql, args)
+                while rows := cur.fetchmany(self.batch):
+                    frames.append(_frame(rows, self.columns))
+                    seen += len(rows)
+                    if cap is not None and seen > cap:
+                        break  # the caller will shrink the window; closing the cursor drains the rest
+            return frames
+        return self.pbx.run(work)
+
+    # -- append-only tables: keyset pages on id ---------------------------------------------------
+    def id_pages(self, after: int) -> Iterator[Batch]:
+        limit = self.batch * 4
+        sql = f"SELECT {self.select} FROM {self.table} WHERE {_q(self.shape.id_column)} > %s ORDER BY " \
+              f"{_q(self.shape.id_column)} LIMIT {limit}"
+        while True:
+            frames = self.fetch(sql, (after,))
+            rows = sum(len(f) for f in frames)
+            if not rows:
+                return
+            after = max(int(pd.to_numeric(f[self.shape.id_column]).max()) for f in frames)
+            for f in frames:
+                yield f, None
+            yield None, after
+            if rows < limit:
+                return
+
+    def id_pending(self, after: int) -> int:
+        return int(self.scalar(f"SELECT COUNT(*) FROM {self.table} WHERE {_q(self.shape.id_column)} > %s",
+                               (after,)) or 0)
+
+    # -- everything else: time windows ---------------------------------------------------------
+    def bounds(self, since: pd.Timestamp | None) -> tuple[pd.Timestamp | None, pd.Timestamp]:
+        """First time to read (None: nothing to read) and the end of this run's range."""
+        low = (since or EARLIEST).strftime(TS)
+        first = self.scalar(f"SELECT MIN({self.time}) FROM {self.table} WHERE {self.time} >= %s", (low,))
+        last = self.scalar(f"SELECT MAX({self.time}) FROM {self.table} WHERE {self.time} >= %s", (low,))
+        if first is None or last is None:
+            return None, since or EARLIEST
+        now = pd.Timestamp(datetime.now(self.settings.tz).replace(tzinfo=None))
+        end = min(_ts(last).floor("s") + MIN_WINDOW, now.floor("s") + FUTURE_SLACK)
+        start = max(_ts(first).floor("s"), since) if since is not None else _ts(first).floor("s")
+        return start, end
+
+    def window_pending(self, start: pd.Timestamp, end: pd.Timestamp) -> int:
+        return int(self.scalar(f"SELECT COUNT(*) FROM {self.table} WHERE {self.time} >= %s AND {self.time} < %s",
+                               (start.strftime(TS), end.strftime(TS))) or 0)
+
+    def undated(self) -> Iterator[Batch]:
+        """Rows whose time is empty or impossible: read once on the first import, so they are reported."""
+        sql = (f"SELECT {self.select} FROM {self.table} WHERE {self.time} IS NULL OR {self.time} < %s "
+               f"LIMIT {self.batch}")
+        for f in self.fetch(sql, (EARLIEST.strftime(TS),)):
+            yield f, None
+
+    def windows(self, start: pd.Timestamp, end: pd.Timestamp) -> Iterator[Batch]:
+        cap = self.batch * 4
+        span = pd.Timedelta(days=1)
+        sql = f"SELECT {self.select} FROM {self.table}{self.force} WHERE {self.time} >= %s AND {self.time} < %s"
+        lo = start
+        while lo < end:
+            hi = min(lo + span, (lo.to_period("M") + 1).to_timestamp(), end)
+            args = (lo.strftime(TS), hi.strftime(TS))
+            if hi - lo > MIN_WINDOW:
+                frames = self.fetch(f"{sql} LIMIT {cap + 1}", args, cap=cap)
+                rows = sum(len(f) for f in frames)
+                if rows > cap:
+                    span = max(MIN_WINDOW, (hi - lo) / 4)
+                    continue
+            else:  # one second of rows: nothing smaller to split into
+                frames = self.fetch(sql, args)
+                rows = sum(len(f) for f in frames)
+            for f in frames:
+                yield f, None
+            yield None, hi
+            if rows:
+                rate = rows / (hi - lo).total_seconds()
+                span = min(MAX_WINDOW, max(MIN_WINDOW, pd.Timedelta(seconds=round(self.batch / rate))))
+                lo = hi
+                continue
+            nxt = self.scalar(f"SELECT MIN({self.time}) FROM {self.table} WHERE {self.time} >= %s", (args[1],))
+            if nxt is None:
+                return
+            lo, span = max(hi, _ts(nxt).floor("s")), pd.Timedelta(days=1)
+
+
+def _ts(value: object) -> pd.Timestamp:
+    return pd.Timestamp(value.decode() if isinstance(value, bytes) else value)
+
+
+def sync_table(store: Store, settings: Settings, pbx: Reconnecting, shape: TableShape, bar: tqdm) -> IngestReport:
+    """Copy new rows of one PBX table into the store; returns what was read, kept, skipped, added."""
+    kind = shape.kind
+    reader = TableReader(pbx, shape, settings)
+    writer = TableWriter(store, kind, flush_rows=reader.batch * 8)
+    summary = IngestReport(kind)
+    saved = store.catalog.get_state(watermark_key(kind)) or ""
+    stream: Iterator[Batch]
+    if kind in APPEND_ONLY and shape.id_column:
+        done: object = int(saved) if saved.isdigit() else None
+        after = max(0, int(saved) - ID_OVERLAP) if saved.isdigit() else 0
+        bar.total = (bar.total or 0) + reader.id_pending(after)
+        stream = reader.id_pages(after)
+    else:
+        done = pd.Timestamp(saved) if saved and not saved.isdigit() else None
+        overlap = pd.Timedelta(seconds=max(settings.sync.overlap_s, SLOW_CHANGING.get(kind, 0)))
+        since = done - overlap if done is not None else None
+        start, end = reader.bounds(since)
+        if start is None:
+            stream = iter(())
+        else:
+            bar.total = (bar.total or 0) + reader.window_pending(start, end)
+            stream = reader.windows(start, end)
+            if since is None:
+                stream = _chain(reader.undated(), stream)
+    bar.refresh()
+    stored = done
+    for frame, position in stream:
+        if frame is not None:
+            df, part = normalise(frame, shape)
+            summary.merge(part)
+            bar.update(part.received)
+            if writer.add(df):
+                stored = _save(store, kind, stored, done)
+        else:
+            done = position if done is None else max(done, position)
+    writer.flush()
+    _save(store, kind, stored, done)
+    summary.added = writer.added
+    return summary
+
+
+def _chain(*streams: Iterator[Batch]) -> Iterator[Batch]:
+    for stream in streams:
+        yield from stream
+
+
+def _save(store: Store, kind: str, stored: object, position: object) -> object:
+    """Persist the watermark ``position`` (every row before it is in the store) if it moved."""
+    if position is None or position == stored:
+        return stored
+    value = position.strftime(TS) if isinstance(position, pd.Timestamp) else str(position)
+    store.catalog.set_state(watermark_key(kind), value)
+    return position
+
+
+def sync_pbx(settings: Settings, *, store: Store | None = None, progress: bool = False) -> SyncReport:
+    """One incremental sync of every PBX table found into the store, then the calls re-derived."""
+    store = store or Store.open(settings.store_path)
+    report = SyncReport()
+    pbx = Reconnecting(settings)
+    try:
+        shape = pbx.run(lambda con: detect_shape(con, settings))
+        if "cdr" not in shape:
+            raise SchemaError(t("sync.no_cdr", table=settings.tables.cdr or "cdr"))
+        with store.writing(), tqdm(total=0, unit="rows", disable=not progress, desc="sync") as bar:
+            report.calls += derive_calls(store, settings)
+            for kind in LOGICAL_TABLES:
+                if kind in shape:
+                    bar.set_description(f"sync {kind}")
+                    report.tables[kind] = sync_table(store, settings, pbx, shape[kind], bar)
+            report.calls += derive_calls(store, settings)
+    finally:
+        report.retries = pbx.retries
+        pbx.close()
+    return report.finish()
