@@ -310,6 +310,10 @@ def _references(catalog: Catalog, d: Directory, rows: pd.DataFrame, labels: list
             if target and scope is not None and scope not in keys(target):
                 out.append(Problem(label, "scope", t("dir_unknown_ref", value=_shown(str(scope)),
                                                      directory=title(target))))
+    if d.name == "red_phones":
+        for label, target, kind in zip(labels, rows["target"], rows["kind"], strict=True):
+            if kind == "extension" and target is not None and not _EXTENSION.match(str(target)):
+                out.append(Problem(label, "target", t("dir_bad_extension", value=_shown(str(target)))))
     if d.name == "departments":
         cyclic = _cyclic(dict(zip(result["name"], result["parent"], strict=True)))
         for label, name in zip(labels, rows["name"], strict=True):
