@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from atsnb.calls.pipeline import update_calls
 from atsnb.config import Settings
 from atsnb.source.canonical import TIME_COLUMN
 from atsnb.store import Store
@@ -69,22 +70,10 @@ def mark_pending(store: Store, since: pd.Timestamp) -> None:
     store.catalog.set_state(PENDING, since.isoformat(sep=" "))
 
 
-def update_calls_hook():  # noqa: ANN201 - returns the pipeline's update_calls, or None before it exists
-    try:
-        from atsnb.calls.pipeline import update_calls
-    except ImportError:
-        return None
-    return update_calls
-
-
 def derive_calls(store: Store, settings: Settings) -> int:
     """Re-derive the calls the pending marker asks for, then clear it; returns the calls updated."""
     pending = store.catalog.get_state(PENDING) or ""
     if not pending:
-        return 0
-    update_calls = update_calls_hook()
-    if update_calls is None:
-        log.debug("call derivation is not available yet; raw rows are stored, marker kept")
         return 0
     count = int(update_calls(store, settings, pd.Timestamp(pending)) or 0)
     store.catalog.set_state(PENDING, "")
