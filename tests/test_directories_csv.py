@@ -5,7 +5,6 @@ import pytest
 
 from atsnb.directory.csv_io import export_csv, export_text, import_csv
 from atsnb.errors import InputError
-from atsnb.i18n import set_language
 from atsnb.store import Store
 
 
@@ -15,10 +14,8 @@ def catalog(store_path):
 
 
 @pytest.fixture
-def english():
-    set_language("en")
-    yield
-    set_language("ru")
+def english(monkeypatch):
+    monkeypatch.setenv("ATSNB_UI_LANGUAGE", "en")
 
 
 def _write(path, text, encoding="utf-8"):
