@@ -53,7 +53,13 @@ class TableShape:
         return self.source.get("id")
 
     def expected_columns(self) -> list[str]:
-        """The columns the documented layout of this flavour has (to tell the user what is missing)."""
+        """The columns worth having (to tell the user what is missing).
+
+        For CDR that is the fullest layout, FreePBX's (with its own time column): a legacy table
+        lacks linkedid, an Asterisk one the FreePBX caller-ID columns, and the user should know.
+        """
+        if self.kind == "cdr":
+            return [self.time_column if c == "calldate" else c for c in _layout("cdr", "freepbx")]
         return _layout(self.kind, self.flavour)
 
     def missing_columns(self) -> list[str]:

@@ -1,0 +1,108 @@
+"""``atsnb check`` against a real MariaDB: what it reports, and one clear sentence when it cannot connect."""
+
+import json
+import uuid
+from datetime import datetime
+
+import pandas as pd
+
+from atsnb.cli import main
+from atsnb.i18n import set_language
+from atsnb.source.check import check_pbx, is_read_only
+from tests.pbx_rows import create_pbx, insert, leg, settings_for
+from tests.support.mariadb import free_port
+
+
+def _now_moscow() -> pd.Timestamp:
+    return pd.Timestamp(datetime.now(pd.Timestamp.now(tz="Europe/Moscow").tzinfo).replace(tzinfo=None))
+
+
+def test_report_lists_tables_flavour_missing_columns_and_newest_record(pbx_db, store_path):
+    server, db = pbx_db
+    con = create_pbx(server, db, "freepbx", cel_extra="eventextra")
+    con.cursor().execute("ALTER TABLE cdr DROP COLUMN recordingfile")
+    con.cursor().execute("DROP TABLE website_callbacks")
+    hour_ago = (_now_moscow() - pd.Timedelta(hours=1)).floor("s")
+    insert(con, "cdr", [leg(1, hour_ago), leg(2, hour_ago - pd.Timedelta(days=3))])
+    report = check_pbx(settings_for(server, db, store_path))
+    tables = {t.kind: t for t in report.tables}
+    assert report.ok and report.server_version and report.latency_ms is not None
+    assert report.read_only is False  # root can write
+    assert tables["cdr"].flavour == "freepbx" and tables["cdr"].missing_columns == ["recordingfile"]
+    assert abs(tables["cdr"].newest_age_s - 3600) < 120
+    assert tables["cdr"].rows_24h == 1
+    assert tables["cel"].flavour == "eventextra" and tables["cel"].rows_24h == 0
+    assert not tables["callbacks"].found
+
+
+def test_a_select_only_user_is_reported_read_only(pbx_db, store_path):
+    server, db = pbx_db
+    create_pbx(server, db, "asterisk").close()
+    user, password = f"ro_{uuid.uuid4().hex[:8]}", "Ro-pass-123"
+    admin = server.connect()
+    admin.cursor().execute(f"CREATE USER '{user}'@'127.0.0.1' IDENTIFIED BY '{password}'")
+    try:
+        admin.cursor().execute(f"GRANT SELECT ON `{db}`.* TO '{user}'@'127.0.0.1'")
+        settings = settings_for(server, db, store_path,
+                                ATSNB_PBX_URL=f"mysql://{user}:{password}@{server.host}:{server.port}/{db}")
+        report = check_pbx(settings)
+        assert report.read_only is True and report.ok
+        assert {t.kind: t.flavour for t in report.tables}["cdr"] == "asterisk"
+    finally:
+        admin.cursor().execute(f"DROP USER '{user}'@'127.0.0.1'")
+
+
+def test_grant_lines_decide_read_only():
+    assert is_read_only(["GRANT USAGE ON *.* TO `a`@`%`", "GRANT SELECT ON `asteriskcdrdb`.* TO `a`@`%`"])
+    assert not is_read_only(["GRANT SELECT, INSERT ON `asteriskcdrdb`.* TO `a`@`%`"])
+    assert not is_read_only(["GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost` WITH GRANT OPTION"])
+
+
+def test_cli_check_prints_json_and_exits_zero(pbx_db, store_path, monkeypatch, capsys):
+    server, db = pbx_db
+    create_pbx(server, db, "legacy", queue_log_data="single").close()
+    monkeypatch.setenv("ATSNB_PBX_URL", server.url(db))
+    assert main(["check", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    flavours = {t["kind"]: t["flavour"] for t in out["tables"]}
+    assert flavours == {"cdr": "legacy", "cel": "extra", "queue_log": "single", "ratings": "default",
+                        "callbacks": "default"}
+    assert "linkedid" in next(t for t in out["tables"] if t["kind"] == "cdr")["missing_columns"]
+
+
+def test_cli_check_in_plain_words_fails_without_a_cdr_table(pbx_db, monkeypatch, capsys):
+    server, db = pbx_db
+    monkeypatch.setenv("ATSNB_PBX_URL", server.url(db))
+    monkeypatch.setenv("ATSNB_UI_LANGUAGE", "en")
+    try:
+        assert main(["check"]) == 1
+    finally:
+        set_language("ru")
+    out = capsys.readouterr().out
+    assert "Call records (CDR): no table cdr." in out and "cannot sync" in out
+
+
+def _fails_cleanly(monkeypatch, capsys, url: str, password: str, *args: str) -> str:
+    monkeypatch.setenv("ATSNB_PBX_URL", url)
+    monkeypatch.setenv("ATSNB_PBX_CONNECT_TIMEOUT_S", "3")
+    code = main(["check", *args])
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert code == 2
+    assert "Traceback" not in text and password not in text
+    return text
+
+
+def test_wrong_password_is_one_sentence_without_the_password(pbx_db, monkeypatch, capsys):
+    server, db = pbx_db
+    text = _fails_cleanly(monkeypatch, capsys, f"mysql://root:Wr0ng-Secret@{server.host}:{server.port}/{db}",
+                          "Wr0ng-Secret")
+    assert text.strip().count("\n") == 0 and "пароль" in text
+
+
+def test_closed_port_is_one_sentence_also_in_json(monkeypatch, capsys):
+    port = free_port()
+    text = _fails_cleanly(monkeypatch, capsys, f"mysql://atsnb:S3cret-pw@127.0.0.1:{port}/asteriskcdrdb",
+                          "S3cret-pw", "--json")
+    answer = json.loads(text)
+    assert answer["ok"] is False and f"127.0.0.1:{port}" in answer["error"]
