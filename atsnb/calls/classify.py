@@ -50,8 +50,31 @@ def mark_legs(legs: pd.DataFrame, topology: Topology) -> Runs:
     legs["direction_code"] = leg_dir
     legs["person"] = person
     legs["talk"] = person | outward
+    # An answered phone-to-phone leg inside an external call: the consultation of an attended
+    # transfer, while the client waits on hold — connected, so its span counts as the client's time.
+    legs["hold"] = ok & (a_kind == PHONE) & (b_kind == PHONE) & external
     legs["grp"] = _group_names(legs, topology)
+    legs["reach"] = _reached(legs, topology)
     return runs
+
+
+def _reached(legs: pd.DataFrame, topology: Topology) -> np.ndarray:
+    """What each leg reached, for ``last_target``: the person who talked, else the phone that rang,
+    the queue/group it passed, the number it was forwarded to, the parking lot or the IVR."""
+    b_kind = legs["b_kind"].to_numpy()
+    grp = legs["grp"].to_numpy(dtype=object)
+    queue_member = (legs["a_kind"].to_numpy() == LOCAL) & legs["a_ctx"].str.startswith("from-queue").to_numpy()
+    out = np.full(len(legs), "", dtype=object)
+    ivr = (b_kind == NONE) & legs["dcontext"].str.startswith("ivr").to_numpy()
+    out[ivr] = legs["dcontext"].to_numpy(dtype=object)[ivr]
+    park = (b_kind == NONE) & (legs["lastapp"] == "Park").to_numpy()
+    out[park] = legs["dst"].to_numpy(dtype=object)[park]
+    forward = (b_kind == LOCAL) & ~legs["b_num"].isin(set(topology.extensions)).to_numpy()
+    out[forward] = legs["b_num"].to_numpy(dtype=object)[forward]
+    out = np.where(grp != "", grp, out)
+    rang = (b_kind == PHONE) & (grp == "") & ~queue_member
+    out = np.where(rang | legs["person"].to_numpy(), legs["b_peer"].to_numpy(dtype=object), out)
+    return out
 
 
 def _consultation_halves(legs: pd.DataFrame, person: np.ndarray) -> np.ndarray:
@@ -95,20 +118,17 @@ def classify(legs: pd.DataFrame, runs: Runs, topology: Topology, short_abandon_s
     a_kind, b_kind = legs["a_kind"].to_numpy(), legs["b_kind"].to_numpy()
     orig = legs["orig"].to_numpy()
     direction = legs["direction_code"].to_numpy()[runs.starts] if n else np.array([], int)
-    col = {c: legs[c].to_numpy(dtype=object) for c in ("a_peer", "b_peer", "b_num", "src", "dst", "did",
-                                                       "outbound_cnum", "recordingfile", "cnum", "grp")}
+    col = {c: legs[c].to_numpy(dtype=object) for c in ("a_peer", "b_peer", "src", "dst", "did", "outbound_cnum",
+                                                       "recordingfile", "cnum", "grp", "reach")}
     extensions = set(topology.extensions)
 
     start, end = runs.min(t0), runs.max(t1)
     answer = runs.min(ta, talk)
-    talk_s = _union_seconds(legs, talk)
-    first_person = runs.first_row_by(ta, person)
-    answered_by = pick(col["b_peer"], first_person)
-    # A call forwarded outside and answered there counts for the extension that forwarded it.
-    fwd = (b_kind == LOCAL) & legs["answered"].to_numpy() & ~pd.Series(col["b_num"]).isin(extensions).to_numpy()
-    fwd_ext = pick(col["dst"], runs.first_row(fwd & pd.Series(col["dst"]).isin(extensions).to_numpy()))
-    forwarded_answer = (answered_by == "") & runs.any(talk & (b_kind == TRUNK)) & (direction == MIXED)
-    answered_by = np.where(forwarded_answer, fwd_ext, answered_by)
+    talk_s = _union_seconds(legs, talk | legs["hold"].to_numpy(), runs.n)
+    answered_by = pick(col["b_peer"], runs.first_row_by(ta, person))
+    # A call forwarded outside counts for the extension that forwarded it (a mobile is nobody's extension).
+    forwarding = (b_kind == LOCAL) & ~legs["b_num"].isin(extensions).to_numpy() & legs["dst"].isin(extensions).to_numpy()
+    forwarder = pick(col["dst"], runs.first_row(forwarding))
 
     dialer_row = runs.first_row(orig & (a_kind == PHONE))
     dialer_row = np.where(dialer_row == NO_ROW, runs.first_row(a_kind == PHONE), dialer_row)
@@ -117,6 +137,7 @@ def classify(legs: pd.DataFrame, runs: Runs, topology: Topology, short_abandon_s
     dialer = np.where(dialer == "", pick(col["cnum"], orig_row), dialer)
 
     inbound = (direction == INCOMING) | (direction == MIXED)
+    outgoing = direction == OUTGOING
     orig_src = pick(col["src"], orig_row)
     orig_dst = pick(col["dst"], orig_row)
     did = pick(col["did"], runs.first_row(legs["did"].to_numpy() != ""))
@@ -125,22 +146,23 @@ def classify(legs: pd.DataFrame, runs: Runs, topology: Topology, short_abandon_s
     out_cid = pick(col["outbound_cnum"], runs.first_row((b_kind == TRUNK) & (legs["outbound_cnum"].to_numpy() != "")))
     out_trunk = pick(col["b_peer"], trunk_row)
 
-    norm = _normalizer(orig_src, did, orig_dst, out_dst, out_cid)
-    caller = np.where(inbound, norm(orig_src), np.where(dialer != "", dialer, orig_src))
-    line = np.where(inbound, norm(did), np.where(direction == OUTGOING, norm(out_cid), ""))
-    line = np.where((direction == OUTGOING) & (line == ""), out_trunk, line)
-    dialed = np.where(inbound, np.where(did != "", norm(did), orig_dst),
-                      np.where(direction == OUTGOING, norm(out_dst), orig_dst))
-    external_number = np.where(inbound, caller, np.where(direction == OUTGOING, dialed, ""))
-    employee = np.where(inbound, answered_by, dialer)
-
-    reach = (b_kind == PHONE) | ((b_kind == LOCAL) & pd.Series(col["b_num"]).isin(extensions).to_numpy())
-    reached = np.where(b_kind == PHONE, col["b_peer"], col["b_num"])
-    last_talker = runs.last_row(person & (ta == runs.broadcast(runs.max(ta, person))))
-    last_target = np.where(last_talker >= 0, pick(reached, last_talker), pick(reached, runs.last_row(reach)))
-    group = pick(col["grp"], runs.last_row(col["grp"] != ""))
+    norm = _normalizer(orig_src, did, out_dst, out_cid)
+    caller = np.where(inbound, orig_src, np.where(dialer != "", dialer, orig_src))
+    line = np.where(inbound, norm(did), np.where(outgoing, norm(out_cid), ""))
+    line = np.where(outgoing & (line == ""), out_trunk, line)
+    dialed = np.where(inbound, np.where(did != "", did, orig_dst), np.where(outgoing, out_dst, orig_dst))
+    external_number = np.where(inbound, norm(orig_src), np.where(outgoing, norm(out_dst), ""))
 
     answered = ~np.isnan(answer) & (talk_s > 0)
+    answered_by = np.where(answered, answered_by, "")
+    employee = np.where(direction == MIXED, np.where(answered_by != "", answered_by, forwarder),
+                        np.where(direction == INCOMING, answered_by, dialer))
+    # A leg counts from when it was answered (a group's winner after the losers it started with).
+    reached_at = np.where(person, ta, t0)
+    last_target = pick(col["reach"], runs.last_row_by(reached_at, col["reach"] != ""))
+    last_target = np.where(outgoing, out_dst, last_target)
+    group = pick(col["grp"], runs.last_row(col["grp"] != ""))
+
     wait_s = np.where(answered, answer, end) - start
     status = np.where(answered, "answered",
                       np.where((direction == INCOMING) & (wait_s <= short_abandon_s), "dropped", "unanswered"))
@@ -151,10 +173,10 @@ def classify(legs: pd.DataFrame, runs: Runs, topology: Topology, short_abandon_s
         "start": start, "answer": np.where(answered, answer, np.nan), "end": end,
         "direction": DIRECTIONS[direction] if n else np.array([], object),
         "status": status.astype(object), "caller": caller, "dialed": dialed,
-        "external_number": external_number, "line": line, "answered_by": np.where(answered, answered_by, ""),
-        "employee": np.where(inbound & ~answered, "", employee), "last_target": last_target, "group": group,
+        "external_number": external_number, "line": line, "answered_by": answered_by,
+        "employee": employee, "last_target": last_target, "group": group,
         "wait_s": np.round(wait_s).astype(np.int64), "talk_s": np.round(np.where(answered, talk_s, 0)).astype(np.int64),
-        "transfers": _transfers(legs, runs), "legs": runs.count(), "recording": recording,
+        "transfers": _transfers(legs, runs, answer), "legs": runs.count(), "recording": recording,
         "primary": np.zeros(n, bool),
     })
 
@@ -170,10 +192,10 @@ def _normalizer(*columns: np.ndarray):
     return norm
 
 
-def _union_seconds(legs: pd.DataFrame, talk: np.ndarray) -> np.ndarray:
-    """Per call, the length of the union of [ta, t1] over talk legs (overlaps counted once)."""
-    n = int(legs["cidx"].iloc[-1]) + 1 if len(legs) else 0
-    sub = pd.DataFrame({"c": legs["cidx"].to_numpy()[talk], "a": legs["ta"].to_numpy()[talk],
+def _union_seconds(legs: pd.DataFrame, talk: np.ndarray, n: int) -> np.ndarray:
+    """Per call, the length of the union of the legs' [answer, end] (hold legs: [start, end])."""
+    begin = np.where(legs["hold"].to_numpy(), legs["t0"].to_numpy(), legs["ta"].to_numpy())
+    sub = pd.DataFrame({"c": legs["cidx"].to_numpy()[talk], "a": begin[talk],
                         "b": legs["t1"].to_numpy()[talk]}).sort_values(["c", "a"], kind="stable")
     if sub.empty:
         return np.zeros(n)
@@ -183,13 +205,13 @@ def _union_seconds(legs: pd.DataFrame, talk: np.ndarray) -> np.ndarray:
     return np.bincount(sub["c"].to_numpy(), weights=gain, minlength=n)
 
 
-def _transfers(legs: pd.DataFrame, runs: Runs) -> np.ndarray:
-    """How many times the client was handed to someone else: distinct talkers on our side − 1."""
-    talk = legs["talk"].to_numpy()
-    if not talk.any():
-        return np.zeros(runs.n, np.int64)
-    person = legs["person"].to_numpy()
-    who = np.where(person, legs["b_peer"].to_numpy(dtype=object), legs["a_peer"].to_numpy(dtype=object))
-    sub = pd.DataFrame({"c": legs["cidx"].to_numpy()[talk], "w": who[talk]}).drop_duplicates()
-    distinct = np.bincount(sub["c"].to_numpy(), minlength=runs.n)
-    return np.clip(distinct - 1, 0, None).astype(np.int64)
+def _transfers(legs: pd.DataFrame, runs: Runs, answer: np.ndarray) -> np.ndarray:
+    """How many times the answered client was sent elsewhere: legs of the client's channel to a
+    phone or to a parking lot that begin after the first answer (a pickup from the lot is the same
+    transfer as the park)."""
+    client = np.isin(legs["a_kind"].to_numpy(), (TRUNK, LOCAL))
+    park = (legs["lastapp"] == "Park").to_numpy()
+    b_kind = legs["b_kind"].to_numpy()
+    onward = client & (((b_kind == PHONE) & ~park) | (park & (b_kind == NONE)))
+    after = legs["t0"].to_numpy() >= runs.broadcast(answer) + 0.5
+    return runs.count(onward & after)

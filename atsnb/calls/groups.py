@@ -58,6 +58,11 @@ class Runs:
         best = self.min(key, mask)
         return self.first_row(mask & (key == best[self.cidx]))
 
+    def last_row_by(self, key: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Row number of the leg with the largest ``key`` where ``mask`` holds (the last on ties)."""
+        best = self.max(key, mask)
+        return self.last_row(mask & (key == best[self.cidx]))
+
     def broadcast(self, per_call: np.ndarray) -> np.ndarray:
         return per_call[self.cidx]
 

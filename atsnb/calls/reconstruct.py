@@ -12,6 +12,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from atsnb.calls.answers import refine_answers
 from atsnb.calls.callset import CallSet
 from atsnb.calls.channels import parse_channels
 from atsnb.calls.classify import CALL_COLUMNS, classify, mark_legs
@@ -40,13 +41,14 @@ def reconstruct(
     if cdr is None or cdr.empty:
         return CallSet(empty_calls(tz), _empty_steps(tz))
     legs = prepare_legs(cdr, topology, tz)
+    refine_answers(legs, cel, tz)
     runs = mark_legs(legs, topology)
     calls = classify(legs, runs, topology, short_abandon_s)
     hangup_by = None
     if queue_log is not None and not queue_log.empty:
         _sharpen_from_queue_log(calls, legs, queue_log, tz)
     if cel is not None and not cel.empty:
-        hangup_by = _sharpen_from_cel(calls, cel, topology, tz)
+        hangup_by = _from_cel(calls, cel, topology)
     steps = build_steps(legs, runs, calls, topology, hangup_by)
     return CallSet(_finish_calls(calls, tz), _finish_steps(steps, tz))
 
@@ -81,18 +83,11 @@ def _sharpen_from_queue_log(calls: pd.DataFrame, legs: pd.DataFrame, queue_log: 
     _sharpen_answer(calls, first)
 
 
-def _sharpen_from_cel(calls: pd.DataFrame, cel: pd.DataFrame, topology: Topology, tz: str) -> pd.Series:
-    """CEL: the caller's first bridge with a peer (real answer), transfers, and who hung up."""
+def _from_cel(calls: pd.DataFrame, cel: pd.DataFrame, topology: Topology) -> pd.Series:
+    """CEL: transfers and who hung up (answer moments were refined per leg already)."""
     ev = cel["eventtype"].astype(str)
     linked = cel["linkedid"].astype(str)
     own = cel["uniqueid"].astype(str) == linked
-    bridged = (ev == "BRIDGE_ENTER") & own & (cel["peer"].fillna("").astype(str) != "")
-    if bridged.any():
-        extra = cel.loc[bridged, "extra"].fillna("").astype(str)
-        holding = extra.str.contains("holding_bridge", regex=False)
-        sel = bridged[bridged].index[~holding.to_numpy()]
-        when = pd.Series(_epoch(cel.loc[sel, "eventtime"], tz), index=sel)
-        _sharpen_answer(calls, when.groupby(linked[sel]).min())
     moved = ev.isin(_TRANSFER_EVENTS)
     if moved.any():
         counted = calls["call_id"].map(linked[moved].value_counts()).fillna(0).astype(np.int64)

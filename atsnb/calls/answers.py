@@ -1,0 +1,73 @@
+"""When did a person really pick up?  Correcting the answer time of legs that early ``Answer()`` hid.
+
+A caller answered by the IVR (or queue) is "up" before anyone talks to them; every row created for
+that caller afterwards carries an answer time from its creation, so its billsec includes ringing
+(research §2.1 "Answer caveat", §8).  Two independent witnesses give the true moment:
+
+* **ring-group siblings** (CDR alone): the phones that lost the race stop ringing the instant the
+  winner answers, so the latest end of the NO ANSWER rows started with the winner's row is its
+  answer time;
+* **CEL** (when present): the caller's channel enters the bridge with the person at that moment
+  (``BRIDGE_ENTER``, not into a holding bridge).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from atsnb.calls.legs import PHONE, TRUNK, localize
+
+
+def refine_answers(legs: pd.DataFrame, cel: pd.DataFrame | None, tz: str) -> None:
+    """Move ``legs["ta"]`` later where a witness shows the person answered later (in place)."""
+    ta = legs["ta"].to_numpy().copy()
+    candidate = _from_siblings(legs)
+    if cel is not None and not cel.empty:
+        candidate = np.fmax(candidate, _from_bridges(legs, cel, tz))
+    t1 = legs["t1"].to_numpy()
+    better = ~np.isnan(candidate) & ~np.isnan(ta) & (candidate > ta) & (candidate <= t1)
+    if better.any():
+        ta[better] = candidate[better]
+        legs["ta"] = ta
+
+
+def _early(legs: pd.DataFrame) -> np.ndarray:
+    """Answered legs from the caller's own channel to a phone: the ones early Answer() can distort."""
+    return (legs["answered"].to_numpy() & (legs["a_kind"].to_numpy() == TRUNK)
+            & (legs["b_kind"].to_numpy() == PHONE) & ~np.isnan(legs["ta"].to_numpy()))
+
+
+def _from_siblings(legs: pd.DataFrame) -> np.ndarray:
+    out = np.full(len(legs), np.nan)
+    early = _early(legs)
+    if not early.any():
+        return out
+    lost = (legs["disposition"].to_numpy() == "NO ANSWER") & (legs["b_kind"].to_numpy() == PHONE)
+    if not lost.any():
+        return out
+    key = ["cidx", "uniqueid", "t0"]
+    ends = legs.loc[lost, [*key, "t1"]].groupby(key, sort=False)["t1"].max().rename("sibling_end")
+    hit = legs.loc[early, key].join(ends, on=key)["sibling_end"].to_numpy()
+    out[np.flatnonzero(early)] = hit
+    return out
+
+
+def _from_bridges(legs: pd.DataFrame, cel: pd.DataFrame, tz: str) -> np.ndarray:
+    """For each early leg, the first bridge entry of its Party A channel within [recorded answer, end]."""
+    out = np.full(len(legs), np.nan)
+    early = _early(legs)
+    enter = cel[(cel["eventtype"].astype(str) == "BRIDGE_ENTER")
+                & ~cel["extra"].fillna("").astype(str).str.contains("holding_bridge", regex=False)]
+    if not early.any() or enter.empty:
+        return out
+    when = localize(pd.to_datetime(enter["eventtime"]), tz).to_numpy(dtype="datetime64[ns]").astype(np.int64) / 1e9
+    bridges = pd.DataFrame({"uniqueid": enter["uniqueid"].astype(str).to_numpy(), "at": when}).sort_values("at")
+    want = pd.DataFrame({"row": np.flatnonzero(early), "uniqueid": legs["uniqueid"].to_numpy()[early],
+                         "ta": legs["ta"].to_numpy()[early]}).sort_values("ta")
+    # Bridge times and CDR times are both whole seconds; a bridge a second before the recorded
+    # answer is the same moment.
+    want["probe"] = want["ta"] - 1.0
+    got = pd.merge_asof(want, bridges, left_on="probe", right_on="at", by="uniqueid", direction="forward")
+    out[got["row"].to_numpy()] = got["at"].to_numpy()
+    return out
