@@ -1,0 +1,131 @@
+"""Incremental sync against a real MariaDB: late rows, duplicates, re-runs, malformed rows, the CLI."""
+
+import json
+import logging
+import subprocess
+import sys
+
+import pandas as pd
+
+from atsnb.source.shape import Shape
+from atsnb.store import Store
+from atsnb.sync import ingest, sync_frames, sync_pbx
+from atsnb.sync.pbx import watermark_key
+from atsnb.sync.writer import PENDING
+from tests.pbx_rows import create_pbx, insert, leg, settings_for, stored, sync_env
+
+
+def test_second_run_catches_late_rows_inside_the_overlap_and_changes_nothing_else(pbx_db, store_path):
+    server, db = pbx_db
+    con = create_pbx(server, db)
+    insert(con, "cdr", [leg(i, pd.Timestamp("2025-05-10 09:00") + pd.Timedelta(minutes=7 * i)) for i in range(1, 60)])
+    settings = settings_for(server, db, store_path)
+    first = sync_pbx(settings)
+    assert first.tables["cdr"].added == 59
+    before = stored(store_path, "cdr")
+    mark = pd.Timestamp(Store.open(store_path).catalog.get_state(watermark_key("cdr")))
+    assert mark == pd.Timestamp("2025-05-10 15:53:01")  # the newest leg + 1 s
+    # A long call that started before the newest leg ends now: the PBX writes its row late.
+    insert(con, "cdr", [leg(100, mark - pd.Timedelta(minutes=10)), leg(101, mark + pd.Timedelta(hours=1))])
+    second = sync_pbx(settings)
+    assert second.tables["cdr"].added == 2
+    after = stored(store_path, "cdr")
+    assert len(after) == 61
+    pd.testing.assert_frame_equal(after[after._key.isin(before._key)].reset_index(drop=True), before)
+    third = sync_pbx(settings)
+    assert third.tables["cdr"].added == 0 and third.tables["cdr"].received >= 1  # the overlap is re-read
+    pd.testing.assert_frame_equal(stored(store_path, "cdr"), after)
+    assert Store.open(store_path).catalog.get_state(PENDING) == ""  # calls derived, marker cleared
+    assert len(stored(store_path, "calls")) == 61
+
+
+def test_rows_written_twice_collapse(pbx_db, store_path):
+    server, db = pbx_db
+    con = create_pbx(server, db)
+    row = leg(1, "2025-05-10 09:00:00")
+    insert(con, "cdr", [row, row, leg(2, "2025-05-10 09:01:00")])  # two CDR writers, one duplicate
+    legacy_db = db + "_legacy"
+    server.connect().cursor().execute(f"CREATE DATABASE `{legacy_db}`")
+    try:
+        old = create_pbx(server, legacy_db, "legacy")
+        twice = leg(1, "2025-05-10 09:00:00", "legacy")
+        insert(old, "cdr", [twice, twice, leg(2, "2025-05-10 09:00:00", "legacy", billsec=3)])
+        report = sync_pbx(settings_for(server, db, store_path))
+        assert report.tables["cdr"].received == 3 and len(stored(store_path, "cdr")) == 2
+        legacy_store = store_path.parent / "legacy_store"
+        sync_pbx(settings_for(server, legacy_db, legacy_store))
+        assert len(stored(legacy_store, "cdr")) == 2  # identical rows share a row hash
+    finally:
+        server.connect().cursor().execute(f"DROP DATABASE `{legacy_db}`")
+
+
+def test_cel_and_queue_log_page_on_id_and_pick_up_new_ids(pbx_db, store_path):
+    server, db = pbx_db
+    con = create_pbx(server, db)
+    events = [{"eventtype": "CHAN_START", "eventtime": f"2025-05-10 09:{m:02d}:00", "uniqueid": f"{m}.1",
+               "linkedid": f"{m}.1"} for m in range(30)]
+    insert(con, "cel", events[:20])
+    settings = settings_for(server, db, store_path, ATSNB_SYNC_BATCH_ROWS="4")
+    sync_pbx(settings)
+    assert Store.open(store_path).catalog.get_state(watermark_key("cel")) == "20"
+    insert(con, "cel", events[20:])
+    sync_pbx(settings)
+    cel = stored(store_path, "cel")
+    assert sorted(cel.id) == list(range(1, 31)) and cel._key.is_unique
+
+
+def test_malformed_rows_are_logged_with_their_key_and_the_good_rows_land(pbx_db, store_path, caplog):
+    server, db = pbx_db
+    con = create_pbx(server, db)
+    cur = con.cursor()
+    cur.execute("ALTER TABLE cdr MODIFY calldate datetime NULL, MODIFY duration varchar(20) NOT NULL DEFAULT ''")
+    cur.execute("SET SESSION sql_mode = ''")  # a PBX server that accepts zero dates
+    insert(con, "cdr", [
+        leg(1, "2025-05-10 09:00:00"),
+        leg(2, "2025-05-10 09:01:00", calldate=None),
+        leg(3, "2025-05-10 09:02:00", calldate="0000-00-00 00:00:00"),
+        leg(4, "2025-05-10 09:03:00", disposition="WEIRD"),
+        leg(5, "2025-05-10 09:04:00", duration="abc"),
+        leg(6, "2025-05-10 09:05:00"),
+    ])
+    with caplog.at_level(logging.WARNING, logger="atsnb.sync"):
+        report = sync_pbx(settings_for(server, db, store_path))
+    r = report.tables["cdr"]
+    assert (r.received, r.kept, r.skipped, r.repaired) == (6, 4, 2, 2)
+    log = caplog.text
+    assert "uniqueid='1700000002.2'" in log and "calldate is empty" in log
+    assert "uniqueid='1700000003.3'" in log and "impossible date" in log
+    assert "uniqueid='1700000004.4'" in log and "unknown disposition" in log
+    assert "uniqueid='1700000005.5'" in log and "duration is not a number" in log
+    got = stored(store_path, "cdr").set_index("uniqueid")
+    assert sorted(got.index) == ["1700000001.1", "1700000004.4", "1700000005.5", "1700000006.6"]
+    assert got.disposition["1700000004.4"] == "ANSWERED"  # billsec 30 > 0
+    assert got.duration["1700000005.5"] == 0 and got.duration["1700000006.6"] == 35
+
+
+def test_cli_sync_runs_end_to_end(pbx_db, store_path):
+    server, db = pbx_db
+    con = create_pbx(server, db, "asterisk")
+    insert(con, "cdr", [leg(i, f"2025-06-0{i} 12:00:00", "asterisk") for i in range(1, 4)])
+    done = subprocess.run([sys.executable, "-m", "atsnb.cli", "sync", "--json"], env=sync_env(server, db, store_path),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["tables"]["cdr"]["added"] == 3 and report["calls"] == 3
+    assert sorted(stored(store_path, "cdr").calldate.dt.day) == [1, 2, 3]
+
+
+def test_sync_frames_and_ingest_take_the_same_path(pbx_db, store_path):
+    server, db = pbx_db
+    shape = Shape.of("freepbx", queue_log_data="single")
+    cdr = pd.DataFrame([leg(i, f"2025-07-0{i} 10:00:00") for i in range(1, 5)])
+    qlog = pd.DataFrame([{"id": 1, "time": "2025-07-01 10:00:01.5", "callid": "1700000001.1", "queuename": "600",
+                          "agent": "NONE", "event": "ENTERQUEUE", "data": "|84951234567|1"}])
+    store = Store.open(store_path)
+    report = sync_frames(store, settings_for(server, db, store_path, ATSNB_SYNC_BATCH_ROWS="2"),
+                         {"cdr": cdr, "queue_log": qlog}, shape, progress=False)
+    assert report.tables["cdr"].added == 4 and report.calls == 4
+    assert stored(store_path, "queue_log")[["data2", "data3"]].iloc[0].tolist() == ["84951234567", "1"]
+    with store.writing():
+        again = ingest(store, settings_for(server, db, store_path), "cdr", cdr, shape)
+    assert (again.received, again.added) == (4, 0)
