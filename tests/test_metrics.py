@@ -173,3 +173,40 @@ def test_recovery_funnel_and_who_recovered():
 
 def test_recovery_windows_come_from_the_setting_text():
     assert recovery.parse_windows("120, 20,1440") == (20, 120, 1440)
+
+
+def test_transferred_calls_count_for_everyone_who_answered_them():
+    from atsnb.metrics.attribution import calls_per_employee_per_day, employee_calls
+
+    frame = calls_frame([
+        # 101 answered, talked 40 s, transferred to 102 who talked 80 s.
+        {"call_id": "a", "start": "2025-03-03 09:00", "direction": "incoming", "status": "answered",
+         "talk_s": 120, "employee": "101"},
+        # 103 dialled out, no answer steps on the route: the call's talk is theirs.
+        {"call_id": "b", "start": "2025-03-03 10:00", "direction": "outgoing", "status": "answered",
+         "talk_s": 30, "employee": "103"},
+        # Nobody answered.
+        {"call_id": "c", "start": "2025-03-04 10:00", "direction": "incoming", "status": "unanswered", "wait_s": 30},
+        # 103 dialled out again; the route's answer step names the client, who is no employee.
+        {"call_id": "d", "start": "2025-03-04 11:00", "direction": "outgoing", "status": "answered",
+         "talk_s": 10, "employee": "103"},
+    ])
+    steps = pd.DataFrame({
+        "call_id": ["a", "a", "a", "c", "d"],
+        "seq": [1, 2, 3, 1, 1],
+        "kind": ["answer", "transfer", "answer", "ring", "answer"],
+        "party": ["79120000001", "101", "79120000001", "79120000002", "103"],
+        "target": ["101", "102", "102", "101", "79120000003"],
+        "duration_s": [40.0, 0.0, 80.0, 0.0, 10.0],
+    })
+    rows = employee_calls(frame, steps)
+    got = {(r.call_id, r.employee): (r.role, r.talk_s, r.status) for r in rows.itertuples()}
+    assert got == {
+        ("a", "101"): ("main", 40.0, "answered"),
+        ("a", "102"): ("transfer", 80.0, "answered"),
+        ("b", "103"): ("main", 30.0, "answered"),
+        ("d", "103"): ("main", 10.0, "answered"),
+    }
+    assert rows.set_index("employee").loc["102", "direction"] == "incoming"
+    # (101, Mon), (102, Mon), (103, Mon), (103, Tue): 4 rows over 4 employee-days.
+    assert calls_per_employee_per_day(rows) == 1.0

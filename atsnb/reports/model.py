@@ -32,6 +32,9 @@ class Element:
     units: dict[str, str] = field(default_factory=dict)
     note: str = ""
     totals: bool = False  # a table whose numeric columns get a totals row
+    # The columns a totals row adds up (counts, total durations); None leaves it to the renderer.
+    # Means, shares, minima and targets are left out: their sum means nothing.
+    summable: list[str] | None = None
 
 
 @dataclass

@@ -1,0 +1,170 @@
+"""The Dashboard report (SPEC §5.1): headline KPIs, line load, external and unanswered calls per
+day, shares by weekday, talk-time bucket and department.
+
+``dashboard(...)`` loads the calls once and assembles the elements; each ``*_element(scope)``
+function builds one of them and can be called on its own from a notebook.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from atsnb.i18n import t
+from atsnb.metrics import counts, durations, load, service
+from atsnb.metrics.attribution import calls_per_employee_per_day
+from atsnb.metrics.calls import external, inbound
+from atsnb.reports.build import Col, element, kpi, weekday_names
+from atsnb.reports.model import Element, Report
+from atsnb.reports.scope import Scope, load_scope
+
+HOURLY_LOAD_UP_TO_DAYS = 31  # longer periods chart the load per day (min of mins, mean, max of maxes)
+NO_DEPARTMENT = "rep_no_department"
+
+
+def kpis_element(scope: Scope) -> Element:
+    """Headline figures: external and incoming calls, % unanswered and % dropped of incoming, mean
+    talk and wait, calls per employee per day, service level and ASA."""
+    calls = scope.calls
+    rates = counts.unanswered_rates(calls)
+    threshold = scope.settings.thresholds.service_level_s
+    return kpi("kpis", "rep_kpis", [
+        (t("rep_kpi_external"), int(external(calls).sum()), "calls"),
+        (t("rep_kpi_incoming"), int(inbound(calls).sum()), "calls"),
+        (t("rep_kpi_unanswered_pct"), rates["unanswered_pct"], "%"),
+        (t("rep_kpi_dropped_pct"), rates["dropped_pct"], "%"),
+        (t("rep_kpi_mean_talk"), durations.mean_talk_s(calls), "s"),
+        (t("rep_kpi_mean_wait"), durations.mean_wait_s(calls), "s"),
+        (t("rep_kpi_per_employee_day"), calls_per_employee_per_day(scope.attributed), "calls"),
+        (t("rep_kpi_service_level", threshold=threshold), service.service_level_pct(calls, threshold), "%"),
+        (t("rep_kpi_asa"), service.asa_s(calls), "s"),
+    ], note="rep_kpis_note")
+
+
+def line_load_element(scope: Scope) -> Element:
+    """Busy external lines per hour (per day for periods over a month): min, mean, max."""
+    hourly = load.line_load_per_hour(scope.calls, scope.start, scope.end)
+    days = (scope.end - scope.start) / pd.Timedelta(days=1)
+    frame = hourly if days <= HOURLY_LOAD_UP_TO_DAYS else load.coarsen_load(hourly)
+    return element("line_load", "rep_line_load", frame, [
+        Col("hour", "rep_col_time"),
+        Col("min", "rep_col_load_min", "lines"),
+        Col("mean", "rep_col_load_mean", "lines"),
+        Col("max", "rep_col_load_max", "lines"),
+    ], kind="line", x="hour", y=["min", "mean", "max"], note="rep_line_load_note")
+
+
+def line_load_by_line_element(scope: Scope) -> Element:
+    """Per company number over the period: lowest, mean and peak load, and the hour of the peak."""
+    table = load.line_load_by_line(scope.calls, scope.start, scope.end)
+    table["line"] = table["line"].map(scope.line_label)
+    return element("line_load_by_line", "rep_line_load_by_line", table, [
+        Col("line", "rep_col_line"),
+        Col("min", "rep_col_load_min", "lines"),
+        Col("mean", "rep_col_load_mean", "lines"),
+        Col("max", "rep_col_load_max", "lines"),
+        Col("peak_hour", "rep_col_peak_hour"),
+    ], note="rep_line_load_note")
+
+
+def external_daily_element(scope: Scope) -> Element:
+    """External calls per day by direction; a transferred call counts once."""
+    frame = counts.daily_external(scope.calls, scope.start, scope.end)
+    return element("external_daily", "rep_external_daily", frame, [
+        Col("day", "rep_col_day"),
+        Col("incoming", "incoming", "calls"),
+        Col("outgoing", "outgoing", "calls"),
+        Col("mixed", "mixed", "calls"),
+        Col("calls", "rep_col_calls", "calls"),
+    ], kind="stacked_bar", x="day", y=["incoming", "outgoing", "mixed"], note="rep_external_daily_note")
+
+
+def unanswered_daily_element(scope: Scope) -> Element:
+    """Incoming calls nobody answered, per day, split missed / dropped."""
+    frame = counts.daily_unanswered_incoming(scope.calls, scope.start, scope.end)
+    return element("unanswered_daily", "rep_unanswered_daily", frame, [
+        Col("day", "rep_col_day"),
+        Col("missed", "missed", "calls"),
+        Col("dropped", "dropped", "calls"),
+        Col("calls", "rep_col_calls", "calls"),
+    ], kind="stacked_bar", x="day", y=["missed", "dropped"], note="rep_unanswered_daily_note",
+        short=scope.settings.thresholds.short_abandon_s)
+
+
+def weekday_share_element(scope: Scope) -> Element:
+    """Share of calls by weekday over the period."""
+    frame = counts.counts_by(scope.calls, "weekday", start=scope.start, end=scope.end)
+    frame["weekday"] = weekday_names(frame["weekday"])
+    return element("weekday_share", "rep_weekday_share", frame, [
+        Col("weekday", "rep_col_weekday"),
+        Col("share_pct", "rep_col_share", "%"),
+        Col("calls", "rep_col_calls", "calls"),
+    ], kind="bar", x="weekday", y=["share_pct"])
+
+
+def talk_buckets_element(scope: Scope) -> Element:
+    """Answered calls by talk time: half-open ranges < 30 s, 30 s – 1 min, … ≥ 10 min."""
+    frame = durations.talk_buckets(scope.calls)
+    frame["bucket"] = [bucket_label(lo, hi) for lo, hi in zip(frame["from_s"], frame["to_s"], strict=True)]
+    return element("talk_buckets", "rep_talk_buckets", frame, [
+        Col("bucket", "rep_col_talk_bucket"),
+        Col("calls", "rep_col_calls", "calls"),
+        Col("share_pct", "rep_col_share", "%"),
+    ], kind="pie", x="bucket", y=["calls"], note="rep_talk_buckets_note")
+
+
+def bucket_label(lo: float, hi: float) -> str:
+    """``"1–3 мин"``, ``"< 30 с"``, ``"≥ 10 мин"`` in the reader's language."""
+    def fmt(seconds: float) -> str:
+        if seconds >= 60 and seconds % 60 == 0:
+            return t("rep_minutes", n=int(seconds // 60))
+        return t("rep_seconds", n=int(seconds))
+    if pd.isna(hi):
+        return f"≥ {fmt(lo)}"
+    return f"{fmt(lo)} – {fmt(hi)}" if lo else f"< {fmt(hi)}"
+
+
+def department_share_element(scope: Scope) -> Element:
+    """Share of handled calls by the department of the employees who handled them (a call handled
+    by two departments counts for each); calls nobody handled are not in it."""
+    rows = scope.attributed[["call_id", "employee"]].copy()
+    rows["department"] = scope.org.department_series(rows["employee"]).fillna(t(NO_DEPARTMENT))
+    rows = rows.drop_duplicates(["call_id", "department"])
+    frame = counts.counts_by(rows, "department").sort_values("calls", ascending=False)
+    return element("department_share", "rep_department_share", frame, [
+        Col("department", "rep_col_department"),
+        Col("calls", "rep_col_calls", "calls"),
+        Col("share_pct", "rep_col_share", "%"),
+    ], kind="pie", x="department", y=["calls"], note="rep_department_share_note")
+
+
+def dashboard_report(scope: Scope) -> Report:
+    """Every dashboard element from one scope."""
+    return Report("dashboard", t("rep_dashboard"), scope.filters, [
+        kpis_element(scope),
+        line_load_element(scope),
+        line_load_by_line_element(scope),
+        external_daily_element(scope),
+        unanswered_daily_element(scope),
+        weekday_share_element(scope),
+        talk_buckets_element(scope),
+        department_share_element(scope),
+    ])
+
+
+def dashboard(
+    period: str = "last_30_days",
+    *,
+    start: object = None,
+    end: object = None,
+    department: str | None = None,
+    employee: str | None = None,
+    line: str | None = None,
+    direction: str | None = None,
+    store: object = None,
+    settings: object = None,
+    now: pd.Timestamp | None = None,
+) -> Report:
+    """The Dashboard report for a period and filters (see :mod:`atsnb.reports.scope`)."""
+    scope = load_scope(period, start=start, end=end, department=department, employee=employee, line=line,
+                       direction=direction, store=store, settings=settings, now=now)  # type: ignore[arg-type]
+    return dashboard_report(scope)

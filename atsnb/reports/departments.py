@@ -1,0 +1,120 @@
+"""The Departments report (SPEC §5.3): the employees report rolled up through the department tree.
+
+A call counts for the department of every employee who handled it and for every department
+above it (:meth:`atsnb.reference.org.Org.membership`), once per department however many of its
+employees handled it.  So a parent's figures include its sub-departments', and the rows are not
+meant to be added up (no totals row).  Employees without a department roll up to "no department".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from atsnb.i18n import t
+from atsnb.metrics.effective import effective_by_employee
+from atsnb.metrics.summary import pivot_by_time, summary_by
+from atsnb.reports.build import Col, element
+from atsnb.reports.dashboard import NO_DEPARTMENT
+from atsnb.reports.detail import detail_element
+from atsnb.reports.employees import SUMMARY_COLS, panels, pivot_element, with_effective
+from atsnb.reports.model import Element, Report
+from atsnb.reports.scope import Scope, load_scope
+
+INDENT = "\u2003"  # an em space per tree level in department names
+
+
+def rolled_up(scope: Scope, rows: pd.DataFrame) -> pd.DataFrame:
+    """Attribution rows repeated for the employee's department and each one above it (``department``)."""
+    membership = scope.org.membership().rename(columns={"extension": "employee"})
+    out = rows.merge(membership[["employee", "department"]], on="employee", how="left")
+    out["department"] = out["department"].fillna(t(NO_DEPARTMENT))
+    shown = shown_departments(scope)
+    return out[out["department"].isin(shown)] if shown is not None else out
+
+
+def shown_departments(scope: Scope) -> set[str] | None:
+    """With a department filter, that department and the ones below it; else every department."""
+    chosen = scope.filters.get("department")
+    if not chosen:
+        return None
+    return {str(chosen)} | scope.org.descendants(str(chosen))
+
+
+def in_tree_order(scope: Scope, table: pd.DataFrame) -> pd.DataFrame:
+    """Rows in the order of the department tree, names indented by depth; "no department" last."""
+    order = [(depth, name) for depth, name in scope.org.tree_rows() if name in set(table["department"])]
+    rest = [name for name in table["department"] if name not in {n for _, n in order}]
+    names = [name for _, name in order] + rest
+    top = min((depth for depth, _ in order), default=0)  # a filtered subtree starts at the left edge
+    labels = {name: INDENT * (depth - top) + name for depth, name in order}
+    out = table.set_index("department").loc[names].reset_index()
+    out["department"] = out["department"].map(lambda n: labels.get(n, n))
+    return out
+
+
+def efficiency_element(scope: Scope) -> Element:
+    """Per department: effective calls of its employees (each by their own panel) against the sum of
+    their targets (daily target × days with calls)."""
+    per_employee = effective_by_employee(scope.attributed, panels(scope))
+    rows = rolled_up(scope, per_employee)
+    table = rows.groupby("department", sort=False).agg(
+        employees=("employee", "nunique"), days=("days", "sum"), effective=("effective", "sum"),
+        target=("target", "sum"))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["target_pct"] = np.where(table["target"] > 0, 100.0 * table["effective"] / table["target"], np.nan)
+    table = in_tree_order(scope, table.reset_index())
+    return element("efficiency", "rep_efficiency_departments", table, [
+        Col("department", "rep_col_department"),
+        Col("employees", "rep_col_employees"),
+        Col("days", "rep_col_employee_days"),
+        Col("effective", "rep_col_effective", "calls"),
+        Col("target", "rep_col_target", "calls"),
+        Col("target_pct", "rep_col_target_pct", "%"),
+    ], note="rep_efficiency_departments_note")
+
+
+def summary_element(scope: Scope) -> Element:
+    """Per department (rolled up): calls by direction and status, talk and wait, effective calls."""
+    table = in_tree_order(scope, summary_by(rolled_up(scope, with_effective(scope)), "department"))
+    return element("summary", "rep_summary_departments", table,
+                   [Col("department", "rep_col_department"), *SUMMARY_COLS], note="rep_summary_departments_note")
+
+
+def by_scale_element(scope: Scope, scale: str = "day") -> Element:
+    """Calls per department (rolled up) by hour of day, day, week or month."""
+    table = pivot_by_time(rolled_up(scope, scope.attributed), "department", scale, scope.start, scope.end)
+    table = in_tree_order(scope, table)
+    element_ = pivot_element("by_scale", "rep_by_scale_departments", "rep_col_department", table, "department",
+                             scale)
+    element_.totals, element_.summable = False, None
+    return element_
+
+
+def departments_report(scope: Scope, scale: str = "day") -> Report:
+    return Report("departments", t("rep_departments"), scope.filters, [
+        efficiency_element(scope),
+        summary_element(scope),
+        by_scale_element(scope, scale),
+        detail_element(scope),
+    ])
+
+
+def departments(
+    period: str = "last_30_days",
+    *,
+    start: object = None,
+    end: object = None,
+    department: str | None = None,
+    employee: str | None = None,
+    line: str | None = None,
+    direction: str | None = None,
+    scale: str = "day",
+    store: object = None,
+    settings: object = None,
+    now: pd.Timestamp | None = None,
+) -> Report:
+    """The Departments report; ``scale`` (hour, day, week, month) sets the pivot's columns."""
+    scope = load_scope(period, start=start, end=end, department=department, employee=employee, line=line,
+                       direction=direction, store=store, settings=settings, now=now)  # type: ignore[arg-type]
+    return departments_report(scope, scale)

@@ -1,0 +1,122 @@
+"""The External lines report (SPEC §5.7): per company number the incoming and outgoing calls and
+their talk time, its load, the share of calls per number, and a chart of one number over the period.
+
+The table and the share compare every line (the other filters still apply); the ``line`` filter
+picks the number the daily chart follows — the busiest line when none is picked.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from atsnb.i18n import t
+from atsnb.metrics import counts
+from atsnb.metrics.calls import external, inbound
+from atsnb.reports.build import Col, element
+from atsnb.reports.dashboard import line_load_by_line_element
+from atsnb.reports.model import Element, Report
+from atsnb.reports.scope import Scope, load_scope
+
+
+def line_summary(calls: pd.DataFrame) -> pd.DataFrame:
+    """Per line: ``incoming`` (incoming + mixed) and ``outgoing`` calls, ``calls``, talk time of each
+    (``talk_in_s``, ``talk_out_s``, ``talk_s``) and ``share_pct`` = 100 × calls / all external calls."""
+    ext = calls[external(calls)]
+    is_in = inbound(ext)
+    frame = pd.DataFrame({
+        "line": ext["line"].astype("string").fillna("").astype(str),
+        "incoming": is_in.astype(int),
+        "outgoing": (~is_in).astype(int),
+        "calls": 1,
+        "talk_in_s": ext["talk_s"].where(is_in, 0.0).astype(float),
+        "talk_out_s": ext["talk_s"].where(~is_in, 0.0).astype(float),
+        "talk_s": ext["talk_s"].astype(float),
+    })
+    out = frame.groupby("line", sort=True).sum().reset_index()
+    out["share_pct"] = counts.share_pct(out["calls"])
+    return out.sort_values("calls", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def summary_element(scope: Scope) -> Element:
+    """Incoming / outgoing calls and talk time per company number, with its share of all external calls."""
+    table = line_summary(scope.calls)
+    table["line"] = table["line"].map(scope.line_label)
+    return element("summary", "rep_lines_summary", table, [
+        Col("line", "rep_col_line"),
+        Col("incoming", "incoming", "calls", sum=True),
+        Col("outgoing", "outgoing", "calls", sum=True),
+        Col("calls", "rep_col_calls", "calls", sum=True),
+        Col("talk_in_s", "rep_col_talk_in", "s", sum=True),
+        Col("talk_out_s", "rep_col_talk_out", "s", sum=True),
+        Col("talk_s", "rep_col_talk_total", "s", sum=True),
+        Col("share_pct", "rep_col_share", "%"),
+    ], note="rep_lines_summary_note", totals=True)
+
+
+def share_element(scope: Scope) -> Element:
+    """Share of external calls per company number."""
+    table = line_summary(scope.calls)
+    table["line"] = table["line"].map(scope.line_label)
+    return element("share", "rep_lines_share", table, [
+        Col("line", "rep_col_line"),
+        Col("calls", "rep_col_calls", "calls", sum=True),
+        Col("share_pct", "rep_col_share", "%"),
+    ], kind="pie", x="line", y=["calls"])
+
+
+def selected_line(scope: Scope, line: str | None) -> str | None:
+    """The line the chart follows: the one asked for, else the one with the most external calls."""
+    if line:
+        return str(line)
+    table = line_summary(scope.calls)
+    return str(table["line"].iloc[0]) if len(table) else None
+
+
+def line_daily_element(scope: Scope, line: str | None) -> Element:
+    """Incoming and outgoing calls per day on one company number, with their talk time."""
+    number = selected_line(scope, line)
+    calls = scope.calls[scope.calls["line"].astype(str) == number] if number else scope.calls.iloc[0:0]
+    ext = calls[external(calls)]
+    daily = counts.counts_by(ext.assign(kind=inbound(ext).map({True: "incoming", False: "outgoing"})),
+                             "day", split="kind", start=scope.start, end=scope.end)
+    for column in ("incoming", "outgoing"):
+        if column not in daily:
+            daily[column] = 0
+    talk = ext.groupby(counts.time_key(ext["start"], "day"))["talk_s"].sum()
+    daily["talk_s"] = daily["day"].map(talk).fillna(0.0).astype(float)
+    return element("line_daily", "rep_line_daily", daily, [
+        Col("day", "rep_col_day"),
+        Col("incoming", "incoming", "calls", sum=True),
+        Col("outgoing", "outgoing", "calls", sum=True),
+        Col("talk_s", "rep_col_talk_total", "s", sum=True),
+    ], kind="stacked_bar", x="day", y=["incoming", "outgoing"], line=scope.line_label(number or ""))
+
+
+def lines_report(scope: Scope, line: str | None = None) -> Report:
+    filters = scope.filters | ({"line": line} if line else {})
+    return Report("lines", t("rep_lines"), filters, [
+        summary_element(scope),
+        share_element(scope),
+        line_daily_element(scope, line),
+        line_load_by_line_element(scope),
+    ])
+
+
+def lines(
+    period: str = "last_30_days",
+    *,
+    start: object = None,
+    end: object = None,
+    department: str | None = None,
+    employee: str | None = None,
+    line: str | None = None,
+    direction: str | None = None,
+    store: object = None,
+    settings: object = None,
+    now: pd.Timestamp | None = None,
+) -> Report:
+    """The External lines report; ``line`` picks the number the daily chart follows."""
+    scope = load_scope(period, start=start, end=end, department=department, employee=employee, line=line,
+                       direction=direction, store=store, settings=settings, now=now,  # type: ignore[arg-type]
+                       apply_line=False)
+    return lines_report(scope, line)
