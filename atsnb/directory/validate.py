@@ -218,18 +218,11 @@ def check_rows(
     d = DIRECTORIES[name]
     labels = list(lines) if lines is not None else list(range(1, len(rows) + 1))
     problems: list[Problem] = []
-    clean: dict[str, list[object]] = {c.name: [] for c in d.columns}
-    for label, (_, row) in zip(labels, rows.iterrows(), strict=True):
-        for c in d.columns:
-            try:
-                value = normalise_value(c, row.get(c.name))
-            except BadValue as exc:
-                problems.append(Problem(label, c.name, str(exc)))
-                value = None
-            else:
-                if value is None and c.required:
-                    problems.append(Problem(label, c.name, t("dir_required")))
-            clean[c.name].append(value)
+    clean: dict[str, list[object]] = {}
+    for c in d.columns:
+        values = rows[c.name].tolist() if c.name in rows.columns else [None] * len(rows)
+        clean[c.name], found = _normalise_column(c, values, labels)
+        problems += found
     out = pd.DataFrame(clean, columns=d.column_names, dtype=object)
     _keep_stored(catalog, d, out, set(absent))
     for c in d.columns:
@@ -239,6 +232,28 @@ def check_rows(
     problems += _references(catalog, d, out, labels, replace_all)
     order = {c: i for i, c in enumerate(d.column_names)}
     problems.sort(key=lambda p: (p.line if p.line is not None else -1, order.get(p.field or "", -1)))
+    return out, problems
+
+
+def _normalise_column(c: Column, values: list[object], labels: list[int]) -> tuple[list[object], list[Problem]]:
+    """One column's values normalised, each distinct value checked once (columns repeat a lot)."""
+    seen: dict[object, object] = {}
+    out: list[object] = []
+    problems: list[Problem] = []
+    for label, raw in zip(labels, values, strict=True):
+        key = raw if isinstance(raw, str) or raw is None else repr(raw)
+        if key not in seen:
+            try:
+                seen[key] = normalise_value(c, raw)
+            except BadValue as exc:
+                seen[key] = exc
+        value = seen[key]
+        if isinstance(value, BadValue):
+            problems.append(Problem(label, c.name, str(value)))
+            value = None
+        elif value is None and c.required:
+            problems.append(Problem(label, c.name, t("dir_required")))
+        out.append(value)
     return out, problems
 
 
