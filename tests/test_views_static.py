@@ -38,6 +38,7 @@ def summary() -> Element:
         }),
         units={"Выполнение": "%", "Разговор": "s", "Среднее ожидание": "s"},
         totals=True,
+        summable=["Эффективных", "Разговор"],
     )
 
 
@@ -62,7 +63,7 @@ def test_display_frame_formats_each_column_by_its_unit_and_names_the_unit():
     assert text.iloc[1].tolist() == ["Петров", "5", "62.5\u202f%", "0:12:05", "0:00:20"]
 
 
-def test_totals_add_counts_and_durations_but_not_shares_or_means():
+def test_totals_add_the_summable_columns_only():
     row = totals_row(summary())
     assert row == {"Сотрудник": "Итого", "Эффективных": 18, "Выполнение": None, "Разговор": 4330,
                    "Среднее ожидание": None}

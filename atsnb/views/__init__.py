@@ -3,4 +3,13 @@
 
 from atsnb.views.static import show
 
-__all__ = ["show"]
+
+def dashboard_app(name: str, **kwargs):  # noqa: ANN201 - returns an ipywidgets widget
+    """The Voila app of one report; see :func:`atsnb.views.app.dashboard_app`.  Imported lazily so
+    that notebooks using only :func:`show` do not load the widget libraries."""
+    from atsnb.views.app import dashboard_app as build
+
+    return build(name, **kwargs)
+
+
+__all__ = ["dashboard_app", "show"]

@@ -8,6 +8,7 @@ only at the last step, on a copy.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -79,34 +80,12 @@ def column_title(element: Element, column: str) -> str:
     return f"{column}, {unit_label(unit)}" if unit in {"s"} else str(column)
 
 
-_NOT_SUMMABLE_WORDS = ("mean", "avg", "average", "средн", "share", "доля", "rate", "min", "max", "target", "цель")
-
-
-def is_summable(element: Element, column: str) -> bool:
-    """Whether a totals row may add this column up: counts and total durations yes; shares,
-    means, minima/maxima and targets no (their sum means nothing)."""
-    if element.units.get(column) == "%":
-        return False
-    if not pd.api.types.is_numeric_dtype(element.data[column]) or pd.api.types.is_bool_dtype(element.data[column]):
-        return False
-    low = str(column).lower()
-    return not any(word in low for word in _NOT_SUMMABLE_WORDS)
-
-
 def totals_row(element: Element, frame: pd.DataFrame | None = None) -> dict[str, object] | None:
-    """The totals of a table that asks for them (``element.totals``): summable columns added up,
-    the first column labelled "Total", everything else blank."""
-    frame = element.data if frame is None else frame
-    if not element.totals or frame.empty or not len(frame.columns):
-        return None
-    row: dict[str, object] = dict.fromkeys(frame.columns, None)
-    for column in frame.columns:
-        if is_summable(element, column):
-            row[column] = frame[column].sum()
-    first = frame.columns[0]
-    if row[first] is None or not is_summable(element, first):
-        row[first] = t("dash_total")
-    return row
+    """The totals row of a table that asks for one, over ``frame`` (default: all its rows) —
+    the very row the CSV/XLSX export appends (:func:`atsnb.reports.export.totals`)."""
+    from atsnb.reports.export import totals
+
+    return totals(element if frame is None else dataclasses.replace(element, data=frame))
 
 
 def display_frame(element: Element, frame: pd.DataFrame | None = None) -> pd.DataFrame:

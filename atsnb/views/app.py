@@ -1,0 +1,182 @@
+"""The dashboard application: a filter bar over one report, re-computed when a filter changes.
+
+A dashboard notebook is thin — it waits for the request, then displays
+``atsnb.views.dashboard_app("employees")``.  The app calls the report function
+(``atsnb.reports.employees(...)``) with the filter values and renders every element of the
+returned :class:`~atsnb.reports.model.Report`: KPI cards, bqplot charts, sortable tables with
+totals and downloads.  The figures therefore are those of the notebooks and mailed snapshots.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+import os
+from collections.abc import Callable, Mapping
+
+import ipywidgets as w
+
+from atsnb import i18n
+from atsnb.config import Settings, load_settings
+from atsnb.errors import AtsnbError
+from atsnb.i18n import t
+from atsnb.reports.model import Element, Report
+from atsnb.views.charts import chart_figure
+from atsnb.views.filters import FilterBar, parse_query
+from atsnb.views.html import heading_html, kpi_html
+from atsnb.views.static import CHART_KINDS
+from atsnb.views.style import STYLESHEET
+from atsnb.views.tables import TableView
+
+log = logging.getLogger(__name__)
+
+REPORTS = ("dashboard", "employees", "departments", "lines")
+
+PAGE_CSS = """<style>
+.atsnb-app{max-width:1400px;}
+.atsnb-spinner{display:inline-block;width:14px;height:14px;border:2px solid #cbd5e1;border-top-color:#1f77b4;
+border-radius:50%;animation:atsnb-spin .8s linear infinite;vertical-align:middle;margin-right:6px;}
+@keyframes atsnb-spin{to{transform:rotate(360deg);}}
+.atsnb-error{color:#991b1b;background:#fee2e2;border:1px solid #fca5a5;border-radius:6px;padding:8px 12px;}
+.atsnb-status{font:12px system-ui,sans-serif;color:#555;min-height:18px;}
+.atsnb-charts{gap:8px;}
+.atsnb-filters{gap:4px 12px;}
+.atsnb-controls{gap:4px 8px;}
+.atsnb-downloads{gap:4px;}
+.atsnb-charts > *{flex:1 1 420px;min-width:0;}
+@media (max-width:600px){.atsnb-charts > *{flex-basis:100%;}}
+</style>"""
+
+
+def close_tree(widget: w.Widget, seen: set[int] | None = None) -> None:
+    """Close a widget and every widget it holds (children, layout, marks, scales …), so a refresh
+    does not leave the previous report's models alive in the kernel and the browser."""
+    seen = set() if seen is None else seen
+    if id(widget) in seen:
+        return
+    seen.add(id(widget))
+    for key in widget.keys:
+        value = getattr(widget, key, None)
+        for item in value if isinstance(value, list | tuple) else (value,):
+            if isinstance(item, w.Widget):
+                close_tree(item, seen)
+    widget.close()
+
+
+class ReportApp:
+    """Filters, a status line, and the rendered report; ``refresh`` recomputes it."""
+
+    def __init__(
+        self,
+        name: str,
+        compute: Callable[..., Report],
+        choices: Mapping[str, object],
+        initial: Mapping[str, str] | None = None,
+        tz: dt.tzinfo | None = None,
+    ):
+        self.name = name
+        self.tz = tz
+        self.compute = compute
+        self.report: Report | None = None
+        self.filters = FilterBar(choices, initial)
+        self.title = w.HTML(self._title_html(t(f"dash_title_{name}")))
+        self.status = w.HTML()
+        self.status.add_class("atsnb-status")
+        self.body = w.VBox(layout=w.Layout(width="100%"))
+        self.widget = w.VBox([w.HTML(PAGE_CSS + STYLESHEET), self.title, self.filters.widget, self.status, self.body],
+                             layout=w.Layout(width="100%", padding="0 4px"))
+        self.widget.add_class("atsnb-app")
+        self.filters.observe(self.refresh)
+        self.refresh()
+
+    @staticmethod
+    def _title_html(title: str) -> str:
+        return f'<h2 class="atsnb-title" style="font-size:20px;margin:4px 0 8px 0">{html.escape(title)}</h2>'
+
+    def refresh(self) -> None:
+        """Recompute the report for the current filters and show it; a spinner while it runs, and
+        the error in one sentence if the report cannot be built."""
+        self.status.value = f'<span class="atsnb-spinner"></span>{html.escape(t("dash_computing"))}'
+        try:
+            report = self.compute(**self.filters.values())
+        except AtsnbError as exc:
+            self._show_error(str(exc))
+            return
+        except Exception as exc:  # shown in one line, logged in full for the administrator
+            log.exception("report %s failed", self.name)
+            self._show_error(t("dash_failed", error=f"{type(exc).__name__}: {exc}"))
+            return
+        self.report = report
+        self.title.value = self._title_html(report.title)
+        old = self.body.children
+        self.body.children = self._render(report)
+        for widget in old:
+            close_tree(widget)
+        self.status.value = html.escape(t("dash_updated", time=dt.datetime.now(self.tz).strftime("%H:%M:%S")))
+
+    def _show_error(self, message: str) -> None:
+        self.status.value = f'<div class="atsnb-error">{html.escape(message)}</div>'
+
+    def _render(self, report: Report) -> list[w.Widget]:
+        """Widgets for the elements in report order; consecutive charts share a wrapping row."""
+        out: list[w.Widget] = []
+        charts: list[w.Widget] = []
+
+        def flush() -> None:
+            if charts:
+                row = w.Box(list(charts), layout=w.Layout(display="flex", flex_flow="row wrap",
+                                                           width="100%"))
+                row.add_class("atsnb-charts")
+                out.append(row)
+                charts.clear()
+
+        for element in report.elements:
+            if element.kind in CHART_KINDS:
+                charts.append(self._chart(element))
+                continue
+            flush()
+            if element.kind == "kpi":
+                out.append(w.HTML(heading_html(element) + kpi_html(element), layout=w.Layout(width="100%")))
+            else:
+                out.append(TableView(element, stem=f"{report.name}_{element.key}", report=report).widget)
+        flush()
+        return out
+
+    @staticmethod
+    def _chart(element: Element) -> w.Widget:
+        parts: list[w.Widget] = [chart_figure(element)]
+        if element.note:
+            parts.append(w.HTML(f'<p class="atsnb-note">{html.escape(element.note)}</p>'))
+        box = w.VBox(parts, layout=w.Layout(min_width="0"))
+        box.add_class("atsnb-chart")
+        return box
+
+
+def dashboard_app(
+    name: str,
+    *,
+    query: str | None = None,
+    settings: Settings | None = None,
+) -> w.Widget:
+    """The Voila app of one report (``dashboard``, ``employees``, ``departments``, ``lines``).
+
+    ``query`` is the page's query string (default: Voila's ``QUERY_STRING``), which may preset
+    the filters.  Reads the store and the language from the settings (``ATSNB_CONFIG``,
+    ``ATSNB_STORE``, ``ATSNB_UI_LANGUAGE`` as passed by ``atsnb serve``)."""
+    import atsnb.reports
+    from atsnb.reports.filters import choices as filter_choices
+    from atsnb.store import Store
+
+    if name not in REPORTS:
+        raise AtsnbError(f"There is no dashboard named {name!r} (known: {', '.join(REPORTS)}).")
+    settings = settings or load_settings()
+    i18n.set_language(settings.ui.language)
+    store = Store.open(settings.store_path)
+    report_function = getattr(atsnb.reports, name)
+
+    def compute(**filters: object) -> Report:
+        return report_function(**filters, store=store, settings=settings)
+
+    query = os.environ.get("QUERY_STRING", "") if query is None else query
+    return ReportApp(name, compute, filter_choices(store, settings), parse_query(query), settings.tz).widget

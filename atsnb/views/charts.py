@@ -1,0 +1,100 @@
+"""Report chart elements as bqplot figures for the dashboards.
+
+The data arrive aggregated (tens to a few thousand points), which is what an SVG chart can draw
+quickly.  Durations are drawn in minutes — an axis cannot tick in h:mm:ss — and the axis says so;
+the tables next to the charts keep the exact h:mm:ss values.
+"""
+
+from __future__ import annotations
+
+import bqplot as bq
+import ipywidgets as w
+import numpy as np
+import pandas as pd
+
+from atsnb.i18n import t
+from atsnb.reports.model import Element
+from atsnb.views import style
+from atsnb.views.format import cell
+
+MAX_X_LABELS = 16  # more category labels than this collide on a phone; show every n-th
+
+
+def category_labels(values: pd.Series) -> list[str]:
+    """x categories as short text: days as ``dd.mm``, times as ``dd.mm HH:MM``, others as shown in tables."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        midnight = (values.dt.hour == 0) & (values.dt.minute == 0)
+        return list(values.dt.strftime("%d.%m" if midnight.all() else "%d.%m %H:%M"))
+    return [cell(v, None) for v in values]
+
+
+def plotted_values(element: Element, column: str) -> np.ndarray:
+    """A y column as drawn: durations (unit "s") in minutes, everything else as is; gaps as 0."""
+    values = pd.to_numeric(element.data[column], errors="coerce").fillna(0).to_numpy(dtype=float)
+    return values / 60 if element.units.get(column) == "s" else values
+
+
+def y_axis_label(element: Element) -> str:
+    units = {element.units.get(y) for y in element.y}
+    if units == {"s"}:
+        return t("dash_axis_minutes")
+    if units == {"%"}:
+        return "%"
+    unit = units.pop() if len(units) == 1 else None
+    return t(f"dash_unit_{unit}") if unit in {"calls", "lines"} else ""
+
+
+def _figure(element: Element, marks: list, axes: list, legend: bool) -> bq.Figure:
+    return bq.Figure(
+        marks=marks,
+        axes=axes,
+        title=element.title,
+        legend_location="top-left",
+        legend_style={"stroke-width": 0, "fill-opacity": 0.7},
+        fig_margin={"top": 50 if legend else 40, "bottom": 55, "left": 55, "right": 15},
+        layout=w.Layout(width="100%", height="340px", min_width="280px"),
+        title_style={"font-size": "15px"},
+        animation_duration=0,
+    )
+
+
+def chart_figure(element: Element) -> bq.Figure:
+    """A bqplot figure for a chart element: bars, stacked bars, lines or a pie, titled, axis units."""
+    data = element.data
+    if element.kind == "pie":
+        labels = category_labels(data[element.x]) if element.x else [str(i) for i in data.index]
+        pie = bq.Pie(
+            sizes=plotted_values(element, element.y[0]) if element.y else [],
+            labels=labels,
+            colors=style.PALETTE,
+            display_labels="outside",
+            display_values=True,
+            values_format=".0f",
+            radius=90,
+            inner_radius=35,
+            label_color="black",
+            font_size="11px",
+            tooltip=bq.Tooltip(fields=["label", "size"], formats=["", ".0f"]),
+        )
+        return _figure(element, [pie], [], legend=False)
+    x_values = data[element.x] if element.x else pd.Series(data.index)
+    labels = category_labels(x_values)
+    x_scale, y_scale = bq.OrdinalScale(), bq.LinearScale(min=0)
+    ys = [plotted_values(element, y) for y in element.y]
+    names = [str(y) for y in element.y]
+    legend = len(ys) > 1
+    if element.kind == "line":
+        mark = bq.Lines(x=labels, y=ys, scales={"x": x_scale, "y": y_scale}, colors=style.PALETTE,
+                        labels=names, display_legend=legend, stroke_width=2,
+                        marker="circle" if len(labels) <= 40 else None, marker_size=16)
+    else:
+        mark = bq.Bars(x=labels, y=ys, scales={"x": x_scale, "y": y_scale}, colors=style.PALETTE,
+                       labels=names, display_legend=legend,
+                       type="stacked" if element.kind == "stacked_bar" else "grouped",
+                       padding=0.15, tooltip=bq.Tooltip(fields=["x", "y"], formats=["", ".1f"]))
+    step = max(1, -(-len(labels) // MAX_X_LABELS))
+    x_axis = bq.Axis(scale=x_scale, tick_values=labels[::step] if step > 1 else None,
+                     tick_rotate=-40 if max(map(len, labels), default=0) > 3 else 0, tick_style={"font-size": "11px"})
+    y_axis = bq.Axis(scale=y_scale, side="left", label=y_axis_label(element), tick_format=".0f",
+                     grid_lines="dashed", label_offset="40px")
+    return _figure(element, [mark], [x_axis, y_axis], legend=legend)

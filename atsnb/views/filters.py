@@ -1,0 +1,123 @@
+"""The filter bar of every dashboard: period (presets or custom dates), department (as a tree),
+employee, line, direction.
+
+Its values are exactly the keyword arguments of the report functions (``atsnb.reports.*``), and
+they can be preset from the page address (``?period=this_month&line=74951234567``), so a link
+opens a dashboard already filtered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from urllib.parse import parse_qs
+
+import ipywidgets as w
+
+from atsnb.i18n import t
+
+DEFAULT_PERIOD = "last_30_days"
+CHOICE_FILTERS = ("department", "employee", "line", "direction")
+FILTER_KEYS = ("period", "start", "end", *CHOICE_FILTERS)
+
+
+def parse_query(query: str) -> dict[str, str]:
+    """The filters named in a page address's query string (unknown keys and the token ignored)."""
+    parsed = parse_qs(query or "", keep_blank_values=False)
+    return {k: v[-1] for k, v in parsed.items() if k in FILTER_KEYS and v and v[-1]}
+
+
+def as_options(items: Iterable[Mapping[str, object]] | None) -> list[tuple[str, str]]:
+    """``(label, value)`` pairs for a dropdown from the report layer's choice records
+    (``{"value", "label", "depth"?}``, see :func:`atsnb.reports.filters.choices`); a department's
+    depth in the tree indents its label."""
+    return [
+        ("\u00a0\u00a0\u00a0" * int(item.get("depth", 0) or 0) + str(item["label"]), str(item["value"]))
+        for item in items or []
+    ]
+
+
+def _parse_date(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+class FilterBar:
+    """The filter widgets in one wrapping row, and their current values as report arguments."""
+
+    def __init__(self, choices: Mapping[str, object], initial: Mapping[str, str] | None = None):
+        initial = dict(initial or {})
+        periods = as_options(choices.get("periods"))
+        period = initial.get("period", DEFAULT_PERIOD)
+        if period not in {value for _, value in periods}:
+            period = DEFAULT_PERIOD
+        item = w.Layout(width="auto", min_width="170px", max_width="260px", flex="1 1 170px")
+        self.period = w.Dropdown(
+            options=periods, value=period,
+            description=t("dash_filter_period"), layout=item, style={"description_width": "initial"},
+        )
+        date_item = w.Layout(width="auto", min_width="150px", max_width="200px", flex="1 1 150px")
+        self.start = w.DatePicker(description=t("dash_filter_start"), value=_parse_date(initial.get("start")),
+                                  layout=date_item, style={"description_width": "initial"})
+        self.end = w.DatePicker(description=t("dash_filter_end"), value=_parse_date(initial.get("end")),
+                                layout=date_item, style={"description_width": "initial"})
+        self._quiet = False  # set while the bar changes its own widgets: one change, one recompute
+        self.choices: dict[str, w.Dropdown] = {}
+        for key in CHOICE_FILTERS:
+            options = [(t("dash_all"), "")] + as_options(choices.get(f"{key}s"))
+            value = initial.get(key, "")
+            if value not in {v for _, v in options}:
+                value = ""
+            self.choices[key] = w.Dropdown(options=options, value=value, description=t(f"dash_filter_{key}"),
+                                           layout=item, style={"description_width": "initial"})
+        self._sync_custom_dates()
+        self.period.observe(lambda _change: self._sync_custom_dates(), "value")
+        self.widget = w.Box(
+            [self.period, self.start, self.end, *self.choices.values()],
+            layout=w.Layout(display="flex", flex_flow="row wrap", align_items="center",
+                            width="100%"),
+        )
+        self.widget.add_class("atsnb-filters")
+
+    def _sync_custom_dates(self) -> None:
+        shown = "flex" if self.period.value == "custom" else "none"
+        self.start.layout.display = shown
+        self.end.layout.display = shown
+        if self.period.value == "custom" and self.start.value is None:
+            today = dt.date.today()
+            self._quiet = True
+            try:
+                self.start.value, self.end.value = today.replace(day=1), today
+            finally:
+                self._quiet = False
+
+    def values(self) -> dict[str, object]:
+        """The report function's keyword arguments: ``period`` (with ``start``/``end`` dates for a
+        custom period, both days included) and the chosen filters (``None`` for "all")."""
+        out: dict[str, object] = {"period": self.period.value}
+        if self.period.value == "custom":
+            start, end = self.start.value, self.end.value
+            if start and end and end < start:
+                start, end = end, start
+            out["start"], out["end"] = start, end
+        for key, widget in self.choices.items():
+            out[key] = widget.value or None
+        return out
+
+    def observe(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` whenever a filter changes (date pickers only while the period is custom)."""
+        def changed(_change: object) -> None:
+            if not self._quiet:
+                callback()
+
+        def date_changed(_change: object) -> None:
+            if not self._quiet and self.period.value == "custom":
+                callback()
+
+        self.period.observe(changed, "value")
+        for picker in (self.start, self.end):
+            picker.observe(date_changed, "value")
+        for widget in self.choices.values():
+            widget.observe(changed, "value")

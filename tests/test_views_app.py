@@ -1,0 +1,189 @@
+"""The dashboard widgets without a browser: filters → report arguments, the app recomputing on a
+change, sortable tables with totals, downloads equal to the report layer's export, bqplot charts."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import re
+
+import bqplot as bq
+import ipywidgets as w
+import numpy as np
+import pandas as pd
+import pytest
+
+from atsnb.errors import AtsnbError
+from atsnb.i18n import set_language
+from atsnb.reports.export import csv_bytes
+from atsnb.reports.model import Element, Report
+from atsnb.views.app import ReportApp, close_tree
+from atsnb.views.charts import chart_figure
+from atsnb.views.export import DownloadButtons, file_name
+from atsnb.views.filters import FilterBar, parse_query
+from atsnb.views.tables import TableView
+
+CHOICES = {
+    "periods": [{"value": p, "label": p} for p in ("today", "last_30_days", "this_month", "custom")],
+    "departments": [{"value": "Продажи", "label": "Продажи", "depth": 0},
+                    {"value": "Опт", "label": "Опт", "depth": 1}],
+    "employees": [{"value": "101", "label": "Иванов (101)"}, {"value": "102", "label": "Петров (102)"}],
+    "lines": [{"value": "74951234567", "label": "Реклама (74951234567)"}],
+    "directions": [{"value": "incoming", "label": "Входящий"}, {"value": "outgoing", "label": "Исходящий"}],
+}
+
+
+@pytest.fixture(autouse=True)
+def russian():
+    set_language("ru")
+
+
+def summary(n: int = 5) -> Element:
+    return Element(
+        "summary", "Сводка",
+        pd.DataFrame({"Сотрудник": [f"Сотрудник {i}" for i in range(n)], "Звонков": np.arange(n) * 3 % 7,
+                      "Разговор": np.arange(n) * 100.0, "Доля": np.linspace(0, 100, n)}),
+        units={"Звонков": "calls", "Разговор": "s", "Доля": "%"}, totals=True, summable=["Звонков", "Разговор"],
+    )
+
+
+def fake_report(**filters: object) -> Report:
+    """A report whose figures depend on the filters, as a real one does."""
+    n = {"today": 2, "this_month": 10}.get(str(filters["period"]), 30)
+    days = pd.date_range("2026-11-01", periods=n, freq="D", tz="Europe/Moscow")
+    return Report("dashboard", "Дашборд", {"period": filters["period"]}, [
+        Element("kpis", "Итоги", pd.DataFrame({"Звонков": [n * 10], "Ожидание": [75.0]}), kind="kpi",
+                units={"Ожидание": "s"}),
+        Element("daily", "По дням", pd.DataFrame({"День": days, "Входящие": np.arange(n), "Исходящие": np.ones(n)}),
+                kind="stacked_bar", x="День", y=["Входящие", "Исходящие"]),
+        summary(n),
+    ])
+
+
+def test_query_string_presets_the_filters_and_ignores_the_rest():
+    assert parse_query("period=this_month&line=74951234567&token=secret&foo=1&employee=") == {
+        "period": "this_month", "line": "74951234567"}
+
+
+def test_filter_bar_gives_the_report_arguments_and_indents_the_department_tree():
+    bar = FilterBar(CHOICES, {"period": "today", "department": "Опт", "employee": "nobody"})
+    assert bar.values() == {"period": "today", "department": "Опт", "employee": None, "line": None,
+                            "direction": None}
+    assert bar.choices["department"].options[2] == ("\u00a0\u00a0\u00a0Опт", "Опт")
+    assert bar.choices["department"].options[0] == ("все", "")
+
+
+def test_custom_period_shows_the_date_pickers_and_passes_both_days():
+    bar = FilterBar(CHOICES, {"period": "custom", "start": "2026-11-20", "end": "2026-11-01"})
+    assert bar.start.layout.display == "flex"
+    assert bar.values()["start"] == dt.date(2026, 11, 1) and bar.values()["end"] == dt.date(2026, 11, 20)
+    bar.period.value = "today"
+    assert bar.start.layout.display == "none" and "start" not in bar.values()
+
+
+def test_an_unknown_period_in_the_address_falls_back_to_the_last_30_days():
+    assert FilterBar(CHOICES, {"period": "forever"}).period.value == "last_30_days"
+
+
+def test_switching_to_custom_dates_recomputes_once():
+    calls = []
+    app = ReportApp("dashboard", lambda **f: calls.append(f) or fake_report(**f), CHOICES)
+    app.filters.period.value = "custom"
+    assert len(calls) == 2
+    assert calls[-1]["start"] == dt.date.today().replace(day=1)
+
+
+def test_the_app_recomputes_on_a_filter_change_and_closes_the_old_widgets():
+    seen = []
+    app = ReportApp("dashboard", lambda **f: seen.append(f) or fake_report(**f), CHOICES, {"period": "this_month"})
+    kpi = app.body.children[0]
+    assert "100" in kpi.value and "0:01:15" in kpi.value
+    old = list(app.body.children)
+    app.filters.choices["employee"].value = "102"
+    assert seen[-1]["employee"] == "102" and seen[-1]["period"] == "this_month"
+    app.filters.period.value = "today"
+    assert "20" in app.body.children[0].value
+    assert all(widget.comm is None for widget in old)  # closed, not leaked
+    assert "Обновлено" in app.status.value
+
+
+def test_the_app_shows_a_users_error_in_one_sentence():
+    def failing(**_filters: object) -> Report:
+        raise AtsnbError("There is no department 'X' in the departments directory.")
+
+    app = ReportApp("dashboard", failing, CHOICES)
+    assert 'class="atsnb-error"' in app.status.value and "no department" in app.status.value
+
+
+def test_report_elements_become_kpi_cards_charts_in_a_row_and_tables():
+    app = ReportApp("dashboard", fake_report, CHOICES)
+    kpi, charts, table = app.body.children
+    assert isinstance(kpi, w.HTML) and "atsnb-kpi" in kpi.value
+    assert "atsnb-charts" in charts._dom_classes
+    assert isinstance(charts.children[0].children[0], bq.Figure)
+    assert "atsnb-table-view" in table._dom_classes
+
+
+def test_a_table_sorts_by_any_column_and_keeps_the_totals_of_all_rows():
+    view = TableView(summary(5), stem="x")
+    view.sort_by.value = "Разговор"
+    assert view.frame()["Разговор"].tolist() == [400, 300, 200, 100, 0]
+    view.descending.value = False
+    assert view.frame()["Разговор"].tolist() == [0, 100, 200, 300, 400]
+    assert view.descending.description == "↑"
+    assert '<tr class="atsnb-totals"><td>Итого</td><td class="n">16</td><td class="n">0:16:40</td><td></td>' \
+        in view.body.value
+
+
+def test_long_tables_show_a_page_then_more_on_request():
+    view = TableView(summary(250), stem="x", page_rows=100)
+    assert view.body.value.count("<tr>") == 1 + 100 and view.more.layout.display != "none"
+    view.more.click()
+    view.more.click()
+    assert view.body.value.count("<tr>") == 1 + 250 and view.more.layout.display == "none"
+
+
+def test_a_download_holds_the_export_of_the_table_as_sorted_on_screen():
+    view = TableView(summary(6), stem="dashboard_summary")
+    view.sort_by.value = "Звонков"
+    script = _script_of(view.downloads, "csv")
+    sent = base64.b64decode(re.search(r'atob\("([^"]+)"\)', script).group(1))
+    assert sent == csv_bytes(view.current())
+    assert '"dashboard_summary.csv"' in script
+    assert pd.read_csv(io.BytesIO(sent), sep=";")["Звонков"].tolist()[:-1] == sorted(
+        summary(6).data["Звонков"], reverse=True)
+
+
+def _script_of(buttons: DownloadButtons, fmt: str) -> str:
+    """The script the browser receives when the button is pressed."""
+    buttons.download(fmt)
+    return buttons.output.outputs[0]["data"]["text/html"]
+
+
+def test_file_names_are_safe_for_every_file_system():
+    assert file_name("employees_by scale/день", "xlsx") == "employees_by_scale.xlsx"
+
+
+def test_bars_lines_and_pies_become_bqplot_marks_with_durations_in_minutes():
+    data = pd.DataFrame({"Час": range(24), "Разговор": np.full(24, 90.0), "Ожидание": np.full(24, 30.0)})
+    line = chart_figure(Element("talk", "Разговор", data, kind="line", x="Час", y=["Разговор", "Ожидание"],
+                                units={"Разговор": "s", "Ожидание": "s"}))
+    mark = line.marks[0]
+    assert isinstance(mark, bq.Lines) and mark.y.shape == (2, 24) and float(mark.y[0][0]) == 1.5
+    assert line.axes[1].label == "минуты" and line.title == "Разговор"
+    days = pd.date_range("2026-10-01", periods=60, freq="D", tz="Europe/Moscow")
+    bars = chart_figure(Element("d", "По дням", pd.DataFrame({"День": days, "n": range(60)}), kind="bar",
+                                x="День", y=["n"]))
+    assert isinstance(bars.marks[0], bq.Bars) and list(bars.marks[0].x[:2]) == ["01.10", "02.10"]
+    assert len(bars.axes[0].tick_values) <= 16  # thinned labels stay readable on a phone
+    pie = chart_figure(Element("p", "Доли", pd.DataFrame({"Отдел": ["А", "Б"], "n": [3, 1]}), kind="pie",
+                               x="Отдел", y=["n"]))
+    assert isinstance(pie.marks[0], bq.Pie) and list(pie.marks[0].labels) == ["А", "Б"]
+
+
+def test_close_tree_closes_nested_widgets_and_chart_parts():
+    figure = chart_figure(Element("p", "Доли", pd.DataFrame({"x": ["a"], "n": [1]}), kind="bar", x="x", y=["n"]))
+    box = w.VBox([w.HBox([figure])])
+    close_tree(box)
+    assert figure.comm is None and figure.marks[0].comm is None and figure.axes[0].scale.comm is None
