@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from atsnb.directory.csv_io import export_csv, export_text, import_csv
+from atsnb.directory.validate import check_rows
 from atsnb.errors import InputError
 from atsnb.store import Store
 
@@ -165,3 +166,10 @@ def test_unknown_directory_and_missing_file_are_clear_errors(catalog, tmp_path, 
         import_csv(catalog, "staff", tmp_path / "x.csv")
     with pytest.raises(InputError, match=r"nothing\.csv cannot be read: No such file"):
         import_csv(catalog, "employees", tmp_path / "nothing.csv")
+
+
+def test_frames_from_code_are_checked_like_files(catalog):
+    rows = pd.DataFrame({"extension": [101.0, 102.0, None], "active": [1, None, 0]})
+    clean, problems = check_rows(catalog, "employees", rows)
+    assert clean.extension.tolist()[:2] == ["101", "102"] and clean.active.tolist()[0] == 1
+    assert [(p.line, p.field) for p in problems] == [(3, "extension")]

@@ -189,6 +189,8 @@ def normalise_value(column: Column, raw: object) -> object:
     """The stored form of one cell (None when empty); raises :class:`BadValue` when it cannot be."""
     if raw is None or (not isinstance(raw, str) and pd.isna(raw)):
         return None
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)  # 101.0 from a numeric column with gaps
     text = str(raw).strip()
     if text == "":
         return None
