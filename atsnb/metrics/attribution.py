@@ -7,13 +7,14 @@ outgoing call's answer step names the client's number instead).  The attribution
 row per (call, employee):
 
 - the call's own ``employee`` (role ``main``), and every other extension with an ``answer`` step
-  (role ``transfer``);
+  (role ``answered``: whoever a call was transferred to, and the callee of an internal call);
 - ``talk_s`` of a row = the employee's own answer-step durations when the route has them; for the
   main employee without answer steps (e.g. the dialler of an outgoing call) the call's talk
   minus what the others talked, never below 0;
 - ``status`` = answered when the row's talk_s > 0, else the call's status.
 
-So per-employee counts add up to more than the number of calls exactly by the transferred calls.
+So per-employee counts add up to more than the number of calls by the calls that reached a
+second employee: transfers, and internal calls (which count for caller and callee).
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def employee_calls(
         filled = info.reindex(rows.loc[extra, "call_id"])
         for column in info.columns:
             rows.loc[extra, column] = filled[column].to_numpy()
-    rows["role"] = np.where(extra, "transfer", "main")
+    rows["role"] = np.where(extra, "answered", "main")
     others = rows.groupby("call_id")["own_talk_s"].transform("sum") - rows["own_talk_s"].fillna(0)
     residual = (rows["call_talk_s"] - others).clip(lower=0)
     rows["talk_s"] = rows["own_talk_s"].where(rows["own_talk_s"].notna(), residual)

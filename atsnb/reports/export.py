@@ -53,12 +53,15 @@ def totals(element: Element) -> dict[str, object] | None:
 def table_frame(element: Element) -> pd.DataFrame:
     """The element's rows (plus its totals row) with time zones dropped for the file formats."""
     data = element.data.copy()
-    row = totals(element)
-    if row is not None:
-        data = pd.concat([data, pd.DataFrame([row], columns=data.columns)], ignore_index=True)
     for column in data.columns:
         if isinstance(data[column].dtype, pd.DatetimeTZDtype):
             data[column] = data[column].dt.tz_localize(None)
+        elif data[column].dtype == object:
+            data[column] = data[column].map(
+                lambda v: v.tz_localize(None) if isinstance(v, pd.Timestamp) and v.tzinfo else v)
+    row = totals(element)
+    if row is not None:
+        data = pd.concat([data, pd.DataFrame([row], columns=data.columns)], ignore_index=True)
     return data
 
 

@@ -1,0 +1,44 @@
+"""A simulated company's store for report, notebook and dashboard tests, built once per session.
+
+    from tests.support.demo_store import DEMO_PERIOD, demo_store
+
+    @pytest.fixture(scope="session")
+    def demo(tmp_path_factory):
+        return demo_store(tmp_path_factory)          # (store_path, settings)
+
+14 days ending 2025-03-17 00:00 Moscow time, seed 7, written through the real sync path
+(simulate → write_store → sync_frames → update_calls), directories included.  ``DEMO_PERIOD`` is
+the custom period covering those days (``start``/``end`` keyword arguments of the reports).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from atsnb.config import Settings
+
+DEMO_DAYS = 14
+DEMO_SEED = 7
+DEMO_END = "2025-03-17 00:00"
+DEMO_PERIOD = {"start": "2025-03-03", "end": "2025-03-16"}
+
+_built: dict[Path, Settings] = {}
+
+
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Settings]:
+    """The session's demo store folder and settings pointing at it (built on first use)."""
+    from atsnb.simulate import simulate
+    from atsnb.simulate.targets import recordings_folder, write_store
+    from atsnb.store import Store
+
+    root = tmp_path_factory.getbasetemp() / "demo-store"
+    if root not in _built:
+        settings = Settings()
+        settings.store.path = str(root)
+        store = Store.open(root)
+        write_store(simulate(days=DEMO_DAYS, seed=DEMO_SEED, end=DEMO_END), store, settings, progress=False)
+        settings.recordings.folder = str(recordings_folder(store))
+        _built[root] = settings
+    return root, _built[root]

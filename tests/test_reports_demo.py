@@ -1,0 +1,126 @@
+"""The four reports on a simulated company's store: their figures reconcile with each other and with
+the metrics computed straight from ``load_calls``."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from atsnb import load_calls, reports
+from atsnb.i18n import t
+from atsnb.metrics import counts, durations, external, inbound, service
+from atsnb.reports.export import csv_bytes
+from atsnb.reports.filters import choices
+from atsnb.reports.period import period_range
+from atsnb.store import Store
+from tests.support.demo_store import DEMO_PERIOD, demo_store
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    return demo_store(tmp_path_factory)
+
+
+@pytest.fixture(autouse=True)
+def russian(monkeypatch):
+    monkeypatch.setenv("ATSNB_UI_LANGUAGE", "ru")
+
+
+def run(name, demo, **filters):
+    path, settings = demo
+    return reports.REPORTS[name](**DEMO_PERIOD, store=path, settings=settings, **filters)
+
+
+def period_calls(demo):
+    path, settings = demo
+    lo, hi = period_range(**DEMO_PERIOD, tz=settings.pbx.timezone)
+    return load_calls(lo, hi, store=Store.open(path), settings=settings)
+
+
+def test_dashboard_figures_equal_the_metrics_on_load_calls(demo):
+    _, settings = demo
+    calls = period_calls(demo)
+    assert len(calls) > 1000
+    kpis = run("dashboard", demo)["kpis"].data.iloc[0]
+    assert kpis[t("rep_kpi_external")] == external(calls).sum()
+    assert kpis[t("rep_kpi_incoming")] == inbound(calls).sum()
+    assert kpis[t("rep_kpi_unanswered_pct")] == pytest.approx(counts.unanswered_rates(calls)["unanswered_pct"])
+    assert kpis[t("rep_kpi_mean_talk")] == pytest.approx(durations.mean_talk_s(calls))
+    assert kpis[t("rep_kpi_asa")] == pytest.approx(service.asa_s(calls))
+    threshold = settings.thresholds.service_level_s
+    assert kpis[t("rep_kpi_service_level", threshold=threshold)] == pytest.approx(service.service_level_pct(calls, threshold))
+    assert 0 < kpis[t("rep_kpi_unanswered_pct")] < 60
+
+
+def test_dashboard_daily_charts_cover_every_day_and_add_up(demo):
+    report = run("dashboard", demo)
+    calls = period_calls(demo)
+    daily = report["external_daily"].data
+    assert len(daily) == 14
+    assert daily[t("rep_col_calls")].sum() == external(calls).sum()
+    unanswered = report["unanswered_daily"].data
+    lost = inbound(calls) & calls["status"].isin(["unanswered", "dropped"])
+    assert unanswered[t("rep_col_calls")].sum() == lost.sum()
+    assert report["weekday_share"].data[t("rep_col_share")].sum() == pytest.approx(100)
+    assert report["talk_buckets"].data[t("rep_col_calls")].sum() == (calls["status"] == "answered").sum()
+    load = report["line_load"].data
+    assert len(load) == 14 * 24 and load[t("rep_col_load_max")].max() >= 2
+
+
+def test_employee_counts_reconcile_with_the_calls_plus_transfers_and_callees(demo):
+    report = run("employees", demo)
+    calls = period_calls(demo)
+    summary = report["summary"].data
+    handled = calls["employee"].astype(str).ne("").sum()
+    total = summary[t("rep_col_calls")].sum()
+    # every handled call, plus a row for each transferee and each internal call's callee
+    assert total >= handled
+    assert total - handled <= calls["transfers"].sum() + (calls["direction"] == "internal").sum()
+    efficiency = report["efficiency"].data
+    assert (efficiency[t("rep_col_effective")] <= summary.set_index(t("rep_col_employee")).loc[
+        efficiency[t("rep_col_employee")], t("rep_col_calls")].to_numpy()).all()
+    detail = report["detail"].data
+    assert len(detail) == len(calls)
+    assert detail[t("rep_col_route")].str.len().gt(0).mean() > 0.95
+
+
+def test_departments_roll_children_into_parents(demo):
+    report = run("departments", demo)
+    summary = report["summary"].data.set_index(t("rep_col_department"))[t("rep_col_calls")]
+    children = [name for name in summary.index if name.startswith("\u2003")]
+    assert children, "the simulated company has sub-departments"
+    sales = summary["Отдел продаж"]
+    assert sales >= max(summary[c] for c in children)
+    assert sales <= sum(summary[c] for c in children) + summary.sum()
+
+
+def test_a_department_filter_keeps_only_its_calls(demo):
+    everything = run("employees", demo)["summary"].data
+    sales = run("employees", demo, department="Отдел продаж")["summary"].data
+    assert 0 < len(sales) < len(everything)
+    assert set(sales[t("rep_col_department")]) <= {"Отдел продаж", "Продажи: команда 1", "Продажи: команда 2"}
+
+
+def test_lines_summary_adds_up_to_the_external_calls(demo):
+    calls = period_calls(demo)
+    report = run("lines", demo)
+    summary = report["summary"].data
+    assert summary[t("rep_col_calls")].sum() == external(calls).sum()
+    assert summary[t("rep_col_share")].sum() == pytest.approx(100)
+    assert summary[t("rep_col_talk_total")].sum() == pytest.approx(calls.loc[external(calls), "talk_s"].sum())
+
+
+def test_choices_name_the_simulated_company(demo):
+    path, settings = demo
+    options = choices(path, settings)
+    assert {"value": "Отдел продаж", "label": "Отдел продаж", "depth": 0} in options["departments"]
+    assert len(options["employees"]) >= 10 and all(e["label"] for e in options["employees"])
+    assert any("(" in line["label"] for line in options["lines"])
+
+
+def test_every_table_exports_to_csv_with_its_rows(demo):
+    for name in reports.REPORTS:
+        for element in run(name, demo).elements:
+            raw = csv_bytes(element)
+            back = pd.read_csv(pd.io.common.BytesIO(raw), sep=";", encoding="utf-8-sig")
+            assert len(back) == len(element.data) + (1 if element.totals and len(element.data) else 0), element.key
