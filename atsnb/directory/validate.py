@@ -302,41 +302,79 @@ def _after_write(catalog: Catalog, d: Directory, rows: pd.DataFrame, replace_all
     return pd.concat([stored, rows], ignore_index=True).drop_duplicates(list(d.key), keep="last")
 
 
+@dataclass
+class _Rows:
+    """What the whole-directory rules look at: the checked rows, their labels, and the keys of any
+    directory as it would read after the write."""
+
+    rows: pd.DataFrame
+    labels: list[int]
+    result: pd.DataFrame
+    catalog: Catalog
+    directory: Directory
+    _keys: dict[str, set[object]]
+
+    def keys(self, name: str) -> set[object]:
+        if name not in self._keys:
+            source = self.result if name == self.directory.name else self.catalog.read(name)
+            self._keys[name] = set(source[DIRECTORIES[name].key[0]].dropna())
+        return self._keys[name]
+
+    def pairs(self, *columns: str):
+        return zip(self.labels, *(self.rows[c] for c in columns), strict=True)
+
+
 def _references(catalog: Catalog, d: Directory, rows: pd.DataFrame, labels: list[int],
                 replace_all: bool) -> list[Problem]:
+    ctx = _Rows(rows, labels, _after_write(catalog, d, rows, replace_all), catalog, d, {})
     out: list[Problem] = []
-    result = _after_write(catalog, d, rows, replace_all)
-    keys_of: dict[str, set[object]] = {}
-
-    def keys(directory: str) -> set[object]:
-        if directory not in keys_of:
-            source = result if directory == d.name else catalog.read(directory)
-            keys_of[directory] = set(source[DIRECTORIES[directory].key[0]].dropna())
-        return keys_of[directory]
-
     for c in d.columns:
         if c.ref is None:
             continue
-        for label, value in zip(labels, rows[c.name], strict=True):
-            if value is not None and value not in keys(c.ref):
+        for label, value in ctx.pairs(c.name):
+            if value is not None and value not in ctx.keys(c.ref):
                 out.append(Problem(label, c.name, t("dir_unknown_ref", value=_shown(str(value)),
                                                     directory=title(c.ref))))
-    if d.name == "efficiency_panels":
-        for label, kind, scope in zip(labels, rows["scope_kind"], rows["scope"], strict=True):
-            target = {"employee": "employees", "department": "departments"}.get(kind or "")
-            if target and scope is not None and scope not in keys(target):
-                out.append(Problem(label, "scope", t("dir_unknown_ref", value=_shown(str(scope)),
-                                                     directory=title(target))))
-    if d.name == "red_phones":
-        for label, target, kind in zip(labels, rows["target"], rows["kind"], strict=True):
-            if kind == "extension" and target is not None and not _EXTENSION.match(str(target)):
-                out.append(Problem(label, "target", t("dir_bad_extension", value=_shown(str(target)))))
-    if d.name == "departments":
-        cyclic = _cyclic(dict(zip(result["name"], result["parent"], strict=True)))
-        for label, name in zip(labels, rows["name"], strict=True):
-            if name in cyclic:
-                out.append(Problem(label, "parent", t("dir_cycle", value=name, chain=" → ".join(cyclic[name]))))
+    rule = DIRECTORY_RULES.get(d.name)
+    return out + (rule(ctx) if rule else [])
+
+
+def _panel_scopes(ctx: _Rows) -> list[Problem]:
+    """An efficiency panel's scope is an existing employee or department, as its scope_kind says."""
+    out = []
+    for label, kind, scope in ctx.pairs("scope_kind", "scope"):
+        target = {"employee": "employees", "department": "departments"}.get(kind or "")
+        if target and scope is not None and scope not in ctx.keys(target):
+            out.append(Problem(label, "scope", t("dir_unknown_ref", value=_shown(str(scope)),
+                                                 directory=title(target))))
     return out
+
+
+def _red_phone_targets(ctx: _Rows) -> list[Problem]:
+    """A red phone of kind extension is an extension number."""
+    return [
+        Problem(label, "target", t("dir_bad_extension", value=_shown(str(target))))
+        for label, target, kind in ctx.pairs("target", "kind")
+        if kind == "extension" and target is not None and not _EXTENSION.match(str(target))
+    ]
+
+
+def _department_cycles(ctx: _Rows) -> list[Problem]:
+    """No department ends up inside itself through its parents."""
+    cyclic = _cyclic(dict(zip(ctx.result["name"], ctx.result["parent"], strict=True)))
+    return [
+        Problem(label, "parent", t("dir_cycle", value=name, chain=" → ".join(cyclic[name])))
+        for label, name in ctx.pairs("name")
+        if name in cyclic
+    ]
+
+
+# Rules only a whole directory can break, beyond single values and declared references.
+DIRECTORY_RULES: dict[str, Callable[[_Rows], list[Problem]]] = {
+    "efficiency_panels": _panel_scopes,
+    "red_phones": _red_phone_targets,
+    "departments": _department_cycles,
+}
 
 
 def _cyclic(parents: dict[object, object]) -> dict[object, list[str]]:
