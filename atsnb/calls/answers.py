@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from atsnb.calls.legs import PHONE, TRUNK, localize
+from atsnb.calls.legs import PHONE, TRUNK, epoch_seconds
 
 
 def refine_answers(legs: pd.DataFrame, cel: pd.DataFrame | None, tz: str) -> None:
@@ -26,16 +26,20 @@ def refine_answers(legs: pd.DataFrame, cel: pd.DataFrame | None, tz: str) -> Non
     if cel is not None and not cel.empty:
         candidate = np.fmax(candidate, _from_bridges(legs, cel, tz))
     t1 = legs["t1"].to_numpy()
-    better = ~np.isnan(candidate) & ~np.isnan(ta) & (candidate > ta) & (candidate <= t1)
+    # Whole-second timestamps: a witness within a second of the recorded answer is the same moment.
+    better = ~np.isnan(candidate) & ~np.isnan(ta) & (candidate > ta + 1.0) & (candidate <= t1)
     if better.any():
         ta[better] = candidate[better]
         legs["ta"] = ta
 
 
 def _early(legs: pd.DataFrame) -> np.ndarray:
-    """Answered legs from the caller's own channel to a phone: the ones early Answer() can distort."""
-    return (legs["answered"].to_numpy() & (legs["a_kind"].to_numpy() == TRUNK)
-            & (legs["b_kind"].to_numpy() == PHONE) & ~np.isnan(legs["ta"].to_numpy()))
+    """Answered legs whose Party A may have been up before the far side answered: the caller's
+    channel to a phone (IVR, queue), or a phone originated by the PBX to a trunk (a website callback
+    rings the employee first, then the client)."""
+    a_kind, b_kind = legs["a_kind"].to_numpy(), legs["b_kind"].to_numpy()
+    pair = ((a_kind == TRUNK) & (b_kind == PHONE)) | ((a_kind == PHONE) & (b_kind == TRUNK))
+    return legs["answered"].to_numpy() & pair & ~np.isnan(legs["ta"].to_numpy())
 
 
 def _from_siblings(legs: pd.DataFrame) -> np.ndarray:
@@ -61,7 +65,7 @@ def _from_bridges(legs: pd.DataFrame, cel: pd.DataFrame, tz: str) -> np.ndarray:
                 & ~cel["extra"].fillna("").astype(str).str.contains("holding_bridge", regex=False)]
     if not early.any() or enter.empty:
         return out
-    when = localize(pd.to_datetime(enter["eventtime"]), tz).to_numpy(dtype="datetime64[ns]").astype(np.int64) / 1e9
+    when = epoch_seconds(enter["eventtime"], tz)
     bridges = pd.DataFrame({"uniqueid": enter["uniqueid"].astype(str).to_numpy(), "at": when}).sort_values("at")
     want = pd.DataFrame({"row": np.flatnonzero(early), "uniqueid": legs["uniqueid"].to_numpy()[early],
                          "ta": legs["ta"].to_numpy()[early]}).sort_values("ta")

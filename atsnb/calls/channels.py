@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 _HEX = set("0123456789abcdefABCDEF")
+_UNCOUNTED = "\x00"
 
 
 def parse_channels(names: pd.Series) -> pd.DataFrame:
@@ -25,7 +26,9 @@ def parse_channels(names: pd.Series) -> pd.DataFrame:
     tail = s.str.slice(-2)
     half = np.where(tail == ";1", 1, np.where(tail == ";2", 2, 0)).astype(np.int8)
     base = s.where(half == 0, s.str.slice(0, -2))
-    codes, uniques = pd.factorize(base.str.slice(0, -9).where(base.str.slice(-9, -8) == "-", base))
+    counted = base.str.slice(-9, -8) == "-"
+    # Names without the usual 8-digit counter are marked so their shorter counter gets cut later.
+    codes, uniques = pd.factorize(base.str.slice(0, -9).where(counted, _UNCOUNTED + base))
     parsed = [_split_peer(u) for u in uniques]
     parts = np.array(parsed, dtype=object).reshape(-1, 4) if parsed else np.empty((0, 4), dtype=object)
     # factorize gives -1 for missing values only, and the input has none; guard anyway.
@@ -41,6 +44,10 @@ def parse_channels(names: pd.Series) -> pd.DataFrame:
 
 def _split_peer(stem: str) -> tuple[str, str, str, str]:
     """``tech/peer`` → (tech, peer, number, context); number/context split ``peer`` at ``@``."""
+    uncounted = stem.startswith(_UNCOUNTED)
+    stem = stem.removeprefix(_UNCOUNTED)
+    if not stem:
+        return ("", "", "", "")
     if "/" not in stem:
         return ("", stem, stem, "")
     tech, peer = stem.split("/", 1)
@@ -50,8 +57,8 @@ def _split_peer(stem: str) -> tuple[str, str, str, str]:
         context = context.split("/", 1)[0]
     else:
         number, context = peer, ""
-    # A stem that still ends in "-<hex>" had a shorter counter (older Asterisk): cut it too.
-    if "-" in peer and tech != "Local":
+    # A name without the 8-digit counter may have a shorter one (older Asterisk): cut it.
+    if uncounted and "-" in peer and tech != "Local":
         head, _, tail = peer.rpartition("-")
         if tail and set(tail) <= _HEX and head:
             peer = number = head

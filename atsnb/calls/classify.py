@@ -100,7 +100,8 @@ def _consultation_halves(legs: pd.DataFrame, person: np.ndarray) -> np.ndarray:
 def _group_names(legs: pd.DataFrame, topology: Topology) -> np.ndarray:
     """The queue or ring group a leg passed: Queue(name,…) rows, or dst of a known/ext-group group."""
     out = np.full(len(legs), "", dtype=object)
-    is_queue = (legs["lastapp"] == "Queue").to_numpy()
+    # A transfer out of a queue keeps lastapp=Queue on the caller's next row, but dials the target.
+    is_queue = ((legs["lastapp"] == "Queue") & ~legs["dst"].isin(set(topology.extensions))).to_numpy()
     if is_queue.any():
         out[is_queue] = legs["lastdata"][is_queue].str.split(",").str[0].to_numpy(dtype=object)
     known = set(topology.groups) | set(topology.queues)
@@ -165,7 +166,7 @@ def classify(legs: pd.DataFrame, runs: Runs, topology: Topology, short_abandon_s
 
     wait_s = np.where(answered, answer, end) - start
     status = np.where(answered, "answered",
-                      np.where((direction == INCOMING) & (wait_s <= short_abandon_s), "dropped", "unanswered"))
+                      np.where((direction == INCOMING) & (wait_s < short_abandon_s), "dropped", "unanswered"))
     rec = legs["recordingfile"].to_numpy() != ""
     recording = pick(col["recordingfile"], np.minimum(runs.first_row(rec & talk), runs.first_row(rec)))
     return pd.DataFrame({

@@ -53,6 +53,17 @@ def localize(naive: pd.Series, tz: str, uniqueid: pd.Series | None = None) -> pd
     return out
 
 
+def epoch_seconds(naive: pd.Series, tz: str) -> np.ndarray:
+    """Naive PBX-local times (datetimes or text) → whole epoch seconds as floats (NaN if unreadable).
+
+    Floored like CDR's own times, so CEL and queue_log moments (which may carry fractions) compare
+    with CDR on the same one-second grid.
+    """
+    aware = localize(pd.to_datetime(naive, errors="coerce", format="mixed"), tz)
+    ns = aware.to_numpy(dtype="datetime64[ns]").astype(np.int64).astype(float)
+    return np.where(aware.isna().to_numpy(), np.nan, np.floor(ns / 1e9))
+
+
 def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str) -> pd.DataFrame:
     """One row per distinct CDR row, sorted by call then time, with the columns reconstruction reads.
 

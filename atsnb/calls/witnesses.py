@@ -1,0 +1,106 @@
+"""CEL and queue_log as witnesses: they correct what CDR alone cannot know.
+
+* queue_log ``CONNECT`` — when an agent really took a queued caller (``callid`` is the caller's
+  uniqueid); ``ABANDON``/``EXIT*`` — when a queued caller left, which no CDR row covers when they
+  hung up between ring rounds (research §8);
+* CEL ``LINKEDID_END``/``HANGUP`` of the caller's channel — the true end of the call; ``HANGUP``'s
+  ``hangupsource`` — who hung up; ``BLINDTRANSFER``/``ATTENDEDTRANSFER`` — transfers.
+
+Answer moments of single legs are corrected earlier, in :mod:`atsnb.calls.answers`.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from atsnb.calls.channels import parse_channels
+from atsnb.calls.legs import epoch_seconds
+from atsnb.calls.topology import Topology
+
+# PBX timestamps are whole seconds, and CDR times add two truncations (start, duration): a witness
+# within a second of CDR's moment corrects the moment but not the billsec-exact talk time.
+RESOLUTION_S = 1.0
+QUEUE_LEFT = {"ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY"}
+TRANSFERS = {"BLINDTRANSFER", "ATTENDEDTRANSFER"}
+
+
+def apply_witnesses(calls: pd.DataFrame, legs: pd.DataFrame, topology: Topology, cel: pd.DataFrame | None,
+                    queue_log: pd.DataFrame | None, tz: str, short_abandon_s: float) -> pd.Series | None:
+    """Correct ``calls`` in place from CEL / queue_log; returns who hung up per call (or None)."""
+    hangup_by = None
+    if queue_log is not None and not queue_log.empty:
+        event = queue_log["event"].astype(str)
+        owner = legs.drop_duplicates("uniqueid").set_index("uniqueid")["call_id"]
+        call_id = queue_log["callid"].astype(str).map(owner)
+        when = pd.Series(epoch_seconds(queue_log["time"], tz), index=queue_log.index)
+        known = call_id.notna() & when.notna()
+        connect = known & (event == "CONNECT")
+        _later_answer(calls, when[connect].groupby(call_id[connect]).min())
+        left = known & event.isin(QUEUE_LEFT)
+        _later_end(calls, when[left].groupby(call_id[left]).max(), short_abandon_s)
+    if cel is not None and not cel.empty:
+        event = cel["eventtype"].astype(str)
+        linked = cel["linkedid"].astype(str)
+        own = cel["uniqueid"].astype(str) == linked
+        gone = (event == "LINKEDID_END") | ((event == "HANGUP") & own)
+        when = pd.Series(epoch_seconds(cel["eventtime"], tz), index=cel.index)
+        _later_end(calls, when[gone].groupby(linked[gone]).max(), short_abandon_s)
+        moved = event.isin(TRANSFERS)
+        if moved.any():
+            counted = calls["call_id"].map(linked[moved].value_counts()).fillna(0).astype(np.int64)
+            calls["transfers"] = np.maximum(calls["transfers"].to_numpy(), counted.to_numpy())
+        hangup_by = _hangup_by(cel[(event == "HANGUP") & own], topology)
+    return hangup_by
+
+
+def _later_answer(calls: pd.DataFrame, moment: pd.Series) -> None:
+    """Move the answer of answered calls later to ``moment`` (call_id → epoch s) when CDR's answer
+    came too early (a caller answered by the PBX before the person), shortening talk accordingly."""
+    when = calls["call_id"].map(moment).to_numpy(dtype=float)
+    ans = calls["answer"].to_numpy()
+    later = ~np.isnan(when) & ~np.isnan(ans) & (when > ans) & (when < calls["end"].to_numpy())
+    if not later.any():
+        return
+    shift = np.where(later, when - ans, 0)
+    calls["answer"] = np.where(later, when, ans)
+    calls["wait_s"] = np.where(later, np.round(when - calls["start"].to_numpy()), calls["wait_s"]).astype(np.int64)
+    # Talk came from billsec, which is exact to the second: a one-second disagreement is rounding.
+    cut = np.where(shift > RESOLUTION_S, np.round(shift), 0)
+    calls["talk_s"] = np.clip(calls["talk_s"].to_numpy() - cut, 0, None).astype(np.int64)
+
+
+def _later_end(calls: pd.DataFrame, moment: pd.Series, short_abandon_s: float) -> None:
+    """Extend the end of calls to ``moment`` when a witness saw the caller still there later; an
+    unanswered call's wait grows with it (and it may stop being "dropped")."""
+    when = calls["call_id"].map(moment).to_numpy(dtype=float)
+    end = calls["end"].to_numpy()
+    later = ~np.isnan(when) & (when > end)
+    if not later.any():
+        return
+    calls["end"] = np.where(later, when, end)
+    waiting = later & (calls["status"] != "answered").to_numpy()
+    wait = np.round(calls["end"].to_numpy() - calls["start"].to_numpy())
+    calls["wait_s"] = np.where(waiting, wait, calls["wait_s"]).astype(np.int64)
+    dropped = (calls["direction"] == "incoming").to_numpy() & (wait < short_abandon_s)
+    calls["status"] = np.where(waiting, np.where(dropped, "dropped", "unanswered"), calls["status"])
+
+
+def _hangup_by(hang: pd.DataFrame, topology: Topology) -> pd.Series:
+    """Per linkedid, who hung up: ``caller`` (the trunk side) or the extension; '' when unknown."""
+    if hang.empty:
+        return pd.Series(dtype=object)
+    source = hang["extra"].fillna("").astype(str).map(_hangup_source)
+    side = parse_channels(source)
+    trunk = side["peer"].isin(set(topology.trunks))
+    who = pd.Series(np.where(trunk, "caller", side["peer"]), index=hang.index).where(source != "", "")
+    return who.groupby(hang["linkedid"].astype(str)).first()
+
+
+def _hangup_source(extra: str) -> str:
+    try:
+        return str(json.loads(extra).get("hangupsource", "")) if extra.startswith("{") else ""
+    except ValueError:
+        return ""
