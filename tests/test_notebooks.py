@@ -1,0 +1,56 @@
+"""Each report notebook executed by papermill on the simulated store: no error, and every table and
+KPI it displays is exactly what the report function gives for the same parameters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+
+from atsnb import reports
+from atsnb.views.static import CHART_KINDS, element_html
+from tests.support.demo_store import DEMO_PERIOD, demo_store
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    return demo_store(tmp_path_factory)
+
+
+def outputs(notebook: nbformat.NotebookNode) -> tuple[str, int, list[str]]:
+    """All HTML shown, the number of images, and any error names."""
+    html, images, errors = [], 0, []
+    for cell in notebook.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                errors.append(out["ename"])
+            data = out.get("data", {})
+            html.append(data.get("text/html", ""))
+            images += "image/png" in data
+    return "".join(html), images, errors
+
+
+@pytest.mark.parametrize(("name", "filters"), [
+    ("dashboard", {}),
+    ("employees", {"scale": "week"}),
+    ("departments", {"department": "Отдел продаж"}),
+    ("lines", {"direction": "incoming"}),
+])
+def test_notebook_shows_the_report_functions_figures(name, filters, demo, tmp_path, monkeypatch):
+    monkeypatch.setenv("ATSNB_UI_LANGUAGE", "ru")
+    store, settings = demo
+    parameters = {**DEMO_PERIOD, **filters, "store": str(store)}
+    executed = tmp_path / f"{name}.ipynb"
+    papermill.execute_notebook(str(NOTEBOOKS / f"{name}.ipynb"), str(executed), parameters=parameters,
+                               kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
+    html, images, errors = outputs(nbformat.read(executed, as_version=4))
+    assert errors == []
+    report = reports.REPORTS[name](**parameters | {"store": store}, settings=settings)
+    assert images == sum(e.kind in CHART_KINDS for e in report.elements)
+    for element in report.elements:
+        if element.kind not in CHART_KINDS:
+            assert element_html(element) in html, element.key
