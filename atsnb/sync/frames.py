@@ -9,7 +9,7 @@ from atsnb.config import Settings
 from atsnb.source.shape import LOGICAL_TABLES, Shape
 from atsnb.store import Store
 from atsnb.sync.normalise import IngestReport, normalise
-from atsnb.sync.writer import SyncReport, TableWriter, derive_calls
+from atsnb.sync.writer import SyncReport, TableWriter
 
 
 def sync_frames(store: Store, settings: Settings, frames: dict[str, pd.DataFrame], shape: Shape,
@@ -23,7 +23,7 @@ def sync_frames(store: Store, settings: Settings, frames: dict[str, pd.DataFrame
     batch = max(1, settings.sync.batch_rows)
     total = sum(len(frames[k]) for k in frames)
     with store.writing(), tqdm(total=total, unit="rows", disable=not progress, desc="sync") as bar:
-        report.calls += derive_calls(store, settings)
+        report.derive(store, settings)
         for kind in LOGICAL_TABLES:
             if kind not in frames:
                 continue
@@ -41,5 +41,5 @@ def sync_frames(store: Store, settings: Settings, frames: dict[str, pd.DataFrame
             writer.flush()
             summary.added = writer.added
             report.tables[kind] = summary
-        report.calls += derive_calls(store, settings)
+        report.derive(store, settings)
     return report.finish()

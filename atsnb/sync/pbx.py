@@ -35,7 +35,7 @@ from atsnb.source.mysql import Reconnecting
 from atsnb.source.shape import LOGICAL_TABLES, TableShape, detect_shape
 from atsnb.store import Store
 from atsnb.sync.normalise import EARLIEST, IngestReport, normalise
-from atsnb.sync.writer import SyncReport, TableWriter, derive_calls
+from atsnb.sync.writer import SyncReport, TableWriter
 
 log = logging.getLogger(__name__)
 
@@ -245,12 +245,12 @@ def sync_pbx(settings: Settings, *, store: Store | None = None, progress: bool =
         if "cdr" not in shape:
             raise SchemaError(t("sync.no_cdr", table=settings.tables.cdr or "cdr"))
         with store.writing(), tqdm(total=0, unit="rows", disable=not progress, desc="sync") as bar:
-            report.calls += derive_calls(store, settings)
+            report.derive(store, settings)
             for kind in LOGICAL_TABLES:
                 if kind in shape:
                     bar.set_description(f"sync {kind}")
                     report.tables[kind] = sync_table(store, settings, pbx, shape[kind], bar)
-            report.calls += derive_calls(store, settings)
+            report.derive(store, settings)
     finally:
         report.retries = pbx.retries
         pbx.close()
