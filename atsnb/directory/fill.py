@@ -20,6 +20,7 @@ import json
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from atsnb.calls.channels import parse_channels
@@ -62,7 +63,8 @@ def _months(store: Store, progress: bool):
     """The cdr table month by month (bounded memory, a progress bar in the terminal)."""
     table = store.table("cdr")
     for month in tqdm(table.months(), desc="cdr", unit="month", disable=not progress):
-        df = table.read_month(month)
+        stored = set(pq.read_schema(table.dir / f"{month}.parquet").names)
+        df = table.read_month(month, columns=[c for c in CDR_COLUMNS if c in stored])
         if df is None or df.empty:
             continue
         missing = [c for c in CDR_COLUMNS if c not in df.columns]
