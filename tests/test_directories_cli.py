@@ -62,3 +62,14 @@ def test_fill_needs_records_and_then_lists_what_it_added(store, capsys):
     out = capsys.readouterr().out
     assert '"Employees": 2 found in the records, 2 added, 0 updated.' in out
     assert "  + 101" in out and "  + 102" in out
+
+
+def test_check_reports_rows_written_without_validation(store, capsys):
+    store.catalog.upsert("departments", pd.DataFrame([{"name": "A", "parent": "B"}, {"name": "B", "parent": "A"}]))
+    store.catalog.upsert("employees", pd.DataFrame([{"extension": "101", "department": "A"}]))
+    assert main(["directory", "check", "employees"]) == 0
+    assert "Checked; problems: 0." in capsys.readouterr().out
+    assert main(["directory", "check"]) == 1
+    out = capsys.readouterr().out
+    assert 'departments, line 1, field "parent": department "A" ends up inside itself: A → B → A' in out
+    assert "Checked; problems: 2." in out

@@ -11,7 +11,7 @@ from atsnb.commands import settings_from
 from atsnb.config import MASK
 from atsnb.directory.csv_io import export_csv, export_text, import_csv
 from atsnb.directory.fill import FillResult, fill_employees, fill_lines
-from atsnb.directory.validate import title
+from atsnb.directory.validate import check_stored, title
 from atsnb.errors import InputError
 from atsnb.i18n import set_language, t
 from atsnb.store import DIRECTORIES, Store
@@ -36,6 +36,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                            description="Print the rows of one directory as a table (tokens masked).")
     a.add_argument("name", metavar="NAME", choices=list(DIRECTORIES), help=f"the directory: {NAMES}")
     a.set_defaults(run=run_show)
+    a = actions.add_parser(
+        "check", help="check the stored directories against the rules an import applies",
+        description="Check every row of the stored directories (or of one) as an import would: values, "
+        "required fields, references between directories, department cycles.  For rows written "
+        "without a check (straight into the SQLite file, by older versions).  Exits with 1 on problems.")
+    a.add_argument("name", metavar="NAME", nargs="?", choices=list(DIRECTORIES),
+                   help=f"one directory ({NAMES}); default: all")
+    a.set_defaults(run=run_check)
     a = actions.add_parser(
         "fill-lines", help="add the DIDs and outbound caller ids seen in the synced records to 'lines'",
         description="Scan the call records in the store for company numbers: the DID of every incoming "
@@ -99,6 +107,18 @@ def run_show(args: argparse.Namespace) -> int:
     with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200):
         print(df.fillna("").to_string(index=False))
     return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    catalog = _store(args).catalog
+    problems = 0
+    for name in [args.name] if args.name else DIRECTORIES:
+        found = check_stored(catalog, name)
+        problems += len(found)
+        for problem in found:
+            print(problem.describe(name))
+    print(t("dir_cli_checked", count=problems))
+    return 1 if problems else 0
 
 
 def run_fill(args: argparse.Namespace) -> int:

@@ -237,6 +237,13 @@ def check_rows(
     return out, problems
 
 
+def check_stored(catalog: Catalog, name: str) -> list[Problem]:
+    """Problems of a directory as stored (rows numbered as ``atsnb directory show`` lists them):
+    for rows written without a check, e.g. straight into the SQLite file."""
+    _, problems = check_rows(catalog, name, catalog.read(name), replace_all=True)
+    return problems
+
+
 def _normalise_column(c: Column, values: list[object], labels: list[int]) -> tuple[list[object], list[Problem]]:
     """One column's values normalised, each distinct value checked once (columns repeat a lot)."""
     seen: dict[object, object] = {}
