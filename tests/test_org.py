@@ -98,3 +98,10 @@ def test_from_catalog_reads_the_directories_and_the_default_threshold(store_path
     assert org.panel_for("401").min_talk_s == 45
     assert org.panel_for("121").min_talk_s == 15
     assert org.employee_names["101"] == "Иванов"
+
+
+def test_garbage_written_straight_into_the_catalog_falls_back_to_defaults():
+    panels = pd.DataFrame([("employee", "101", "abc", "", "много")],
+                          columns=["scope_kind", "scope", "min_talk_s", "directions", "daily_target"])
+    org = Org.from_frames(DEPARTMENTS, EMPLOYEES, panels, default_min_talk_s=60)
+    assert org.panel_for("101") == Panel(min_talk_s=60)

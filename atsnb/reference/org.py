@@ -45,7 +45,7 @@ class Panel:
 
 def parse_directions(text: object) -> frozenset[str] | None:
     """``"incoming,outgoing"`` → frozenset; empty → None (not set at this level)."""
-    if text is None or (isinstance(text, float) and pd.isna(text)):
+    if _blank(text):
         return None
     items = {part.strip().lower() for part in str(text).replace(";", ",").split(",") if part.strip()}
     return frozenset(items) or None
@@ -57,7 +57,13 @@ def _blank(value: object) -> bool:
 
 
 def _int_or_none(value: object) -> int | None:
-    return None if _blank(value) else int(value)  # type: ignore[arg-type]
+    """A whole number, or None when blank or not a number (a hand edit must not break reports)."""
+    if _blank(value):
+        return None
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
 
 
 @dataclass
