@@ -25,30 +25,41 @@ CALL_MARGIN = pd.Timedelta(hours=12)
 FIRST_SEEN_TABLE = "calls_first_seen"
 
 
-def update_calls(store: Store, settings: Settings, since: pd.Timestamp) -> int:
+def update_calls(store: Store, settings: Settings, since: pd.Timestamp,
+                 until: pd.Timestamp | None = None) -> int:
     """Re-derive every call having a leg at or after ``since`` (naive PBX-local); returns calls written.
 
     Reads the raw CDR from ``since − CALL_MARGIN`` on, keeps the calls that own a leg at or after
     ``since``, rebuilds them with CEL and queue_log of the same window, marks ``primary`` from the
     first-seen times of external numbers, and upserts ``calls`` and ``steps`` (replacing the old
     steps of re-derived calls).  The caller holds the store's write lock.
+
+    ``until`` (optional, naive PBX-local) limits the work to calls starting before it, reading
+    raw rows up to ``until + CALL_MARGIN`` only: the sync derives a big first import slice by
+    slice so its memory does not grow with the history.
     """
     since = pd.Timestamp(since)
     if since.tzinfo is not None:
         since = since.tz_convert(settings.pbx.timezone).tz_localize(None)
     window_start = since - CALL_MARGIN
-    cdr = store.table("cdr").read(window_start)
+    window_end = None if until is None else pd.Timestamp(until) + CALL_MARGIN
+    cdr = store.table("cdr").read(window_start, window_end)
     if cdr.empty:
         return 0
     topology = Topology.from_store(store, cdr)
     tz = settings.pbx.timezone
     result = reconstruct(
         cdr, topology,
-        cel=_read(store, "cel", window_start), queue_log=_read(store, "queue_log", window_start),
+        cel=_read(store, "cel", window_start, window_end),
+        queue_log=_read(store, "queue_log", window_start, window_end),
         tz=tz, short_abandon_s=settings.thresholds.short_abandon_s,
     )
     since_aware = since.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
-    touched = set(result.calls.loc[result.calls["end"] >= since_aware, "call_id"])
+    mine = result.calls["end"] >= since_aware
+    if until is not None:
+        mine &= result.calls["start"] < pd.Timestamp(until).tz_localize(tz, ambiguous=True,
+                                                                          nonexistent="shift_forward")
+    touched = set(result.calls.loc[mine, "call_id"])
     calls = result.calls[result.calls["call_id"].isin(touched)].copy()
     steps = result.steps[result.steps["call_id"].isin(touched)]
     if calls.empty:
@@ -60,8 +71,8 @@ def update_calls(store: Store, settings: Settings, since: pd.Timestamp) -> int:
     return len(calls)
 
 
-def _read(store: Store, name: str, start: pd.Timestamp) -> pd.DataFrame | None:
-    df = store.table(name).read(start)
+def _read(store: Store, name: str, start: pd.Timestamp, end: pd.Timestamp | None = None) -> pd.DataFrame | None:
+    df = store.table(name).read(start, end)
     return None if df.empty else df
 
 

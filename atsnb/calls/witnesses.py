@@ -77,7 +77,7 @@ def _later_end(calls: pd.DataFrame, moment: pd.Series, short_abandon_s: float) -
     unanswered call's wait grows with it (and it may stop being "dropped")."""
     when = calls["call_id"].map(moment).to_numpy(dtype=float)
     end = calls["end"].to_numpy()
-    later = ~np.isnan(when) & (when > end)
+    later = ~np.isnan(when) & (when > end + RESOLUTION_S)
     if not later.any():
         return
     calls["end"] = np.where(later, when, end)
