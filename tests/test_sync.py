@@ -129,3 +129,26 @@ def test_sync_frames_and_ingest_take_the_same_path(pbx_db, store_path):
     with store.writing():
         again = ingest(store, settings_for(server, db, store_path), "cdr", cdr, shape)
     assert (again.received, again.added) == (4, 0)
+
+
+def test_calls_derived_month_by_month_equal_one_derivation_of_everything(pbx_db, tmp_path):
+    from atsnb.calls.pipeline import update_calls
+
+    server, db = pbx_db
+    con = create_pbx(server, db)
+    # Calls every 6 h over three months, one of them transferred across midnight at a month's end.
+    legs = [leg(i, pd.Timestamp("2025-03-01") + pd.Timedelta(hours=6 * i)) for i in range(1, 360)]
+    crossing = leg(999, "2025-03-31 23:59:50")
+    legs += [crossing, leg(1000, "2025-04-01 00:00:20", linkedid=crossing["linkedid"], dstchannel="PJSIP/102-1")]
+    insert(con, "cdr", legs)
+    sliced = tmp_path / "sliced"
+    settings = settings_for(server, db, sliced)
+    sync_pbx(settings)
+    expected = stored(sliced, "calls")
+    whole = Store.open(sliced)
+    for month in whole.table("calls").months():
+        (sliced / "calls" / f"{month}.parquet").unlink()
+    with whole.writing():
+        update_calls(whole, settings, pd.Timestamp("2025-01-01"))
+    pd.testing.assert_frame_equal(stored(sliced, "calls"), expected)
+    assert expected.legs.max() == 2 and len(expected) == 360

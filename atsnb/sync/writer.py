@@ -79,11 +79,26 @@ def mark_pending(store: Store, since: pd.Timestamp) -> None:
 
 
 def derive_calls(store: Store, settings: Settings) -> int:
-    """Re-derive the calls the pending marker asks for, then clear it; returns the calls updated."""
+    """Re-derive the calls the pending marker asks for, a month at a time; returns the calls updated.
+
+    Month slices keep memory flat on a first import of years of history; the marker moves past
+    each slice as it is done, so a killed run resumes where derivation stopped.
+    """
     pending = store.catalog.get_state(PENDING) or ""
     if not pending:
         return 0
-    count = int(update_calls(store, settings, pd.Timestamp(pending)) or 0)
+    since = pd.Timestamp(pending)
+    months = store.table("cdr").months()
+    last = months[-1] if months else ""
+    count = 0
+    while True:
+        until = (since.to_period("M") + 1).to_timestamp()
+        more = until.strftime("%Y-%m") <= last
+        count += int(update_calls(store, settings, since, until if more else None) or 0)
+        if not more:
+            break
+        since = until
+        store.catalog.set_state(PENDING, since.isoformat(sep=" "))
     store.catalog.set_state(PENDING, "")
     return count
 
