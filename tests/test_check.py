@@ -106,3 +106,17 @@ def test_closed_port_is_one_sentence_also_in_json(monkeypatch, capsys):
                           "S3cret-pw", "--json")
     answer = json.loads(text)
     assert answer["ok"] is False and f"127.0.0.1:{port}" in answer["error"]
+
+
+def test_cloud_delivery_insists_on_tls(pbx_db, monkeypatch, capsys):
+    server, db = pbx_db  # the test server offers no TLS, so a cloud connection must refuse to go on
+    monkeypatch.setenv("ATSNB_PBX_DELIVERY", "cloud")
+    text = _fails_cleanly(monkeypatch, capsys, f"mysql://root:Cl0ud-pw@{server.host}:{server.port}/{db}", "Cl0ud-pw")
+    assert "TLS" in text
+
+
+def test_unreadable_tls_ca_is_named(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("ATSNB_PBX_TLS", "yes")
+    monkeypatch.setenv("ATSNB_PBX_TLS_CA", str(tmp_path / "missing-ca.pem"))
+    text = _fails_cleanly(monkeypatch, capsys, "mysql://atsnb:Ca-pw-1@127.0.0.1:3306/x", "Ca-pw-1")
+    assert "missing-ca.pem" in text

@@ -121,6 +121,8 @@ def explain(exc: BaseException, where: Endpoint) -> PBXConnectionError:
         return PBXConnectionError(t("sync.conn_denied", where=where))
     if code == 1044:
         return PBXConnectionError(t("sync.conn_db_denied", where=where))
+    if code == 2026:
+        return PBXConnectionError(t("sync.conn_tls_missing", where=where))
     if code == 1049:
         return PBXConnectionError(t("sync.conn_no_database", where=where))
     if code in {2003, 2005}:
