@@ -1,0 +1,154 @@
+"""``atsnb simulate`` writes into a real MariaDB laid out like the PBX, or through the sync into the store."""
+
+from __future__ import annotations
+
+import json
+import wave
+
+import pandas as pd
+import pytest
+
+from atsnb.cli import main
+from atsnb.config import Settings
+from atsnb.errors import StoreError
+from atsnb.simulate import render_recording, simulate, write_mysql, write_store
+from atsnb.simulate.follow import follow
+from atsnb.simulate.sinks import MySQLSink, StoreSink
+from atsnb.store import Store
+
+END = "2026-11-20 18:00"
+
+
+@pytest.fixture(scope="module")
+def small():
+    return {flavour: simulate(days=1, seed=4, end=END, flavour=flavour) for flavour in ("freepbx", "asterisk", "legacy")}
+
+
+def counts(server, database: str, tables: list[str]) -> dict[str, int]:
+    con = server.connect(database)
+    try:
+        with con.cursor() as cur:
+            out = {}
+            for table in tables:
+                cur.execute(f"SELECT COUNT(*) FROM `{table}`")
+                out[table] = cur.fetchone()[0]
+            return out
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("flavour", ["freepbx", "asterisk", "legacy"])
+def test_each_flavour_lands_in_mysql_with_every_row(pbx_db, small, flavour):
+    server, database = pbx_db
+    sim = small[flavour]
+    written = write_mysql(sim, server.url(database), flavour, progress=False)
+    tables = ["cdr", "cel", "queue_log", "quality_ratings", "website_callbacks", "atsnb_truth"]
+    expected = {"cdr": len(sim.tables["cdr"]), "cel": len(sim.tables["cel"]), "queue_log": len(sim.tables["queue_log"]),
+                "quality_ratings": len(sim.tables["ratings"]), "website_callbacks": len(sim.tables["callbacks"]),
+                "atsnb_truth": len(sim.truth)}
+    assert counts(server, database, tables) == expected == written
+    con = server.connect(database)
+    with con.cursor() as cur:
+        time_col = "start" if flavour == "asterisk" else "calldate"
+        cur.execute(f"SELECT MIN(`{time_col}`), MAX(`{time_col}`), SUM(duration) FROM cdr")
+        first, last, duration = cur.fetchone()
+        cur.execute("SELECT COUNT(*) FROM cdr WHERE clid LIKE '\"%\" <%>'")
+        quoted = cur.fetchone()[0]
+    con.close()
+    frame = sim.tables["cdr"]
+    assert pd.Timestamp(first) == frame[time_col].min() and pd.Timestamp(last) == frame[time_col].max()
+    assert int(duration) == int(frame["duration"].sum())
+    assert quoted == len(frame)  # text with quotes and brackets survives the bulk load
+
+
+def test_the_command_creates_the_pbx_tables_in_a_database(pbx_db, capsys):
+    server, database = pbx_db
+    assert main(["simulate", "--to", server.url(database), "--days", "1", "--calls-per-day", "60",
+                 "--no-progress"]) == 0
+    assert "CDR" in capsys.readouterr().out
+    got = counts(server, database, ["cdr", "cel", "queue_log"])
+    assert all(n > 0 for n in got.values())
+
+
+def test_the_store_target_goes_through_the_sync_and_keeps_directories_truth_and_recordings(store_path, small):
+    sim = small["freepbx"]
+    settings = Settings()
+    settings.store.path = str(store_path)
+    store = Store.open(store_path)
+    write_store(sim, store, settings, progress=False)
+    cdr = store.table("cdr").read()
+    assert len(cdr) == len(sim.tables["cdr"])
+    assert set(cdr["linkedid"]) == set(sim.tables["cdr"]["linkedid"])
+    assert len(store.table("cel").read()) == len(sim.tables["cel"])
+    assert len(store.table("queue_log").read()) == len(sim.tables["queue_log"])
+    employees = store.catalog.read("employees")
+    assert set(employees["extension"]) == set(sim.directories["employees"]["extension"])
+    assert json.loads(store.catalog.get_state("topology")) == sim.topology
+    truth = pd.read_parquet(store_path / "simulation" / "truth.parquet")
+    assert len(truth) == len(sim.truth)
+    files = sorted((store_path / "recordings").rglob("*.wav"))
+    assert files, "the last days' recordings are on disk"
+    with wave.open(str(files[0])) as w:
+        assert (w.getframerate(), w.getsampwidth(), w.getnchannels()) == (8000, 2, 1)
+        assert 2.0 <= w.getnframes() / 8000 <= 5.0
+    assert files[0].relative_to(store_path / "recordings").parts[:3] == tuple(
+        files[0].name.split("-")[3][i:j] for i, j in ((0, 4), (4, 6), (6, 8)))
+
+
+def test_older_recordings_are_rendered_on_first_request(store_path, small):
+    (store_path / "simulation").mkdir(parents=True)
+    name = "q-700-79161234567-20260101-101500-1767251700.42.wav"
+    path = render_recording(store_path, name)
+    assert path == store_path / "recordings" / "2026" / "01" / "01" / name
+    assert path.stat().st_size > 40_000
+    assert path.read_bytes() == render_recording(store_path, name).read_bytes()
+    assert render_recording(store_path, "../../etc/passwd") is None
+    assert render_recording(store_path.parent / "elsewhere", name) is None  # not a simulated store
+
+
+def test_a_store_with_real_data_is_never_overwritten(store_path, small):
+    store = Store.open(store_path)
+    settings = Settings()
+    settings.store.path = str(store_path)
+    from atsnb.source.shape import Shape
+    from atsnb.sync import sync_frames
+
+    sync_frames(store, settings, {"cdr": small["freepbx"].tables["cdr"].head(5)}, Shape.of("freepbx"),
+                progress=False)
+    with pytest.raises(StoreError, match="real PBX data|настоящие данные"):
+        StoreSink(settings)
+
+
+def test_follow_appends_live_calls_continuing_the_ids(store_path):
+    settings = Settings()
+    settings.store.path = str(store_path)
+    sink = StoreSink(settings, progress=False)
+    start = pd.Timestamp("2026-11-18 10:00", tz="Europe/Moscow")
+    history = simulate(days=1, seed=9, end=start, calls_per_day=120)
+    sink.write(history)
+    before = len(Store.open(store_path).table("cel").read())
+    clock = iter(start.timestamp() + 600 * (i + 1) for i in range(10))
+    follow(sink, seed=9, employees=20, calls_per_day=120, tz="Europe/Moscow", flavour="freepbx",
+           recordings_share=0.6, start=start, tick_s=0, clock=lambda: next(clock), sleep=lambda s: None, ticks=3)
+    cel = Store.open(store_path).table("cel").read()
+    assert len(cel) > before
+    assert cel["id"].is_unique
+    assert sink.history_end() == start + pd.Timedelta(minutes=30)
+    truth = pd.read_parquet(store_path / "simulation" / "truth.parquet")
+    assert truth["start"].max() > start.tz_localize(None)
+
+
+def test_the_mysql_sink_continues_auto_increment_ids(pbx_db):
+    server, database = pbx_db
+    sink = MySQLSink(server.url(database), "freepbx", progress=False)
+    start = pd.Timestamp("2026-11-18 11:00", tz="Europe/Moscow")
+    sink.write(simulate(days=1, seed=5, end=start, calls_per_day=80))
+    first = counts(server, database, ["cel"])["cel"]
+    later = simulate(days=1, seed=6, end=start + pd.Timedelta(hours=1), start=start, calls_per_day=80)
+    sink.write(later)
+    con = server.connect(database)
+    with con.cursor() as cur:
+        cur.execute("SELECT COUNT(*), COUNT(DISTINCT id), MAX(id) FROM cel")
+        total, distinct, top = cur.fetchone()
+    con.close()
+    assert total == distinct == top == first + len(later.tables["cel"])
