@@ -105,7 +105,7 @@ def _text(raw: pd.Series | None, n: int) -> pd.Series:
     values = raw.reset_index(drop=True)
     if pd.api.types.is_float_dtype(values.dtype):  # whole numbers that pandas widened to float by a NaN
         values = values.astype("Int64")
-    return values.astype(object).where(values.notna(), "").astype("str")
+    return pd.Series(values.to_numpy(dtype=object), dtype="str").fillna("")
 
 
 def _times(raw: pd.Series | None, n: int, col: Column, problems: _Problems, *, required: bool) -> pd.Series:
