@@ -152,3 +152,24 @@ def test_calls_derived_month_by_month_equal_one_derivation_of_everything(pbx_db,
         update_calls(whole, settings, pd.Timestamp("2025-01-01"))
     pd.testing.assert_frame_equal(stored(sliced, "calls"), expected)
     assert expected.legs.max() == 2 and len(expected) == 360
+
+
+def test_follow_syncs_again_and_picks_up_new_rows(pbx_db, store_path):
+    server, db = pbx_db
+    con = create_pbx(server, db)
+    insert(con, "cdr", [leg(1, "2025-06-01 12:00:00")])
+    proc = subprocess.Popen([sys.executable, "-m", "atsnb.cli", "sync", "--follow", "--interval", "1", "--json"],
+                            env=sync_env(server, db, store_path), stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    try:
+        first = json.loads(proc.stdout.readline())
+        insert(con, "cdr", [leg(2, "2025-06-01 12:05:00")])
+        added = 0
+        for _ in range(5):  # the next rounds see the new leg
+            added += json.loads(proc.stdout.readline())["tables"]["cdr"]["added"]
+            if added:
+                break
+    finally:
+        proc.kill()
+        proc.wait(10)
+    assert first["tables"]["cdr"]["added"] == 1 and added == 1
