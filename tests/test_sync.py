@@ -173,3 +173,19 @@ def test_follow_syncs_again_and_picks_up_new_rows(pbx_db, store_path):
         proc.kill()
         proc.wait(10)
     assert first["tables"]["cdr"]["added"] == 1 and added == 1
+
+
+def test_a_row_dated_in_the_future_waits_and_does_not_push_the_watermark(pbx_db, store_path, caplog):
+    server, db = pbx_db
+    con = create_pbx(server, db)
+    now = pd.Timestamp.now(tz="Europe/Moscow").tz_localize(None).floor("s")
+    insert(con, "cdr", [leg(1, now - pd.Timedelta(hours=2)), leg(2, now + pd.Timedelta(days=30))])
+    settings = settings_for(server, db, store_path)
+    with caplog.at_level(logging.WARNING, logger="atsnb.sync"):
+        report = sync_pbx(settings)
+    assert report.tables["cdr"].added == 1 and "1700000002.2" not in set(stored(store_path, "cdr").uniqueid)
+    mark = pd.Timestamp(Store.open(store_path).catalog.get_state(watermark_key("cdr")))
+    assert now <= mark <= now + pd.Timedelta(minutes=1)
+    assert "cdr" in caplog.text and ("PBX clock" in caplog.text or "часы АТС" in caplog.text)
+    insert(con, "cdr", [leg(3, now - pd.Timedelta(minutes=5))])  # written late, inside the overlap
+    assert sync_pbx(settings).tables["cdr"].added == 1

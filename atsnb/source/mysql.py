@@ -136,7 +136,9 @@ def explain(exc: BaseException, where: Endpoint) -> PBXConnectionError:
         return _transient(PBXConnectionError(t("sync.conn_unreachable", where=where)))
     if code in LOST_CONNECTION:
         return _transient(PBXConnectionError(t("sync.conn_lost", where=where)))
-    return PBXConnectionError(t("sync.conn_other", where=where, code=code if code is not None else "?"))
+    message = text.strip().rstrip(".") or type(exc).__name__  # server texts name user@host, never the password
+    return PBXConnectionError(t("sync.conn_other", where=where, code=code if code is not None else "?",
+                                message=message))
 
 
 def _transient(exc: PBXConnectionError) -> PBXConnectionError:
@@ -178,10 +180,12 @@ class Reconnecting:
         while True:
             try:
                 return work(self.connection())
-            except (pymysql.err.OperationalError, pymysql.err.InterfaceError, PBXConnectionError) as exc:
+            except (pymysql.err.MySQLError, PBXConnectionError) as exc:
                 transient = getattr(exc, "transient", False) or is_lost_connection(exc)
                 if not transient:
-                    raise
+                    if isinstance(exc, PBXConnectionError):
+                        raise
+                    raise explain(exc, self.where) from None
                 self.close()
                 if attempt >= self.attempts:
                     raise PBXConnectionError(t("sync.conn_gave_up", where=self.where, n=self.attempts)) from None

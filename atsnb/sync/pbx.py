@@ -44,7 +44,9 @@ ID_OVERLAP = 1000  # ids re-read each run: inserts that committed out of id orde
 SLOW_CHANGING = {"ratings": 2 * 86400, "callbacks": 2 * 86400}  # re-read window, s: statuses change later
 MAX_WINDOW = pd.Timedelta(days=31)
 MIN_WINDOW = pd.Timedelta(seconds=1)
-FUTURE_SLACK = pd.Timedelta(days=1)  # rows dated further ahead than this wait for their time
+# Rows dated after "now" (PBX zone) wait for their time: the watermark must never run ahead of the
+# clock, or rows written later with earlier times would fall behind the overlap and be missed.
+FUTURE_SLACK = pd.Timedelta(seconds=1)
 TS = "%Y-%m-%d %H:%M:%S"
 
 Batch = tuple[pd.DataFrame | None, object]  # (rows, None) while reading, (None, position) when a unit is done
@@ -130,6 +132,8 @@ class TableReader:
             return None, since or EARLIEST
         now = pd.Timestamp(datetime.now(self.settings.tz).replace(tzinfo=None))
         end = min(_ts(last).floor("s") + MIN_WINDOW, now.floor("s") + FUTURE_SLACK)
+        if end <= _ts(last):
+            log.warning(t("sync.future_rows", table=self.shape.table, after=end.strftime(TS)))
         start = max(_ts(first).floor("s"), since) if since is not None else _ts(first).floor("s")
         return start, end
 
