@@ -3,7 +3,7 @@ on the address it is told, with idle kernels culled and no kernel leaked on page
 
 Voila runs in a child process; this module only prepares it:
 
-* secrets (the token, the password hash, the cookie secret) go into a private ``voila.json``
+* secrets (the token, the password hash, the cookie secret) go into a private ``voila.py``
   (mode 600, in a private temporary folder) — never onto the command line, where ``ps`` shows them;
 * the kernels get the settings as a TOML file without secrets (``ATSNB_CONFIG``) plus
   ``ATSNB_STORE`` and ``ATSNB_UI_LANGUAGE``, so every dashboard reads the same store and language;
@@ -20,6 +20,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -125,37 +126,42 @@ def kernel_environment(settings: Settings, config_file: Path) -> dict[str, str]:
     return env
 
 
-def voila_config(*, token: str | None, password: str | None) -> dict:
-    """The private part of Voila's configuration: how a visitor proves they may look."""
-    config: dict = {"Voila": {"cookie_secret": secrets.token_hex(32)}}
+def voila_config(root: Path, *, token: str | None, password: str | None, preheat: bool) -> str:
+    """Voila's configuration file (Python, so that the cookie secret can be bytes): how a visitor
+    proves they may look, and the kernel policies of the module docstring."""
+    lines = [
+        f"c.Voila.cookie_secret = bytes.fromhex({secrets.token_hex(32)!r})",
+        # The page's shutdown beacon carries no XSRF token; without this every reload leaks a kernel.
+        "c.Voila.tornado_settings = {'disable_check_xsrf': True}",
+        f"c.MappingKernelManager.cull_interval = {CULL_INTERVAL_S}",
+        f"c.MappingKernelManager.cull_idle_timeout = {CULL_IDLE_TIMEOUT_S}",
+        f"c.VoilaConfiguration.template = {TEMPLATE!r}",
+        "c.VoilaConfiguration.show_tracebacks = False",
+    ]
     if password:
         from jupyter_server.auth import passwd
 
-        config["PasswordIdentityProvider"] = {"hashed_password": passwd(password)}
-        config["Voila"]["token"] = ""
+        lines += [f"c.PasswordIdentityProvider.hashed_password = {passwd(password)!r}", "c.Voila.token = ''"]
     elif token:
-        config["Voila"]["token"] = token
-    return config
+        lines.append(f"c.Voila.token = {token!r}")
+    if preheat and (root / MAIN_DASHBOARD).exists():
+        others = sorted(p.name for p in root.glob("*.ipynb") if p.name != MAIN_DASHBOARD)
+        lines += [
+            "c.VoilaConfiguration.preheat_kernel = True",
+            "c.VoilaConfiguration.default_pool_size = 1",
+            f"c.VoilaKernelManager.preheat_denylist = {others!r}",
+        ]
+    return "\n".join(lines) + "\n"
 
 
-def voila_command(root: Path, *, ip: str, port: int, config_dir: Path, preheat: bool) -> list[str]:
-    """The Voila command line (no secrets in it)."""
-    others = sorted(p.name for p in root.glob("*.ipynb") if p.name != MAIN_DASHBOARD)
-    cmd = [
+def voila_command(root: Path, *, ip: str, port: int, config_dir: Path) -> list[str]:
+    """The Voila command line (no secrets in it: they are in ``config_dir/voila.py``)."""
+    return [
         sys.executable, "-m", "voila", str(root), "--no-browser",
         f"--Voila.ip={ip}", f"--port={port}",
-        f"--Voila.config_file_paths={json.dumps([str(config_dir)])}",
-        "--Voila.tornado_settings={'disable_check_xsrf': True}",
-        f"--MappingKernelManager.cull_interval={CULL_INTERVAL_S}",
-        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT_S}",
-        f"--template={TEMPLATE}",
-        "--VoilaConfiguration.show_tracebacks=False",
+        f"--Voila.config_file_paths={config_dir}",
         "--Voila.log_level=WARN",
     ]
-    if preheat and (root / MAIN_DASHBOARD).exists():
-        cmd += ["--preheat_kernel=True", "--pool_size=1",
-                f"--VoilaKernelManager.preheat_denylist={json.dumps(others)}"]
-    return cmd
 
 
 def start_dashboards(
@@ -182,11 +188,12 @@ def start_dashboards(
     workdir = Path(tempfile.mkdtemp(prefix="atsnb-serve-"))  # mode 700
     config_file = workdir / "atsnb.toml"
     config_file.write_text(settings_toml(settings), encoding="utf-8")
-    voila_json = workdir / "voila.json"
-    voila_json.touch(mode=0o600)
-    voila_json.write_text(json.dumps(voila_config(token=token, password=password)), encoding="utf-8")
-    cmd = voila_command(root, ip=ip, port=port, config_dir=workdir, preheat=preheat)
-    process = subprocess.Popen(cmd, cwd=root, env=kernel_environment(settings, config_file))
+    voila_py = workdir / "voila.py"
+    voila_py.touch(mode=0o600)
+    voila_py.write_text(voila_config(root, token=token, password=password, preheat=preheat), encoding="utf-8")
+    cmd = voila_command(root, ip=ip, port=port, config_dir=workdir)
+    # A session of its own: Ctrl-C reaches atsnb, which then stops Voila (and its kernels) with SIGTERM.
+    process = subprocess.Popen(cmd, cwd=root, env=kernel_environment(settings, config_file), start_new_session=True)
     host = f"[{ip}]" if ":" in ip else ip
     server = Server(process=process, url=f"http://{host}:{port}/", token=token, workdir=workdir)
     try:
@@ -235,9 +242,15 @@ def serve_dashboards(
     print(t("dash_serve_stop"), flush=True)
     if open_browser:
         webbrowser.open(address)
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)  # a service manager's stop = Ctrl-C
     try:
         return server.process.wait()
     except KeyboardInterrupt:
         return 0
     finally:
         server.stop()
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt

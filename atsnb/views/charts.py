@@ -83,17 +83,19 @@ def chart_figure(element: Element) -> bq.Figure:
     ys = [plotted_values(element, y) for y in element.y]
     names = [str(y) for y in element.y]
     legend = len(ys) > 1
+    y_data = ys if legend else ys[0]  # one series as a flat array
+    colors = style.PALETTE if legend else style.PALETTE[:1]  # one series, one colour (not one per bar)
     if element.kind == "line":
-        mark = bq.Lines(x=labels, y=ys, scales={"x": x_scale, "y": y_scale}, colors=style.PALETTE,
+        mark = bq.Lines(x=labels, y=y_data, scales={"x": x_scale, "y": y_scale}, colors=colors,
                         labels=names, display_legend=legend, stroke_width=2,
                         marker="circle" if len(labels) <= 40 else None, marker_size=16)
     else:
-        mark = bq.Bars(x=labels, y=ys, scales={"x": x_scale, "y": y_scale}, colors=style.PALETTE,
+        mark = bq.Bars(x=labels, y=y_data, scales={"x": x_scale, "y": y_scale}, colors=colors,
                        labels=names, display_legend=legend,
-                       type="stacked" if element.kind == "stacked_bar" else "grouped",
+                       # "grouped" leaves a single series' y domain empty (nothing drawn) in bqplot 0.13
+                       type="grouped" if legend and element.kind == "bar" else "stacked",
                        padding=0.15, tooltip=bq.Tooltip(fields=["x", "y"], formats=["", ".1f"]))
-    step = max(1, -(-len(labels) // MAX_X_LABELS))
-    x_axis = bq.Axis(scale=x_scale, tick_values=labels[::step] if step > 1 else None,
+    x_axis = bq.Axis(scale=x_scale, num_ticks=MAX_X_LABELS,  # an ordinal axis thins its labels to this
                      tick_rotate=-40 if max(map(len, labels), default=0) > 3 else 0, tick_style={"font-size": "11px"})
     y_axis = bq.Axis(scale=y_scale, side="left", label=y_axis_label(element), tick_format=".0f",
                      grid_lines="dashed", label_offset="40px")
