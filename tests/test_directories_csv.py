@@ -173,3 +173,12 @@ def test_frames_from_code_are_checked_like_files(catalog):
     clean, problems = check_rows(catalog, "employees", rows)
     assert clean.extension.tolist()[:2] == ["101", "102"] and clean.active.tolist()[0] == 1
     assert [(p.line, p.field) for p in problems] == [(3, "extension")]
+
+
+def test_excel_separator_hint_line_is_honoured_and_counted(catalog, tmp_path, english):
+    f = _write(tmp_path / "partners.csv", "sep=,\r\nnumber,name\r\n79161234567,ООО «Ромашка»\r\nx1,Бар\r\n")
+    with pytest.raises(InputError, match=r'partners.csv, line 4, field "number": "x1" is not a phone number'):
+        import_csv(catalog, "partners", f)
+    _write(f, "sep=,\r\nnumber,name\r\n79161234567,ООО «Ромашка»\r\n")
+    assert import_csv(catalog, "partners", f).added == 1
+    assert catalog.read("partners").name[0] == "ООО «Ромашка»"

@@ -82,28 +82,36 @@ def header_names(d: Directory) -> dict[str, str]:
 def parse_csv(text: str, name: str, source: str) -> ParsedFile:
     """Map CSV text onto directory ``name``; raises :class:`InputError` for a bad header or row shape."""
     d = DIRECTORIES[name]
-    first_line = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first_line))
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    stream = io.StringIO(text, newline="")
+    skipped = 0
+    if first_line.lower().startswith("sep=") and len(first_line) == 5:  # Excel's separator hint
+        delimiter, skipped = first_line[4], 1
+        stream.readline()
+    else:
+        delimiter = sniff_delimiter(first_line)
+    reader = csv.reader(stream, delimiter=delimiter)
     header = next(reader, None)
     if header is None or not any(h.strip() for h in header):
         raise InputError(t("dir_csv_empty", source=source))
-    known = header_names(d)
+    known, header_line = header_names(d), 1 + skipped
     problems: list[Problem] = []
     columns: list[str | None] = []
     for cell in header:
         column = known.get(_header_key(cell))
         if column is None and cell.strip():
-            problems.append(Problem(1, None, t("dir_csv_unknown_column", value=cell.strip(),
-                                               known=", ".join(d.column_names))))
+            problems.append(Problem(header_line, None, t("dir_csv_unknown_column", value=cell.strip(),
+                                                         known=", ".join(d.column_names))))
         elif column is not None and column in columns:
-            problems.append(Problem(1, None, t("dir_csv_double_column", value=cell.strip(), column=column)))
+            problems.append(Problem(header_line, None, t("dir_csv_double_column", value=cell.strip(),
+                                                         column=column)))
             column = None
         columns.append(column)
     missing = [c.name for c in d.columns if c.required and c.name not in columns]
-    problems += [Problem(1, None, t("dir_csv_missing_column", column=c)) for c in missing]
+    problems += [Problem(header_line, None, t("dir_csv_missing_column", column=c)) for c in missing]
     rows: list[dict[str, str]] = []
     lines: list[int] = []
-    line = reader.line_num + 1
+    line = reader.line_num + 1 + skipped
     for cells in reader:
         if any(cell.strip() for cell in cells):
             if len(cells) > len(columns) and any(cell.strip() for cell in cells[len(columns):]):
@@ -111,7 +119,7 @@ def parse_csv(text: str, name: str, source: str) -> ParsedFile:
                                                       columns=len(columns))))
             rows.append({col: cell for col, cell in zip(columns, cells, strict=False) if col is not None})
             lines.append(line)
-        line = reader.line_num + 1
+        line = reader.line_num + 1 + skipped
     if problems:
         raise InputError(report(problems, source))
     present = [c for c in columns if c is not None]
