@@ -60,6 +60,8 @@ class Company:
     lines: list[Line]
     queues: dict[str, list[str]]  # queue number -> member extensions (static Local members)
     queue_names: dict[str, str]
+    #: app_queue strategy per queue: "ringall" rings every free member, "rrmemory" one at a time in turn.
+    queue_strategy: dict[str, str]
     groups: dict[str, list[str]]  # ring group number -> member extensions
     group_names: dict[str, str]
     red_phone: str  # the extension that takes the advertising line (new clients)
@@ -153,6 +155,7 @@ def build_company(employees: int, rng: np.random.Generator, mobiles: np.ndarray,
         ],
         queues={"700": ext[SALES_1] + ext[SALES_2], "701": ext[SUPPORT]},
         queue_names={"700": "Продажи", "701": "Поддержка"},
+        queue_strategy={"700": "rrmemory", "701": "ringall"},
         groups={"600": ext[ACCOUNTING], "601": ext[SALES_2]},
         group_names={"600": "Бухгалтерия", "601": "Продажи СПб"},
         red_phone=ext[SALES_1][0],

@@ -103,6 +103,7 @@ class Dialplan:
         self.first_midnight = days[0].midnight if days else 0.0
         self.recordings_share = recordings_share
         self.busy_until: dict[str, float] = {e.extension: 0.0 for e in company.employees}
+        self.turn: dict[str, int] = {}  # queue -> index of the member rung last (rrmemory)
         self.emp = company.by_ext
         self.truth: list[tuple] = []
         self.ratings: list[tuple] = []
@@ -228,6 +229,8 @@ class Dialplan:
             if not avail:
                 r = max(r + 1.0, min(self.busy_until[m] for m in members) + 0.5)
                 continue
+            if self.co.queue_strategy.get(q) == "rrmemory":
+                avail = [self._next_in_turn(q, avail)]
             delays = {m: self.pickup_delay(m, r) for m in avail}
             winner = min(delays, key=delays.get)
             t_ans = r + delays[winner]
@@ -285,6 +288,17 @@ class Dialplan:
             call.scenario = "queue_timeout"
             pbx.queue_log(end, c.uid, q, "NONE", "EXITWITHTIMEOUT", 1, 1, wait)
             self._voicemail(call, members[0], end, "u")
+
+    def _next_in_turn(self, q: str, avail: list[str]) -> str:
+        """Round-robin with memory: the first free member after the one rung last time."""
+        members = self.co.queues[q]
+        last = self.turn.get(q, -1)
+        for step in range(1, len(members) + 1):
+            m = members[(last + step) % len(members)]
+            if m in avail:
+                self.turn[q] = members.index(m)
+                return m
+        return avail[0]
 
     # .. ring group ................................................................................
     def _group(self, call: Call, g: str, t: float) -> None:

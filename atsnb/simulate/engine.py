@@ -174,20 +174,34 @@ def incident_bursts(rng: np.random.Generator, days: list, per_day: float, end_ep
 def _play(plan: Dialplan, company: Company, clients: Clients, rng: np.random.Generator, times: np.ndarray,
           bursts: np.ndarray, end_epoch: float, day_list: list) -> None:
     """Run every call in time order; calls may schedule further calls (callbacks, retries)."""
-    kinds = rng.choice(list(MIX), size=len(times), p=np.array(list(MIX.values())) / sum(MIX.values()))
-    lines = {line.purpose: line for line in company.lines}
-    line_names = list(LINE_SHARES)
-    line_p = np.array(list(LINE_SHARES.values()))
+    n = len(times)
+    # Who calls whom is drawn for all arrivals at once (one numpy call each, not one per call).
+    kinds = rng.choice(list(MIX), size=n, p=np.array(list(MIX.values())) / sum(MIX.values()))
+    lines = [next(x for x in company.lines if x.purpose == purpose) for purpose in LINE_SHARES]
+    line_of = rng.choice(len(lines), size=n, p=np.array(list(LINE_SHARES.values())))
     by_dept: dict[str, list[str]] = {}
     for e in company.employees:
         by_dept.setdefault(e.department, []).append(e.extension)
-    depts = list(CALLER_SHARES)
-    dept_p = np.array(list(CALLER_SHARES.values()))
+    pools = [by_dept[d] for d in CALLER_SHARES]
+    pool_of = rng.choice(len(pools), size=n, p=np.array(list(CALLER_SHARES.values())))
+    member_of = rng.random(n)
     all_ext = [e.extension for e in company.employees]
-    queue: list[tuple] = [(float(t), i, str(k), None) for i, (t, k) in enumerate(zip(times, kinds, strict=True))]
+    first = rng.integers(0, len(all_ext), size=n)
+    second = (first + rng.integers(1, len(all_ext), size=n)) % len(all_ext)
+    queue: list[tuple] = []
+    for i, (t, kind) in enumerate(zip(times.tolist(), kinds.tolist(), strict=True)):
+        if kind == "incoming":
+            payload: object = (lines[line_of[i]], None)
+        elif kind == "outgoing":
+            pool = pools[pool_of[i]]
+            payload = (pool[int(member_of[i] * len(pool))], None, "outgoing", 0)
+        elif kind == "internal":
+            payload = (all_ext[first[i]], all_ext[second[i]])
+        else:
+            payload = None
+        queue.append((t, i, kind, payload))
     support = next(line for line in company.lines if line.purpose == "support")
-    queue += [(float(t), len(times) + i, "incoming", (support, None)) for i, t in enumerate(bursts)]
-    heapq.heapify(queue)
+    queue += [(float(t), n + i, "incoming", (support, None)) for i, t in enumerate(bursts)]
     counter = len(queue)
     # Asterisk restarts now and then at night: its counters start again.
     for day in day_list:
@@ -204,27 +218,24 @@ def _play(plan: Dialplan, company: Company, clients: Clients, rng: np.random.Gen
 
     while queue:
         t, _, kind, payload = heapq.heappop(queue)
-        if kind == "restart":
-            plan.pbx.restart()
-        elif kind == "incoming":
-            line = lines[line_names[int(rng.choice(len(line_names), p=line_p))]] if payload is None else payload[0]
-            client = clients.pick() if payload is None or payload[1] is None else payload[1]
+        if kind == "incoming":
+            line, client = payload
+            client = client or clients.pick()
             before = len(plan.missed)
             plan.incoming(t, line, client)
             if len(plan.missed) > before:
                 _after_missed(plan, company, rng, plan.missed[-1], line, push)
         elif kind == "outgoing":
-            if payload is None:
-                pool = by_dept[depts[int(rng.choice(len(depts), p=dept_p))]]
-                payload = (pool[int(rng.integers(0, len(pool)))], clients.pick(), "outgoing", 0)
             ext, client, scenario, tries = payload
+            client = client or clients.pick()
             retry = plan.outgoing(t, ext, client, scenario)
             if retry is not None and tries < 3:
                 push(retry, "outgoing", (ext, client, scenario, tries + 1))
         elif kind == "internal":
-            ext, other = (all_ext[i] for i in rng.choice(len(all_ext), size=2, replace=False))
-            plan.internal(t, ext, other)
-        elif kind == "website":
+            plan.internal(t, *payload)
+        elif kind == "restart":
+            plan.pbx.restart()
+        else:
             utm = UTM[int(rng.integers(0, len(UTM)))]
             client = clients.pick()
             request = {"site": SITES[int(rng.random() < 0.3)], "page": PAGES[int(rng.integers(0, len(PAGES)))],
