@@ -23,6 +23,7 @@ import pandas as pd
 from atsnb.calls.groups import NO_ROW, Runs, pick
 from atsnb.calls.legs import LOCAL, NONE, PHONE, TRUNK
 from atsnb.calls.numbers import normalize_numbers
+from atsnb.calls.text import first_field, text_mask
 from atsnb.calls.topology import Topology
 
 DIRECTIONS = np.array(["incoming", "outgoing", "internal", "mixed"], dtype=object)
@@ -58,14 +59,22 @@ def mark_legs(legs: pd.DataFrame, topology: Topology) -> Runs:
     return runs
 
 
+def _is_queue_context(context: str) -> bool:
+    return context.startswith("from-queue")
+
+
+def _is_ivr_context(context: str) -> bool:
+    return context.startswith("ivr")
+
+
 def _reached(legs: pd.DataFrame, topology: Topology) -> np.ndarray:
     """What each leg reached, for ``last_target``: the person who talked, else the phone that rang,
     the queue/group it passed, the number it was forwarded to, the parking lot or the IVR."""
     b_kind = legs["b_kind"].to_numpy()
     grp = legs["grp"].to_numpy(dtype=object)
-    queue_member = (legs["a_kind"].to_numpy() == LOCAL) & legs["a_ctx"].str.startswith("from-queue").to_numpy()
+    queue_member = (legs["a_kind"].to_numpy() == LOCAL) & text_mask(legs["a_ctx"], _is_queue_context)
     out = np.full(len(legs), "", dtype=object)
-    ivr = (b_kind == NONE) & legs["dcontext"].str.startswith("ivr").to_numpy()
+    ivr = (b_kind == NONE) & text_mask(legs["dcontext"], _is_ivr_context)
     out[ivr] = legs["dcontext"].to_numpy(dtype=object)[ivr]
     park = (b_kind == NONE) & (legs["lastapp"] == "Park").to_numpy()
     out[park] = legs["dst"].to_numpy(dtype=object)[park]
@@ -85,7 +94,7 @@ def _consultation_halves(legs: pd.DataFrame, person: np.ndarray) -> np.ndarray:
     transfer covers the client's talk.  So a non-queue Local leg to a phone that the caller's channel
     also reached directly is consultation.
     """
-    via_local = person & (legs["a_kind"].to_numpy() == LOCAL) & ~legs["a_ctx"].str.startswith("from-queue").to_numpy()
+    via_local = person & (legs["a_kind"].to_numpy() == LOCAL) & ~text_mask(legs["a_ctx"], _is_queue_context)
     if not via_local.any():
         return np.zeros(len(legs), bool)
     direct = person & (legs["a_kind"].to_numpy() == TRUNK)
@@ -103,7 +112,7 @@ def _group_names(legs: pd.DataFrame, topology: Topology) -> np.ndarray:
     # A transfer out of a queue keeps lastapp=Queue on the caller's next row, but dials the target.
     is_queue = ((legs["lastapp"] == "Queue") & ~legs["dst"].isin(set(topology.extensions))).to_numpy()
     if is_queue.any():
-        out[is_queue] = legs["lastdata"][is_queue].str.split(",").str[0].to_numpy(dtype=object)
+        out[is_queue] = first_field(legs["lastdata"][is_queue], ",")
     known = set(topology.groups) | set(topology.queues)
     dst = legs["dst"]
     is_group = ~is_queue & (dst.isin(known) | (legs["dcontext"] == "ext-group")).to_numpy()

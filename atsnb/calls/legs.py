@@ -10,17 +10,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from atsnb.calls.channels import parse_channels
+from atsnb.calls.channels import local_base, parse_channels
+from atsnb.calls.text import as_objects, object_frame, text_mask
 from atsnb.calls.topology import Topology
 
 # Kinds of one side of a row.
 NONE, PHONE, TRUNK, LOCAL = 0, 1, 2, 3
 
-TEXT_COLUMNS = ["src", "dst", "dcontext", "channel", "dstchannel", "lastapp", "lastdata", "disposition",
-                "uniqueid", "linkedid", "did", "recordingfile", "cnum", "outbound_cnum"]
+TEXT_COLUMNS = ["src", "dst", "dcontext", "lastapp", "lastdata", "disposition", "uniqueid", "linkedid", "did",
+                "recordingfile", "cnum", "outbound_cnum"]
 # Columns that make two rows "the same row" when a second CDR writer duplicated it.
-_DUPLICATE_KEY = ["calldate", "uniqueid", "channel", "dstchannel", "disposition", "duration", "billsec",
-                  "lastapp", "sequence"]
+# (uniqueid, sequence) alone identifies a row where the schema has sequence; the rest covers old ones.
+_DUPLICATE_KEY = ["calldate", "uniqueid", "dstchannel", "disposition", "duration", "billsec", "sequence"]
 # Rows without linkedid are joined through shared channel names only within this window, because
 # channel counters restart with Asterisk and names repeat over months.
 _CLOSURE_WINDOW = "1D"
@@ -86,23 +87,25 @@ def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str) -> pd.DataFrame
     a = parse_channels(df["channel"])
     b = parse_channels(df["dstchannel"])
     trunks = set(topology.trunks)
-    legs = pd.DataFrame({
+    columns = {
         "t0": t0, "ta": ta, "t1": t1, "billsec": billsec,
         "seq": pd.to_numeric(df["sequence"], errors="coerce").fillna(-1).to_numpy(np.int64),
         "a_kind": _kinds(a, trunks), "a_peer": a["peer"].to_numpy(), "a_num": a["number"].to_numpy(),
         "a_ctx": a["context"].to_numpy(), "a_half": a["half"].to_numpy(),
         "b_kind": _kinds(b, trunks), "b_peer": b["peer"].to_numpy(), "b_num": b["number"].to_numpy(),
         "b_ctx": b["context"].to_numpy(), "b_half": b["half"].to_numpy(),
-        "answered": (df["disposition"].str.upper() == "ANSWERED").to_numpy(),
-    }, index=df.index)
+        "answered": text_mask(df["disposition"], lambda d: d.upper() == "ANSWERED"),
+    }
     for col in TEXT_COLUMNS:
-        legs[col] = df[col].to_numpy()
-    legs["call_id"] = _call_keys(df, a, b)
-    legs = legs.sort_values(["call_id", "t0", "seq"], kind="stable").reset_index(drop=True)
-    legs["cidx"] = pd.factorize(legs["call_id"], sort=False)[0]
+        columns[col] = as_objects(df[col])
+    columns["call_id"] = _call_keys(df, columns["linkedid"])
+    cidx, _ = pd.factorize(columns["call_id"], sort=True)
+    order = np.lexsort((columns["seq"], t0, cidx))
+    legs = object_frame({k: v[order] for k, v in columns.items()})
+    legs["cidx"] = pd.factorize(cidx[order], sort=False)[0]
     first = np.r_[True, legs["cidx"].to_numpy()[1:] != legs["cidx"].to_numpy()[:-1]]
-    own = (legs["uniqueid"] == legs["linkedid"]) & (legs["linkedid"] != "")
-    has_own = own.groupby(legs["cidx"]).transform("any")
+    own = (legs["uniqueid"].to_numpy() == legs["linkedid"].to_numpy()) & (legs["linkedid"].to_numpy() != "")
+    has_own = np.logical_or.reduceat(own, np.flatnonzero(first))[legs["cidx"].to_numpy()] if len(own) else own
     legs["orig"] = np.where(has_own, own, first)
     return legs
 
@@ -114,7 +117,7 @@ def _text_frame(cdr: pd.DataFrame) -> pd.DataFrame:
         out["calldate"] = pd.to_datetime(cdr["calldate"])
     else:  # Asterisk's own schema: start instead of calldate
         out["calldate"] = pd.to_datetime(cdr["start"])
-    for col in TEXT_COLUMNS:
+    for col in [*TEXT_COLUMNS, "channel", "dstchannel"]:
         out[col] = cdr[col].fillna("").astype(str) if col in cdr.columns else ""
     for col in ("duration", "billsec"):
         out[col] = cdr[col] if col in cdr.columns else 0
@@ -132,27 +135,29 @@ def _dedupe(df: pd.DataFrame) -> pd.DataFrame:
 
 def _kinds(side: pd.DataFrame, trunks: set[str]) -> np.ndarray:
     tech = side["tech"].to_numpy()
-    peer = side["peer"]
-    kind = np.where(tech == "Local", LOCAL, np.where(peer.isin(trunks), TRUNK, PHONE))
-    return np.where(peer.to_numpy() == "", NONE, kind).astype(np.int8)
+    peer = side["peer"].to_numpy()
+    kind = np.where(tech == "Local", LOCAL, np.where(text_mask(peer, trunks.__contains__), TRUNK, PHONE))
+    return np.where(peer == "", NONE, kind).astype(np.int8)
 
 
-def _call_keys(df: pd.DataFrame, a: pd.DataFrame, b: pd.DataFrame) -> np.ndarray:
+def _call_keys(df: pd.DataFrame, linkedid: np.ndarray) -> np.ndarray:
     """The linkedid; for rows without one, the smallest uniqueid reachable through shared channels.
 
     Rows lacking linkedid (old schemas) are joined when they share a channel name (the caller's
     channel is Party A of every row it owns; a transferee's channel appears as dstchannel of one row
     and Party A of another) or the two halves of one Local channel, within one day.
     """
-    keys = df["linkedid"].to_numpy(dtype=object).copy()
+    keys = linkedid.copy()
     lost = keys == ""
     if not lost.any():
         return keys
     sub = df[lost]
     day = sub["calldate"].dt.floor(_CLOSURE_WINDOW).astype(str).to_numpy()
-    chan = a["base"][lost].to_numpy(dtype=object) + "|" + day
-    dest = b["base"][lost].to_numpy(dtype=object) + "|" + day
-    has_dest = b["base"][lost].to_numpy() != ""
+    chan_base = local_base(sub["channel"]).to_numpy(dtype=object)
+    dest_base = local_base(sub["dstchannel"]).to_numpy(dtype=object)
+    chan = chan_base + "|" + day
+    dest = dest_base + "|" + day
+    has_dest = dest_base != ""
     uid = sub["uniqueid"].to_numpy(dtype=object)
     # Connected components by min-label propagation on the bipartite graph rows <-> channel names.
     names, name_codes = np.unique(np.concatenate([chan, dest[has_dest]]), return_inverse=True)

@@ -14,6 +14,7 @@ from atsnb.calls.classify import DIRECTIONS, INCOMING, MIXED
 from atsnb.calls.groups import Runs
 from atsnb.calls.legs import LOCAL, PHONE
 from atsnb.calls.numbers import normalize_numbers
+from atsnb.calls.text import first_field, object_frame, text_map, text_mask
 from atsnb.calls.topology import Topology
 
 KINDS = ["line", "ivr", "queue", "group", "ring", "forward", "transfer", "answer", "voicemail", "hangup"]
@@ -26,104 +27,122 @@ def build_steps(legs: pd.DataFrame, runs: Runs, calls: pd.DataFrame, topology: T
     """All steps of all calls (``at`` as epoch seconds), sorted and numbered per call."""
     if legs.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in STEP_COLUMNS})
-    call_id = legs["call_id"].to_numpy(dtype=object)
+    cidx = runs.cidx
     t0, ta, t1 = legs["t0"].to_numpy(), legs["ta"].to_numpy(), legs["t1"].to_numpy()
-    disp = legs["disposition"].str.lower().str.replace(" ", "_").to_numpy(dtype=object)
-    caller = calls["caller"].to_numpy(dtype=object)[runs.cidx]
-    parts: list[pd.DataFrame] = []
+    disp = text_map(legs["disposition"], lambda d: d.lower().replace(" ", "_"))
+    caller_of_call = calls["caller"].to_numpy(dtype=object)
+    caller = caller_of_call[cidx]
+    parts: list[dict[str, np.ndarray]] = []
 
-    def add(kind: str, mask: np.ndarray, at, party, target, outcome, duration) -> None:
-        if not np.any(mask):
-            return
-        parts.append(pd.DataFrame({
-            "call_id": call_id[mask], "at": _take(at, mask), "kind": kind, "party": _take(party, mask),
-            "target": _take(target, mask), "outcome": _take(outcome, mask), "duration_s": _take(duration, mask),
-        }))
+    def add(kind: str, c: np.ndarray, at, party, target, outcome, duration) -> None:
+        if len(c):
+            parts.append({"c": c, "at": at, "kind": np.full(len(c), _ORDER[kind]), "party": _fill(party, len(c)),
+                          "target": _fill(target, len(c)), "outcome": _fill(outcome, len(c)),
+                          "duration_s": np.asarray(duration, dtype=float)})
 
-    inbound = calls["direction"].isin([DIRECTIONS[INCOMING], DIRECTIONS[MIXED]]).to_numpy()
-    if inbound.any():
-        parts.append(pd.DataFrame({
-            "call_id": calls["call_id"][inbound], "at": calls["start"][inbound], "kind": "line",
-            "party": calls["caller"][inbound], "target": calls["line"][inbound], "outcome": "",
-            "duration_s": (calls["end"] - calls["start"])[inbound],
-        }))
-    ivr = legs["dcontext"].str.startswith("ivr-").to_numpy()
-    add("ivr", _first_per(legs, ivr, "dcontext"), t0, caller, legs["dcontext"].to_numpy(dtype=object), "", t1 - t0)
-    _add_groups(legs, topology, parts)
+    def add_legs(kind: str, mask: np.ndarray, at, party, target, outcome, duration) -> None:
+        if mask.any():
+            add(kind, cidx[mask], at[mask], _take(party, mask), _take(target, mask), _take(outcome, mask),
+                duration[mask])
+
+    start, end = calls["start"].to_numpy(), calls["end"].to_numpy()
+    inbound = np.flatnonzero(calls["direction"].isin([DIRECTIONS[INCOMING], DIRECTIONS[MIXED]]).to_numpy())
+    add("line", inbound, start[inbound], caller_of_call[inbound], calls["line"].to_numpy(dtype=object)[inbound], "",
+        (end - start)[inbound])
+    dcontext = legs["dcontext"].to_numpy(dtype=object)
+    ivr = text_mask(dcontext, lambda c: c.startswith("ivr-"))
+    add_legs("ivr", _first_per(cidx, dcontext, ivr), t0, caller, dcontext, "", t1 - t0)
+    _add_groups(legs, topology, add)
     b_kind = legs["b_kind"].to_numpy()
-    ring = b_kind == PHONE
+    b_peer = legs["b_peer"].to_numpy(dtype=object)
     answered_at = np.where(legs["answered"].to_numpy() & ~np.isnan(ta), ta, t1)
     party = np.where(legs["a_kind"].to_numpy() == PHONE, legs["a_peer"].to_numpy(dtype=object), caller)
-    add("ring", ring, t0, party, legs["b_peer"].to_numpy(dtype=object), disp, answered_at - t0)
-    extensions = set(topology.extensions)
-    forward = (b_kind == LOCAL) & ~legs["b_num"].isin(extensions).to_numpy() & legs["b_num"].str.isdigit().to_numpy()
+    add_legs("ring", b_kind == PHONE, t0, party, b_peer, disp, answered_at - t0)
+    b_num = legs["b_num"].to_numpy(dtype=object)
+    forward = (b_kind == LOCAL) & ~text_mask(b_num, set(topology.extensions).__contains__) & text_mask(b_num, str.isdigit)
+    dst = legs["dst"].to_numpy(dtype=object)
     if forward.any():
-        number = normalize_numbers(legs["b_num"][forward]).reindex(legs.index, fill_value="").to_numpy(dtype=object)
-        add("forward", forward, t0, legs["dst"].to_numpy(dtype=object), number, disp, t1 - t0)
+        number = np.full(len(legs), "", dtype=object)
+        number[forward] = normalize_numbers(pd.Series(b_num[forward], dtype=object)).to_numpy(dtype=object)
+        add_legs("forward", forward, t0, dst, number, disp, t1 - t0)
     talk = legs["talk"].to_numpy()
-    person = legs["person"].to_numpy()
-    talker = np.where(person, legs["b_peer"].to_numpy(dtype=object), legs["dst"].to_numpy(dtype=object))
-    add("answer", talk, ta, caller, talker, "answered", t1 - ta)
-    _add_transfers(legs, talk, talker, parts)
-    vm = (legs["lastapp"] == "VoiceMail").to_numpy()
-    box = legs["lastdata"].str.split("@").str[0].str.lstrip("*usbi").to_numpy(dtype=object)
-    add("voicemail", vm, t0, caller, box, disp, t1 - t0)
-    parts.append(pd.DataFrame({
-        "call_id": calls["call_id"], "at": calls["end"], "kind": "hangup",
-        "party": hangup_by.reindex(calls["call_id"]).fillna("").to_numpy() if hangup_by is not None else "",
-        "target": "", "outcome": calls["status"], "duration_s": 0.0,
-    }))
-    steps = pd.concat(parts, ignore_index=True)
-    steps["order"] = steps["kind"].map(_ORDER)
-    steps = steps.sort_values(["call_id", "at", "order"], kind="stable").drop(columns="order")
-    steps["seq"] = steps.groupby("call_id", sort=False).cumcount().astype(np.int64)
-    steps["duration_s"] = np.round(pd.to_numeric(steps["duration_s"]).fillna(0).clip(lower=0)).astype(np.int64)
-    for c in ("party", "target", "outcome"):
-        steps[c] = steps[c].fillna("").astype(object)
-    return steps[STEP_COLUMNS].reset_index(drop=True)
+    talker = np.where(legs["person"].to_numpy(), b_peer, dst)
+    add_legs("answer", talk, ta, caller, talker, "answered", t1 - ta)
+    _add_transfers(cidx, t0, ta, talk, talker, add)
+    vm = (legs["lastapp"].to_numpy(dtype=object) == "VoiceMail")
+    box = np.full(len(legs), "", dtype=object)
+    box[vm] = first_field(legs["lastdata"].to_numpy(dtype=object)[vm], "@")
+    add_legs("voicemail", vm, t0, caller, box, disp, t1 - t0)
+    every = np.arange(len(calls))
+    who = hangup_by.reindex(calls["call_id"]).fillna("").to_numpy(dtype=object) if hangup_by is not None else ""
+    add("hangup", every, end, who, "", calls["status"].to_numpy(dtype=object), np.zeros(len(calls)))
+    cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    order = np.lexsort((cols["kind"], cols["at"], cols["c"]))
+    cols = {k: v[order] for k, v in cols.items()}
+    c = cols["c"]
+    first = np.r_[True, c[1:] != c[:-1]]
+    starts = np.flatnonzero(first)
+    seq = np.arange(len(c)) - np.repeat(starts, np.diff(np.r_[starts, len(c)]))
+    return object_frame({
+        "call_id": calls["call_id"].to_numpy(dtype=object)[c], "seq": seq.astype(np.int64), "at": cols["at"],
+        "kind": np.array(KINDS, dtype=object)[cols["kind"]], "party": cols["party"], "target": cols["target"],
+        "outcome": cols["outcome"],
+        "duration_s": np.round(np.clip(np.nan_to_num(cols["duration_s"]), 0, None)).astype(np.int64),
+    })
+
+
+def _fill(value, n: int) -> np.ndarray:
+    """An object array of length ``n`` from an array or one repeated value."""
+    if isinstance(value, np.ndarray):
+        return value.astype(object, copy=False)
+    return np.full(n, value, dtype=object)
 
 
 def _take(value, mask: np.ndarray):
     return value[mask] if isinstance(value, np.ndarray) else value
 
 
-def _first_per(legs: pd.DataFrame, mask: np.ndarray, column: str) -> np.ndarray:
-    """Mask of the first leg of each (call, value of ``column``) among legs where ``mask`` holds."""
-    out = np.zeros(len(legs), bool)
+def _first_per(cidx: np.ndarray, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mask of the first leg of each (call, value) among legs where ``mask`` holds."""
+    out = np.zeros(len(cidx), bool)
     if mask.any():
-        sub = legs.loc[mask, ["cidx", column]]
-        out[sub.index[~sub.duplicated()].to_numpy()] = True
+        rows = np.flatnonzero(mask)
+        seen = pd.DataFrame({"c": cidx[rows], "v": pd.Series(values[rows], dtype=object)}).duplicated().to_numpy()
+        out[rows[~seen]] = True
     return out
 
 
-def _add_groups(legs: pd.DataFrame, topology: Topology, parts: list[pd.DataFrame]) -> None:
+def _add_groups(legs: pd.DataFrame, topology: Topology, add) -> None:
     """One step per queue / ring group a call passed, with whether it was answered there."""
-    has = legs["grp"].to_numpy() != ""
+    grp = legs["grp"].to_numpy(dtype=object)
+    has = grp != ""
     if not has.any():
         return
-    sub = legs.loc[has, ["call_id", "grp", "t0", "t1", "talk", "lastapp"]]
-    agg = sub.groupby(["call_id", "grp"], sort=False).agg(
-        at=("t0", "min"), until=("t1", "max"), answered=("talk", "any"),
-        queue=("lastapp", lambda s: (s == "Queue").any()),
+    sub = pd.DataFrame({"c": legs["cidx"].to_numpy()[has], "grp": pd.Series(grp[has], dtype=object),
+                        "t0": legs["t0"].to_numpy()[has], "t1": legs["t1"].to_numpy()[has],
+                        "talk": legs["talk"].to_numpy()[has],
+                        "queue": legs["lastapp"].to_numpy(dtype=object)[has] == "Queue"})
+    agg = sub.groupby(["c", "grp"], sort=False).agg(
+        at=("t0", "min"), until=("t1", "max"), answered=("talk", "any"), queue=("queue", "any"),
     ).reset_index()
-    queue = agg["queue"] | agg["grp"].isin(set(topology.queues))
-    parts.append(pd.DataFrame({
-        "call_id": agg["call_id"], "at": agg["at"], "kind": np.where(queue, "queue", "group"),
-        "party": "", "target": agg["grp"], "outcome": np.where(agg["answered"], "answered", "unanswered"),
-        "duration_s": agg["until"] - agg["at"],
-    }))
+    names = agg["grp"].to_numpy(dtype=object)
+    queue = agg["queue"].to_numpy() | text_mask(names, set(topology.queues).__contains__)
+    outcome = np.where(agg["answered"].to_numpy(), "answered", "unanswered").astype(object)
+    at = agg["at"].to_numpy()
+    for kind, pick in (("queue", queue), ("group", ~queue)):
+        add(kind, agg["c"].to_numpy()[pick], at[pick], "", names[pick], outcome[pick], (agg["until"].to_numpy() - at)[pick])
 
 
-def _add_transfers(legs: pd.DataFrame, talk: np.ndarray, talker: np.ndarray, parts: list[pd.DataFrame]) -> None:
+def _add_transfers(cidx: np.ndarray, t0: np.ndarray, ta: np.ndarray, talk: np.ndarray, talker: np.ndarray,
+                   add) -> None:
     """A transfer step each time the talk moves to someone else, from the previous talker."""
     if not talk.any():
         return
-    sub = pd.DataFrame({"call_id": legs["call_id"].to_numpy(dtype=object)[talk], "at": legs["t0"].to_numpy()[talk],
-                        "ta": legs["ta"].to_numpy()[talk], "who": talker[talk]}).sort_values(["call_id", "ta"])
-    prev = sub.groupby("call_id", sort=False)["who"].shift(1)
-    moved = prev.notna() & (prev != sub["who"])
+    rows = np.flatnonzero(talk)
+    rows = rows[np.lexsort((ta[rows], cidx[rows]))]
+    c, who = cidx[rows], talker[rows]
+    same_call = np.r_[False, c[1:] == c[:-1]]
+    prev = np.r_[np.array([""], dtype=object), who[:-1]]
+    moved = same_call & (prev != who)
     if moved.any():
-        parts.append(pd.DataFrame({
-            "call_id": sub["call_id"][moved], "at": sub["at"][moved], "kind": "transfer",
-            "party": prev[moved], "target": sub["who"][moved], "outcome": "", "duration_s": 0.0,
-        }))
+        add("transfer", c[moved], t0[rows][moved], prev[moved], who[moved], "", np.zeros(int(moved.sum())))

@@ -1,0 +1,58 @@
+"""Fast text columns: the PBX's text repeats (contexts, apps, peers), so work on distinct values.
+
+pandas 3 keeps text in Arrow; turning a million Arrow strings into Python objects one by one, or
+running a Python string method per row, costs more than the whole reconstruction.  Factorising first
+and touching each distinct value once keeps it cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+
+def as_objects(values: pd.Series | np.ndarray) -> np.ndarray:
+    """The column as a numpy object array of str ('' for missing), built from its distinct values."""
+    codes, uniques = _factorize(values)
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[:-1] = np.asarray(uniques, dtype=object)
+    table[-1] = ""
+    return table[codes]  # code -1 (missing) picks the trailing ''
+
+
+def text_mask(values: pd.Series | np.ndarray, predicate: Callable[[str], bool]) -> np.ndarray:
+    """``predicate`` of every value, evaluated once per distinct value."""
+    codes, uniques = _factorize(values)
+    table = np.array([bool(predicate(str(u))) for u in uniques] + [False], dtype=bool)
+    return table[codes]
+
+
+def text_map(values: pd.Series | np.ndarray, fn: Callable[[str], str]) -> np.ndarray:
+    """``fn`` of every value as an object array, evaluated once per distinct value."""
+    codes, uniques = _factorize(values)
+    table = np.array([fn(str(u)) for u in uniques] + [fn("")], dtype=object)
+    return table[codes]
+
+
+def first_field(values: pd.Series | np.ndarray, sep: str) -> np.ndarray:
+    """The text before the first ``sep`` (``"700,t,,,240"`` → ``"700"``)."""
+    return text_map(values, lambda v: v.split(sep, 1)[0])
+
+
+def object_frame(columns: dict[str, np.ndarray | pd.Series], index: pd.Index | None = None) -> pd.DataFrame:
+    """A DataFrame that keeps object arrays as objects (pandas 3 would convert them to Arrow)."""
+    return pd.DataFrame({k: pd.Series(v, index=index, dtype=object, copy=False) if _is_text(v) else v
+                         for k, v in columns.items()}, index=index)
+
+
+def _is_text(v: np.ndarray | pd.Series) -> bool:
+    return isinstance(v, np.ndarray) and v.dtype == object
+
+
+def _factorize(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and distinct values; numpy object arrays stay numpy (a Series would re-encode to Arrow)."""
+    if isinstance(values, pd.Series) and values.dtype == object:
+        values = values.to_numpy()
+    return pd.factorize(values, use_na_sentinel=True)

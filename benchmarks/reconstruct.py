@@ -1,0 +1,84 @@
+"""Reconstruction throughput (legs/s) against the machine's ceiling measured in the same run.
+
+The ceiling is a bare pandas groupby over the same legs (sort by linkedid and sequence, then per
+call: first calldate, sum of billsec, any ANSWERED, first src, last dstchannel, count) — the least
+work any reconstruction must do.  The target is reconstruct ≥ 0.5 × that throughput.
+
+The legs are a simulated week of a FreePBX-style company (queues with Local members, ring groups,
+IVR, transfers, forwards; with CEL and queue_log) copied week after week until ``--legs`` is
+reached.  Run: ``.venv/bin/python benchmarks/reconstruct.py [--legs 1000000] [--runs 3]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import pandas as pd
+
+from atsnb.calls import Topology, reconstruct
+from atsnb.simulate import simulate
+
+
+def tiled(week: pd.DataFrame, legs: int, time_col: str, id_cols: list[str]) -> pd.DataFrame:
+    """``week`` repeated with every copy shifted by a week and its call ids made distinct."""
+    copies = -(-legs // len(week))
+    parts = []
+    for k in range(copies):
+        part = week.copy()
+        part[time_col] = pd.to_datetime(part[time_col]) + pd.Timedelta(weeks=k)
+        for col in id_cols:
+            part[col] = part[col].astype(str) + f"{k:03d}"
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def bare_groupby(cdr: pd.DataFrame) -> pd.DataFrame:
+    legs = cdr.sort_values(["linkedid", "sequence"], kind="stable")
+    legs = legs.assign(answered=legs["disposition"] == "ANSWERED")
+    return legs.groupby("linkedid", sort=False).agg(
+        start=("calldate", "first"), billsec=("billsec", "sum"), answered=("answered", "max"),
+        src=("src", "first"), last=("dstchannel", "last"), legs=("uniqueid", "size"))
+
+
+def timed(fn, runs: int) -> tuple[float, float, float, object]:
+    fn()  # warm-up
+    times, out = [], None
+    for _ in range(runs):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), min(times), max(times), out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--legs", type=int, default=1_000_000, help="CDR rows to reconstruct (default 1,000,000)")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs after one warm-up (default 3)")
+    args = parser.parse_args()
+    sim = simulate(days=7, seed=1)
+    topology = Topology.from_dict(sim.topology)
+    week = sim.tables["cdr"]
+    copies = -(-args.legs // len(week))
+    cdr = tiled(week, args.legs, "calldate", ["uniqueid", "linkedid"]).iloc[: args.legs]
+    cel = tiled(sim.tables["cel"], len(sim.tables["cel"]) * copies, "eventtime", ["uniqueid", "linkedid"])
+    qlog = tiled(sim.tables["queue_log"], len(sim.tables["queue_log"]) * copies, "time", ["callid"])
+    n = len(cdr)
+    print(f"{n:,} legs ({copies} simulated weeks), {cel.shape[0]:,} CEL events, {qlog.shape[0]:,} queue_log lines")
+    rows = []
+    med, lo, hi, calls = timed(lambda: bare_groupby(cdr), args.runs)
+    ceiling = n / med
+    rows.append(("ceiling: bare pandas groupby", med, lo, hi, len(calls)))
+    med, lo, hi, out = timed(lambda: reconstruct(cdr, topology), args.runs)
+    rows.append(("reconstruct, CDR only", med, lo, hi, len(out.calls)))
+    med, lo, hi, out = timed(lambda: reconstruct(cdr, topology, cel=cel, queue_log=qlog), args.runs)
+    rows.append(("reconstruct, CDR + CEL + queue_log", med, lo, hi, len(out.calls)))
+    print(f"\n| what | median s | [min–max] s | legs/s | × ceiling | calls |\n|---|---:|---:|---:|---:|---:|")
+    for name, med, lo, hi, count in rows:
+        rate = n / med
+        print(f"| {name} | {med:.3f} | {lo:.3f}–{hi:.3f} | {rate / 1e6:.2f} M | {rate / ceiling:.2f} | {count:,} |")
+
+
+if __name__ == "__main__":
+    main()
