@@ -152,3 +152,43 @@ def test_the_mysql_sink_continues_auto_increment_ids(pbx_db):
         total, distinct, top = cur.fetchone()
     con.close()
     assert total == distinct == top == first + len(later.tables["cel"])
+
+
+def test_the_command_continues_a_simulated_store_instead_of_rewriting_it(store_path, monkeypatch, capsys):
+    monkeypatch.setenv("ATSNB_STORE", str(store_path))
+    args = ["simulate", "--days", "1", "--calls-per-day", "40", "--no-progress"]
+    assert main(args) == 0
+    first = len(Store.open(store_path).table("cdr").read())
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "уже есть" in out or "already there" in out
+    cdr = Store.open(store_path).table("cdr").read()
+    assert len(cdr) >= first
+    assert Store.open(store_path).table("cel").read()["id"].is_unique
+
+
+def test_the_demo_keeps_its_store_apart_from_a_real_installation(tmp_path, monkeypatch):
+    import argparse
+
+    from atsnb.commands.demo import demo_settings
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ATSNB_STORE", raising=False)
+    monkeypatch.delenv("ATSNB_CONFIG", raising=False)
+    assert demo_settings(argparse.Namespace(config=None)).store_path == tmp_path / ".atsnb" / "demo-store"
+    monkeypatch.setenv("ATSNB_STORE", str(tmp_path / "mine"))
+    assert demo_settings(argparse.Namespace(config=None)).store_path == tmp_path / "mine"
+
+
+def test_a_missing_database_is_created(mariadb):
+    import uuid
+
+    name = f"atsnb_test_{uuid.uuid4().hex[:12]}"
+    try:
+        assert main(["simulate", "--to", mariadb.url(name), "--days", "1", "--calls-per-day", "30",
+                     "--no-progress"]) == 0
+        assert counts(mariadb, name, ["cdr"])["cdr"] > 0
+    finally:
+        con = mariadb.connect()
+        con.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
+        con.close()

@@ -81,7 +81,7 @@ def build_history(sink: Sink, settings: Settings, *, days: int, seed: int, emplo
         return end
     started = time.monotonic()
     sim = simulate(days=days, seed=seed, employees=employees, calls_per_day=calls_per_day, end=end, tz=tz,
-                   flavour=flavour, recordings_share=recordings_share)
+                   flavour=flavour, recordings_share=recordings_share, progress=sink.progress)
     simulated = time.monotonic() - started
     sink.write(sim)
     print(t("simulate.done", calls=len(sim.truth), legs=sim.legs, where=sink.describe(),

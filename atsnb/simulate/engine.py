@@ -14,6 +14,7 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from atsnb.reference.numbering import Registry
 from atsnb.simulate import frames
@@ -83,12 +84,13 @@ def _registry() -> Registry:
 def simulate(*, days: int = 90, seed: int = 1, employees: int = 20, calls_per_day: float | None = None,
              end: pd.Timestamp | str | None = None, tz: str = "Europe/Moscow", flavour: str = "freepbx",
              recordings_share: float = 0.6, cel: bool = True, start: pd.Timestamp | str | None = None,
-             ) -> Simulation:
+             progress: bool = False) -> Simulation:
     """Simulate ``days`` days of a company's calls ending at ``end`` (default: now), deterministic per ``seed``.
 
     ``calls_per_day`` defaults to 20 per employee; ``recordings_share`` of the answered calls are
     recorded; ``cel=False`` skips the CEL table (faster for very large runs).  ``start`` (optional)
-    drops arrivals before it, which is how ``--follow`` continues an existing history.
+    drops arrivals before it, which is how ``--follow`` continues an existing history.  ``progress``
+    shows a progress bar (calls played) on the terminal.
     """
     if flavour not in FLAVOURS:
         raise ValueError(f"unknown flavour {flavour!r}; known: {', '.join(FLAVOURS)}")
@@ -115,7 +117,8 @@ def simulate(*, days: int = 90, seed: int = 1, employees: int = 20, calls_per_da
     start_epoch = _as_local(start, tz).timestamp() if start is not None else None
     times = arrivals(rng, day_list, per_day, end_epoch, start_epoch)
     bursts = incident_bursts(rng, day_list, per_day, end_epoch, start_epoch)
-    _play(plan, company, clients, rng, times, bursts, end_epoch, day_list)
+    with tqdm(total=len(times) + len(bursts), unit="calls", desc="simulate", disable=not progress) as bar:
+        _play(plan, company, clients, rng, times, bursts, end_epoch, day_list, bar)
 
     cdr, cdr_written = frames.cdr_frame([r for r in pbx.cdr if r[-1] <= end_epoch], tz, flavour)
     cel = sorted((r for r in pbx.cel if r[1] <= end_epoch), key=lambda r: r[1])
@@ -172,7 +175,7 @@ def incident_bursts(rng: np.random.Generator, days: list, per_day: float, end_ep
 
 
 def _play(plan: Dialplan, company: Company, clients: Clients, rng: np.random.Generator, times: np.ndarray,
-          bursts: np.ndarray, end_epoch: float, day_list: list) -> None:
+          bursts: np.ndarray, end_epoch: float, day_list: list, bar: tqdm) -> None:
     """Run every call in time order; calls may schedule further calls (callbacks, retries)."""
     n = len(times)
     # Who calls whom is drawn for all arrivals at once (one numpy call each, not one per call).
@@ -216,8 +219,12 @@ def _play(plan: Dialplan, company: Company, clients: Clients, rng: np.random.Gen
             heapq.heappush(queue, (t, counter, kind, payload))
             counter += 1
 
+    played = 0
     while queue:
         t, _, kind, payload = heapq.heappop(queue)
+        played += 1
+        if played % 1000 == 0:
+            bar.update(1000)
         if kind == "incoming":
             line, client = payload
             client = client or clients.pick()

@@ -27,6 +27,7 @@ STATE_END = "simulation_end"
 
 class Sink(Protocol):
     calls_written: int
+    progress: bool
 
     def write(self, sim: Simulation) -> None: ...
     def describe(self) -> str: ...
@@ -91,7 +92,7 @@ class MySQLSink:
 
     def _next_ids(self) -> dict[str, int]:
         out = dict.fromkeys(ID_TABLES, 1)
-        with _connect(self.settings, local_infile=False) as con, con.cursor() as cur:
+        with _connect(self.settings, local_infile=False, create=True) as con, con.cursor() as cur:
             cur.execute("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()")
             present = {row[0] for row in cur.fetchall()}
             for name in ID_TABLES:

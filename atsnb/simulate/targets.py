@@ -63,14 +63,29 @@ def _settings_for(target: str | Settings) -> Settings:
     return settings
 
 
+UNKNOWN_DATABASE = 1049
+
+
 @contextmanager
-def _connect(settings: Settings, *, local_infile: bool) -> Iterator[pymysql.Connection]:
+def _connect(settings: Settings, *, local_infile: bool, create: bool = False) -> Iterator[pymysql.Connection]:
+    """A writing connection; with ``create`` a missing database is created first."""
     pbx = settings.pbx
     where = Endpoint(pbx.host, pbx.port, pbx.user, pbx.database)
+
+    def open_(database: str | None) -> pymysql.Connection:
+        return pymysql.connect(host=pbx.host, port=pbx.port, user=pbx.user, password=pbx.password,
+                               database=database, charset="utf8mb4", autocommit=False,
+                               connect_timeout=pbx.connect_timeout_s, local_infile=local_infile)
+
     try:
-        con = pymysql.connect(host=pbx.host, port=pbx.port, user=pbx.user, password=pbx.password,
-                              database=pbx.database, charset="utf8mb4", autocommit=False,
-                              connect_timeout=pbx.connect_timeout_s, local_infile=local_infile)
+        try:
+            con = open_(pbx.database)
+        except pymysql.err.OperationalError as exc:
+            if not create or exc.args[0] != UNKNOWN_DATABASE:
+                raise
+            with open_(None) as bare, bare.cursor() as cur:
+                cur.execute(f"CREATE DATABASE IF NOT EXISTS `{pbx.database.replace('`', '')}` CHARACTER SET utf8mb4")
+            con = open_(pbx.database)
     except pymysql.err.MySQLError as exc:
         raise explain(exc, where) from None
     try:
@@ -91,7 +106,7 @@ def write_mysql(sim: Simulation, target: str | Settings, flavour: str | None = N
         raise ValueError(f"the simulation has {sim.flavour} columns; simulate again with flavour={flavour!r}")
     settings = _settings_for(target)
     counts: dict[str, int] = {}
-    with _connect(settings, local_infile=True) as con:
+    with _connect(settings, local_infile=True, create=True) as con:
         try:
             with con.cursor() as cur:
                 for ddl in pbx_ddl(flavour, cel_extra=cel_extra_column(flavour)):
