@@ -31,6 +31,7 @@ CHOICES = {
     "employees": [{"value": "101", "label": "Иванов (101)"}, {"value": "102", "label": "Петров (102)"}],
     "lines": [{"value": "74951234567", "label": "Реклама (74951234567)"}],
     "directions": [{"value": "incoming", "label": "Входящий"}, {"value": "outgoing", "label": "Исходящий"}],
+    "scales": [{"value": s, "label": s} for s in ("hour", "day", "week", "month")],
 }
 
 
@@ -72,6 +73,15 @@ def test_filter_bar_gives_the_report_arguments_and_indents_the_department_tree()
                             "direction": None}
     assert bar.choices["department"].options[2] == ("\u00a0\u00a0\u00a0Опт", "Опт")
     assert bar.choices["department"].options[0] == ("все", "")
+
+
+def test_employees_and_departments_also_pick_the_time_scale_of_their_pivot():
+    calls = []
+    app = ReportApp("employees", lambda **f: calls.append(f) or fake_report(**f), CHOICES, {"scale": "week"})
+    assert calls[-1]["scale"] == "week"
+    app.filters.scale.value = "hour"
+    assert calls[-1]["scale"] == "hour" and len(calls) == 2
+    assert "scale" not in FilterBar(CHOICES).values()
 
 
 def test_custom_period_shows_the_date_pickers_and_passes_both_days():

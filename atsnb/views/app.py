@@ -32,9 +32,11 @@ from atsnb.views.tables import TableView
 log = logging.getLogger(__name__)
 
 REPORTS = ("dashboard", "employees", "departments", "lines")
+WITH_SCALE = frozenset({"employees", "departments"})  # reports with a pivot by hour/day/week/month
 
 PAGE_CSS = """<style>
 .atsnb-app{max-width:1400px;}
+.atsnb-app .widget-html-content{min-width:0;}  /* let cards and notes wrap to a phone's width */
 .atsnb-spinner{display:inline-block;width:14px;height:14px;border:2px solid #cbd5e1;border-top-color:#1f77b4;
 border-radius:50%;animation:atsnb-spin .8s linear infinite;vertical-align:middle;margin-right:6px;}
 @keyframes atsnb-spin{to{transform:rotate(360deg);}}
@@ -79,7 +81,7 @@ class ReportApp:
         self.tz = tz
         self.compute = compute
         self.report: Report | None = None
-        self.filters = FilterBar(choices, initial)
+        self.filters = FilterBar(choices, initial, with_scale=name in WITH_SCALE)
         self.title = w.HTML(self._title_html(t(f"dash_title_{name}")))
         self.status = w.HTML()
         self.status.add_class("atsnb-status")

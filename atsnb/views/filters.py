@@ -18,7 +18,8 @@ from atsnb.i18n import t
 
 DEFAULT_PERIOD = "last_30_days"
 CHOICE_FILTERS = ("department", "employee", "line", "direction")
-FILTER_KEYS = ("period", "start", "end", *CHOICE_FILTERS)
+FILTER_KEYS = ("period", "start", "end", *CHOICE_FILTERS, "scale")
+DEFAULT_SCALE = "day"
 
 
 def parse_query(query: str) -> dict[str, str]:
@@ -47,7 +48,8 @@ def _parse_date(text: str | None) -> dt.date | None:
 class FilterBar:
     """The filter widgets in one wrapping row, and their current values as report arguments."""
 
-    def __init__(self, choices: Mapping[str, object], initial: Mapping[str, str] | None = None):
+    def __init__(self, choices: Mapping[str, object], initial: Mapping[str, str] | None = None, *,
+                 with_scale: bool = False):
         initial = dict(initial or {})
         periods = as_options(choices.get("periods"))
         period = initial.get("period", DEFAULT_PERIOD)
@@ -72,10 +74,17 @@ class FilterBar:
                 value = ""
             self.choices[key] = w.Dropdown(options=options, value=value, description=t(f"dash_filter_{key}"),
                                            layout=item, style={"description_width": "initial"})
+        self.scale: w.Dropdown | None = None
+        if with_scale:  # the time scale of the pivot tables (employees, departments)
+            scales = as_options(choices.get("scales"))
+            value = initial.get("scale", DEFAULT_SCALE)
+            self.scale = w.Dropdown(options=scales, value=value if value in {v for _, v in scales} else DEFAULT_SCALE,
+                                    description=t("dash_filter_scale"), layout=item,
+                                    style={"description_width": "initial"})
         self._sync_custom_dates()
         self.period.observe(lambda _change: self._sync_custom_dates(), "value")
         self.widget = w.Box(
-            [self.period, self.start, self.end, *self.choices.values()],
+            [self.period, self.start, self.end, *self.choices.values(), *([self.scale] if self.scale else [])],
             layout=w.Layout(display="flex", flex_flow="row wrap", align_items="center",
                             width="100%"),
         )
@@ -104,6 +113,8 @@ class FilterBar:
             out["start"], out["end"] = start, end
         for key, widget in self.choices.items():
             out[key] = widget.value or None
+        if self.scale is not None:
+            out["scale"] = self.scale.value
         return out
 
     def observe(self, callback: Callable[[], None]) -> None:
@@ -119,5 +130,5 @@ class FilterBar:
         self.period.observe(changed, "value")
         for picker in (self.start, self.end):
             picker.observe(date_changed, "value")
-        for widget in self.choices.values():
+        for widget in [*self.choices.values(), *([self.scale] if self.scale else [])]:
             widget.observe(changed, "value")

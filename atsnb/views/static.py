@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import html
 import io
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure  # a bare Figure: no pyplot state, no backend switch in the kernel
-from matplotlib.ticker import FuncFormatter
 
 from atsnb.i18n import t
 from atsnb.reports.model import Element, Report
 from atsnb.views import style
 from atsnb.views.format import cell, hms, unit_label
 from atsnb.views.html import heading_html, kpi_html, table_html
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 CHART_KINDS = frozenset({"bar", "stacked_bar", "line", "pie"})
 TABLE_ROWS_IN_NOTEBOOK = 500  # a detailed table of every call is exported, not printed in full
@@ -38,7 +40,11 @@ def _x_labels(values: pd.Series) -> list[str]:
 
 def chart_figure(element: Element, *, width_in: float = 8.0, height_in: float = 3.4) -> Figure:
     """A matplotlib figure of a chart element (bars, stacked bars, lines, pie), durations on an
-    h:mm:ss axis, the title and units on it."""
+    h:mm:ss axis, the title and units on it.  A bare ``Figure``: no pyplot state, no backend switch
+    in the kernel; matplotlib is imported here so that dashboards (bqplot) never load it."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
+
     data = element.data
     fig = Figure(figsize=(width_in, height_in), dpi=100, layout="constrained")
     ax = fig.add_subplot()

@@ -23,8 +23,10 @@ STYLESHEET = f"""<style>
 .atsnb-table tr.atsnb-totals td{{font-weight:600;border-top:2px solid #888;background:#f9fafb;}}
 .atsnb-title{{font:600 15px {FONT};margin:14px 0 4px 0;}}
 .atsnb-note{{font:12px {FONT};color:#555;margin:2px 0 6px 0;}}
-.atsnb-kpi{{display:inline-block;vertical-align:top;min-width:130px;max-width:220px;margin:4px 8px 4px 0;
+.atsnb-kpis{{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:8px;max-width:1100px;}}
+.atsnb-kpi{{display:inline-block;vertical-align:top;min-width:130px;margin:0 8px 8px 0;
 padding:8px 12px;border:1px solid #d1d5db;border-radius:8px;background:#fff;font-family:{FONT};}}
-.atsnb-kpi-value{{font-size:22px;font-weight:600;color:#111827;}}
-.atsnb-kpi-label{{font-size:12px;color:#4b5563;}}
+.atsnb-kpis .atsnb-kpi{{margin:0;min-width:0;}}
+.atsnb-kpi-value{{font-size:22px;font-weight:600;line-height:1.3;color:#111827;}}
+.atsnb-kpi-label{{font-size:12px;line-height:1.3;color:#4b5563;}}
 </style>"""

@@ -1,0 +1,204 @@
+"""The dashboards in a real browser: ``atsnb serve`` (the CLI, in a subprocess) over a simulated
+company's store, driven by Debian's Chromium through Playwright.
+
+Every dashboard must load at desktop and phone width with no JavaScript error, no Voila error and
+no Python output on stderr; changing a filter must change the figures; a CSV/XLSX download must
+hold exactly the rows of the table on screen.  Screenshots of every page are kept in
+``test-artifacts/screenshots/`` for a person to look at.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.support.demo_store import DEMO_PERIOD, demo_store
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parent.parent
+SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+DASHBOARDS = ("dashboard", "employees", "departments", "lines")
+VIEWPORTS = {
+    "desktop": {"viewport": {"width": 1366, "height": 900}},
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+}
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PERIOD_QUERY = f"period=custom&start={DEMO_PERIOD['start']}&end={DEMO_PERIOD['end']}"
+LOAD_TIMEOUT_MS = 180_000  # a cold kernel on a busy two-core machine
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory) -> Iterator[tuple[str, str]]:
+    """``atsnb serve`` on a free loopback port over the demo store: (base address, token)."""
+    store, _settings = demo_store(tmp_path_factory)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATSNB_")}
+    env |= {"ATSNB_STORE": str(store), "ATSNB_UI_LANGUAGE": "ru", "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "atsnb.cli", "serve", "--no-browser", "--port", str(_free_port())],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        first = process.stdout.readline()  # "Дашборды открыты: http://…/voila/render/dashboard.ipynb?token=…"
+        found = re.search(r"(http://\S+/)voila/render/dashboard\.ipynb\?token=(\S+)", first)
+        assert found, f"atsnb serve printed no address: {first!r}"
+        yield found.group(1), found.group(2)
+    finally:
+        process.send_signal(signal.SIGINT)  # like Ctrl-C: atsnb stops Voila and its kernels
+        assert process.wait(60) == 0
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(executable).exists():
+        pytest.fail("Chromium is not installed: the browser tests need Debian's chromium package "
+                    "(apt-get install chromium); `playwright install` is not used.")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """One dashboard page open in a browser context, with the errors it raised."""
+
+    def __init__(self, browser: Browser, served: tuple[str, str], name: str, viewport: str = "desktop",
+                 query: str = PERIOD_QUERY):
+        base, token = served
+        self.context = browser.new_context(accept_downloads=True, locale="ru-RU", **VIEWPORTS[viewport])
+        self.page: Page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda exc: self.errors.append(f"JavaScript error: {exc}"))
+        self.page.on("requestfailed", lambda req: self.errors.append(f"request failed: {req.url}"))
+        self.page.goto(f"{base}voila/render/{name}.ipynb?{query}&token={token}", timeout=LOAD_TIMEOUT_MS)
+        self.wait_until_computed()
+
+    def wait_until_computed(self) -> None:
+        self.page.wait_for_selector(".atsnb-status:has-text('Обновлено'), .atsnb-error, .voila-error",
+                                    timeout=LOAD_TIMEOUT_MS)
+
+    def problems(self) -> list[str]:
+        found = list(self.errors)
+        for selector, what in ((".voila-error", "Voila error"), (".atsnb-error", "report error"),
+                               ("[data-mime-type='application/vnd.jupyter.stderr']", "stderr output")):
+            for node in self.page.locator(selector).all():
+                found.append(f"{what}: {node.inner_text()[:500]}")
+        if "Traceback" in self.page.content():
+            found.append("a Python traceback is on the page")
+        return found
+
+    def screenshot(self, path: Path) -> None:
+        """The whole page: Voila scrolls inside #rendered_cells, so grow the viewport to its height."""
+        size = self.page.viewport_size
+        height = self.page.evaluate("document.querySelector('#rendered_cells').scrollHeight")
+        self.page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 12_000)})
+        self.page.wait_for_timeout(700)  # charts re-layout to the new size
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(path))
+        self.page.set_viewport_size(size)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser, served):
+    opened: list[Visit] = []
+
+    def open_page(name: str, viewport: str = "desktop", query: str = PERIOD_QUERY) -> Visit:
+        opened.append(Visit(browser, served, name, viewport, query))
+        return opened[-1]
+
+    yield open_page
+    for page in opened:
+        page.close()
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+@pytest.mark.parametrize("name", DASHBOARDS)
+def test_every_dashboard_loads_cleanly_and_is_photographed(visit, name, viewport):
+    page = visit(name, viewport)
+    assert page.problems() == []
+    assert page.page.locator("table.atsnb-table").count() >= 1
+    if name in {"dashboard", "lines"}:
+        assert page.page.locator("svg.svg-figure").count() >= 1
+    page.screenshot(SCREENSHOTS / f"{name}-{viewport}.png")
+    width = VIEWPORTS[viewport]["viewport"]["width"]
+    overflow = page.page.evaluate("document.querySelector('#rendered_cells').scrollWidth")
+    assert overflow <= width, "the page scrolls sideways; wide tables must scroll inside their own box"
+
+
+def test_changing_the_period_changes_the_figures(visit):
+    page = visit("dashboard")
+    kpi = page.page.locator(".atsnb-kpi-value").first
+    before = kpi.inner_text()
+    page.page.locator("input[type=date]").first.fill("2025-03-12")
+    page.page.wait_for_function(
+        "before => document.querySelector('.atsnb-kpi-value').innerText !== before", arg=before, timeout=120_000)
+    assert int(re.sub(r"\D", "", kpi.inner_text())) < int(re.sub(r"\D", "", before))
+    assert page.problems() == []
+
+
+def test_choosing_a_department_narrows_the_employees(visit):
+    page = visit("employees")
+    rows = page.page.locator("table.atsnb-table[data-key='summary'] tbody tr")
+    before = rows.count()
+    department = page.page.locator(".atsnb-filters select").nth(1)
+    department.select_option(index=1)
+    page.page.wait_for_function(
+        "n => document.querySelectorAll(\"table.atsnb-table[data-key='summary'] tbody tr\").length !== n",
+        arg=before, timeout=120_000)
+    assert 1 < rows.count() < before
+    assert page.problems() == []
+
+
+def _table_rows(page: Page, key: str) -> list[list[str]]:
+    return page.evaluate(
+        """key => [...document.querySelectorAll(`table.atsnb-table[data-key='${key}'] tbody tr`)]
+             .map(tr => [...tr.children].map(td => td.innerText.trim()))""", key)
+
+
+def _download(page: Page, key: str, fmt: str) -> bytes:
+    view = page.locator(".atsnb-table-view", has=page.locator(f"table.atsnb-table[data-key='{key}']"))
+    with page.expect_download(timeout=60_000) as download:
+        view.locator(f".atsnb-export-{fmt}").click()
+    assert download.value.suggested_filename == f"employees_{key}.{fmt}"
+    return Path(download.value.path()).read_bytes()
+
+
+def test_an_export_downloads_exactly_the_rows_of_the_table(visit):
+    page = visit("employees")
+    shown = _table_rows(page.page, "summary")
+    assert shown[-1][0] == "Итого" and len(shown) > 3
+    text = _download(page.page, "summary", "csv").decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    header, body = rows[0], rows[1:]
+    assert header[0] == page.page.locator("table.atsnb-table[data-key='summary'] th").first.inner_text()
+    assert [r[0] for r in body] == [r[0] for r in shown]  # same rows, same order, totals last
+    calls = header.index("Звонков")
+    assert [r[calls] for r in body] == [re.sub(r"\s", "", r[calls]) for r in shown]
+    book = openpyxl.load_workbook(io.BytesIO(_download(page.page, "summary", "xlsx")), read_only=True)
+    sheet_rows = list(book.worksheets[0].iter_rows(values_only=True))
+    assert [str(r[0]) for r in sheet_rows[1:]] == [r[0] for r in shown]
+    assert page.problems() == []
