@@ -503,6 +503,8 @@ class Dialplan:
             pbx.queue_log(end, c.uid, leg.queue, f"Local/{leg.ext}@from-queue/n",
                           "COMPLETECALLER" if call.hangup_by == "caller" else "COMPLETEAGENT",
                           int(leg.hold), int(end - call.answer), leg.origpos)
+            if source is leg.dev:
+                source = None  # research §8: the caller's HANGUP names nobody when the far side was behind Local
         pbx.hangup(c, end, source=source, dialstatus="ANSWER")
         self._maybe_rating(call, end, leg.ext)
         self._finish(call, end)
