@@ -181,7 +181,7 @@ def test_transferred_calls_count_for_everyone_who_answered_them():
     frame = calls_frame([
         # 101 answered, talked 40 s, transferred to 102 who talked 80 s.
         {"call_id": "a", "start": "2025-03-03 09:00", "direction": "incoming", "status": "answered",
-         "talk_s": 120, "employee": "101"},
+         "talk_s": 120, "employee": "101", "transfers": 1},
         # 103 dialled out, no answer steps on the route: the call's talk is theirs.
         {"call_id": "b", "start": "2025-03-03 10:00", "direction": "outgoing", "status": "answered",
          "talk_s": 30, "employee": "103"},

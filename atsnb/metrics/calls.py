@@ -7,7 +7,10 @@ incoming KPIs: the client rang the company.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 EXTERNAL = ("incoming", "outgoing", "mixed")
 INBOUND = ("incoming", "mixed")
@@ -43,3 +46,22 @@ def dropped(calls: pd.DataFrame) -> pd.Series:
 def lost(calls: pd.DataFrame) -> pd.Series:
     """Incoming calls not answered at all: missed + dropped."""
     return missed(calls) | dropped(calls)
+
+
+def isin(values: pd.Series, among: pd.Series) -> np.ndarray:
+    """``values.isin(among)`` for call ids, hashed in Arrow (pandas' own is slow on Arrow strings)."""
+    found = pc.is_in(pa.array(values.astype("string")), value_set=pa.array(among.astype("string")))
+    return found.fill_null(False).to_numpy(zero_copy_only=False)
+
+
+def call_runs(call_ids: pd.Series) -> np.ndarray:
+    """Run number of every row, where a run is consecutive rows with the same call id.
+
+    Frames with several rows per call (the attribution frame, its roll-ups) keep a call's rows
+    together, so runs are calls; comparing neighbours is far cheaper than hashing a million ids.
+    """
+    ids = pa.array(call_ids.astype("string"))
+    if len(ids) == 0:
+        return np.zeros(0, np.int64)
+    changed = pc.not_equal(ids[1:], ids[:-1]).fill_null(True).to_numpy(zero_copy_only=False)
+    return np.concatenate([[0], np.cumsum(changed)]).astype(np.int64)

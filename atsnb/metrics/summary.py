@@ -1,8 +1,9 @@
 """Per-employee and per-department summaries and time-scale pivots over an attribution frame.
 
 The input has one row per (call, holder) — a holder being an employee, or a department an
-employee's call rolls up to — with call_id, start, direction, status, wait_s, talk_s and
-optionally ``effective`` (bool).  A call appears once per holder: two employees of one department
+employee's call rolls up to — with call_id, start, direction, status, wait_s, talk_s, role and
+optionally ``effective`` (bool); the rows of one call are adjacent, as
+:func:`atsnb.metrics.attribution.employee_calls` returns them and a left merge keeps them.  A call appears once per holder: two employees of one department
 on the same call make one call of that department, their talk times added.
 
 Per holder:
@@ -18,24 +19,54 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from atsnb.metrics.calls import INBOUND
+from atsnb.metrics.calls import INBOUND, call_runs
 from atsnb.metrics.counts import full_range, time_key
 
 SUMMARY_COLUMNS = ["calls", "incoming", "outgoing", "internal", "answered", "unanswered", "talk_total_s",
                    "talk_mean_s", "wait_total_s", "wait_mean_s", "effective"]
 
 
+def shared_rows(rows: pd.DataFrame) -> np.ndarray:
+    """Rows of calls that reached a second employee (a row of role ``answered``): only those can
+    give one holder two rows of the same call.  Rows of a call must be adjacent (module docstring)."""
+    if "role" not in rows:
+        return np.ones(len(rows), bool)
+    runs = call_runs(rows["call_id"])
+    second = rows["role"].eq("answered").to_numpy(dtype=bool)
+    return np.bincount(runs, weights=second)[runs] > 0 if len(runs) else second
+
+
 def per_call(rows: pd.DataFrame, key: str) -> pd.DataFrame:
     """One row per (holder, call): direction, start and wait of the call, talk summed, answered and
-    effective if any of the holder's rows is."""
-    frame = rows.assign(
-        is_answered=rows["status"].eq("answered"),
-        is_effective=rows.get("effective", False),
-    )
-    return frame.groupby([key, "call_id"], as_index=False, sort=False, observed=True).agg(
+    effective if any of the holder's rows is.  Only :func:`shared_rows` need grouping; the rest
+    pass through as they are."""
+    frame = pd.DataFrame({  # .array, not .to_numpy(): tz-aware times must not become Python objects
+        key: rows[key].array, "call_id": rows["call_id"].array, "start": rows["start"].array,
+        "direction": rows["direction"].array, "wait_s": rows["wait_s"].array, "talk_s": rows["talk_s"].array,
+        "answered": rows["status"].eq("answered").array,
+        "effective": rows["effective"].astype(bool).array if "effective" in rows else False,
+    })
+    shared = shared_rows(rows)
+    if not shared.any():
+        return frame
+    grouped = frame[shared].groupby([key, "call_id"], as_index=False, sort=False, observed=True).agg(
         start=("start", "first"), direction=("direction", "first"), wait_s=("wait_s", "first"),
-        talk_s=("talk_s", "sum"), answered=("is_answered", "any"), effective=("is_effective", "any"),
+        talk_s=("talk_s", "sum"), answered=("answered", "any"), effective=("effective", "any"),
     )
+    return pd.concat([frame[~shared], grouped], ignore_index=True)
+
+
+def distinct_calls_by(rows: pd.DataFrame, holders: pd.Series) -> pd.Series:
+    """Distinct calls per holder (holder → count) where ``holders`` names each row's holder: the
+    counting part of :func:`per_call` alone, on integer codes."""
+    codes, names = pd.factorize(holders)
+    shared = shared_rows(rows)
+    counts = np.bincount(codes[~shared], minlength=len(names))
+    if shared.any():
+        runs = call_runs(rows["call_id"])[shared]
+        pairs = np.unique(runs * max(len(names), 1) + codes[shared])
+        counts = counts + np.bincount(pairs % max(len(names), 1), minlength=len(names))
+    return pd.Series(counts, index=pd.Index(names, name=holders.name), name="calls")
 
 
 def summary_by(rows: pd.DataFrame, key: str) -> pd.DataFrame:

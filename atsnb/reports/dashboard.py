@@ -13,6 +13,7 @@ from atsnb.i18n import t
 from atsnb.metrics import counts, durations, load, service
 from atsnb.metrics.attribution import calls_per_employee_per_day
 from atsnb.metrics.calls import external, inbound
+from atsnb.metrics.summary import distinct_calls_by
 from atsnb.reports.build import Col, element, kpi, weekday_names
 from atsnb.reports.model import Element, Report
 from atsnb.reports.scope import Scope, load_scope
@@ -123,13 +124,21 @@ def bucket_label(lo: float, hi: float) -> str:
     return f"{fmt(lo)} – {fmt(hi)}" if lo else f"< {fmt(hi)}"
 
 
+def department_of(scope: Scope, employees: pd.Series) -> pd.Series:
+    """Each employee's department (NaN where none), looked up once per distinct employee."""
+    codes, names = pd.factorize(employees)
+    departments = pd.Series(names).map(scope.org.employee_department).to_numpy(dtype=object)
+    return pd.Series(departments[codes] if len(names) else [], index=employees.index, dtype=object)
+
+
 def department_share_element(scope: Scope) -> Element:
     """Share of handled calls by the department of the employees who handled them (a call handled
     by two departments counts for each); calls nobody handled are not in it."""
-    rows = scope.attributed[["call_id", "employee"]].copy()
-    rows["department"] = scope.org.department_series(rows["employee"]).fillna(t(NO_DEPARTMENT))
-    rows = rows.drop_duplicates(["call_id", "department"])
-    frame = counts.counts_by(rows, "department").sort_values("calls", ascending=False)
+    rows = scope.attributed
+    departments = department_of(scope, rows["employee"]).fillna(t(NO_DEPARTMENT)).rename("department")
+    per_department = distinct_calls_by(rows, departments)
+    frame = per_department.sort_values(ascending=False).reset_index()
+    frame["share_pct"] = counts.share_pct(frame["calls"])
     return element("department_share", "rep_department_share", frame, [
         Col("department", "rep_col_department"),
         Col("calls", "rep_col_calls", "calls"),

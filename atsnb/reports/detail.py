@@ -42,7 +42,7 @@ def detail_element(scope: Scope) -> Element:
     handled = (scope.attributed.assign(label=scope.attributed["employee"].map(scope.employee_label))
                .groupby("call_id", sort=False)["label"].agg(", ".join))
     calls["handled_by"] = calls["call_id"].map(handled).fillna("")
-    calls["route"] = calls["call_id"].map(route_summary(scope.steps)).fillna("")
+    calls["route"] = calls["call_id"].map(route_summary(scope.steps())).fillna("")
     calls["direction"] = translated(calls["direction"])
     calls["status"] = translated(calls["status"])
     calls["line"] = calls["line"].map(scope.line_label)

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from atsnb.config import Settings, load_settings
 from atsnb.errors import AtsnbError
 from atsnb.i18n import t
-from atsnb.metrics.attribution import employee_calls
+from atsnb.metrics.attribution import ANSWER_STEP_COLUMNS, employee_calls
+from atsnb.metrics.calls import isin
 from atsnb.reference.org import Org
 from atsnb.reports.period import describe, period_range
 from atsnb.store import Store
@@ -40,11 +41,19 @@ class Scope:
     end: pd.Timestamp
     calls: pd.DataFrame  # one row per call, filters applied
     attributed: pd.DataFrame  # one row per (call, employee), see atsnb.metrics.attribution
-    steps: pd.DataFrame  # the route steps of the filtered calls
     org: Org
     line_names: dict[str, str]  # company number → its name in the lines directory
     settings: Settings
     filters: dict[str, object]  # as shown to the reader: period text, names instead of codes
+    store: Store | None = None  # where the full routes are read from, when an element needs them
+    _steps: pd.DataFrame | None = field(default=None, repr=False)
+
+    def steps(self) -> pd.DataFrame:
+        """Every route step of the scope's calls (read on first use: only the detailed table needs them)."""
+        if self._steps is None:
+            steps = read_steps(self.store, self.start, self.end) if self.store is not None else pd.DataFrame()
+            self._steps = steps[isin(steps["call_id"], self.calls["call_id"])] if not steps.empty else steps
+        return self._steps
 
     def employee_label(self, extension: str) -> str:
         return employee_label(self.org, extension)
@@ -84,12 +93,20 @@ def read_calls(store: Store, settings: Settings, start: pd.Timestamp, end: pd.Ti
     return load_calls(start, end, store=store, settings=settings)
 
 
-def read_steps(store: Store, calls: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-    """Route steps of ``calls``; read a day past the period end for calls that run over midnight."""
-    steps = store.table("steps").read(start, end + pd.Timedelta(days=1))
-    if steps.empty:
-        return steps
-    return steps[steps["call_id"].isin(calls["call_id"])].reset_index(drop=True)
+def read_steps(
+    store: Store, start: pd.Timestamp, end: pd.Timestamp, columns: list[str] | None = None
+) -> pd.DataFrame:
+    """Route steps of the period, and of the day after it for calls that run over midnight."""
+    return store.table("steps").read(start, end + pd.Timedelta(days=1), columns=columns)
+
+
+CODED_COLUMNS = ("direction", "status")
+
+
+def compact(calls: pd.DataFrame) -> pd.DataFrame:
+    """Direction and status as categoricals: a dozen masks per report then compare small integer
+    codes instead of a million strings each."""
+    return calls.astype({column: "category" for column in CODED_COLUMNS})
 
 
 def load_scope(
@@ -117,14 +134,14 @@ def load_scope(
     org = Org.from_catalog(store.catalog, settings)
     lines_dir = store.catalog.read("lines")
     line_names = {str(n): str(m) for n, m in zip(lines_dir["number"], lines_dir["name"], strict=True) if m}
-    calls = read_calls(store, settings, lo, hi)
-    steps = read_steps(store, calls, lo, hi)
+    calls = compact(read_calls(store, settings, lo, hi))
+    answers = read_steps(store, lo, hi, ANSWER_STEP_COLUMNS)
     directions, lines, employees = _as_list(direction), _as_list(line), _as_list(employee)
     if directions:
         calls = calls[calls["direction"].isin(directions)]
     if lines and apply_line:
         calls = calls[calls["line"].astype(str).isin(lines)]
-    attributed = employee_calls(calls, steps, extensions=org.employee_department)
+    attributed = employee_calls(calls, answers, extensions=org.employee_department)
     people: set[str] | None = None
     if department:
         if department not in org.parents:
@@ -134,8 +151,7 @@ def load_scope(
         people = set(employees) if people is None else people & set(employees)
     if people is not None:
         attributed = attributed[attributed["employee"].isin(people)]
-        calls = calls[calls["call_id"].isin(attributed["call_id"])]
-        steps = steps[steps["call_id"].isin(calls["call_id"])] if not steps.empty else steps
+        calls = calls[isin(calls["call_id"], attributed["call_id"])]
     shown: dict[str, object] = {"period": describe(lo, hi)}
     if department:
         shown["department"] = department
@@ -145,5 +161,5 @@ def load_scope(
         shown["line"] = ", ".join(lines)
     if directions:
         shown["direction"] = ", ".join(t(d) for d in directions)
-    return Scope(lo, hi, calls.reset_index(drop=True), attributed.reset_index(drop=True), steps, org, line_names,
-                 settings, shown)
+    return Scope(lo, hi, calls.reset_index(drop=True), attributed.reset_index(drop=True), org, line_names,
+                 settings, shown, store)

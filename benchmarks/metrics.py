@@ -1,0 +1,176 @@
+"""Metrics and reports on a year of calls (default 1,000,000): how long every dashboard figure takes.
+
+Measured in one run, on the same synthetic calls:
+
+1. the machine's ceiling for one pass over the calls — a bare ``groupby(day).size()`` — so the
+   dashboard's time reads as "so many passes over the data";
+2. line load per hour for the year: the event sweep of :mod:`atsnb.metrics.load` against the
+   obvious per-hour loop (a numpy overlap mask and a sweep inside each hour);
+3. every dashboard element from an in-memory scope (``dashboard_report``), target < 1 s;
+4. the per-employee attribution from calls and route steps (part of loading a report);
+5. each report end to end from a store on disk (read, filter, attribute, compute).
+
+    .venv/bin/python benchmarks/metrics.py [--calls 1000000] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+TZ = "Europe/Moscow"
+YEAR = (pd.Timestamp("2025-01-01", tz=TZ), pd.Timestamp("2026-01-01", tz=TZ))
+
+
+def synthetic_calls(n: int, seed: int = 42) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A year of calls in the contract's columns (weekday and business-hour profile, 8 lines,
+    50 employees, 200k clients) and their answer/transfer steps."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range(*YEAR, freq="D", inclusive="left")
+    weight = np.where(days.day_of_week >= 5, 0.25, 1.0)
+    day = rng.choice(len(days), n, p=weight / weight.sum())
+    hour_profile = np.array([0, 0, 0, 0, 0, 0, 1, 2, 6, 10, 12, 11, 8, 9, 11, 11, 10, 8, 5, 3, 2, 1, 0.5, 0.2])
+    hour = rng.choice(24, n, p=hour_profile / hour_profile.sum())
+    offset = hour * 3600 + rng.integers(0, 3600, n)
+    start = days[day] + pd.to_timedelta(offset, unit="s")
+    direction = rng.choice(["incoming", "outgoing", "internal", "mixed"], n, p=[0.55, 0.33, 0.1, 0.02])
+    status = rng.choice(["answered", "unanswered", "dropped"], n, p=[0.82, 0.13, 0.05])
+    status = np.where((direction == "outgoing") & (status == "dropped"), "unanswered", status)
+    answered = status == "answered"
+    wait = np.round(rng.exponential(14, n)).astype(float)
+    talk = np.where(answered, np.round(rng.lognormal(4.6, 1.0, n)), 0.0)
+    employees = np.array([str(100 + i) for i in range(50)])
+    employee = np.where(answered | (direction == "outgoing"), employees[rng.integers(0, 50, n)], "")
+    lines = np.array([f"7495123456{i}" for i in range(8)])
+    clients = np.array([f"79{n_:09d}" for n_ in rng.integers(0, 10**9, 200_000)])
+    external = np.where(direction == "internal", "", clients[rng.integers(0, len(clients), n)])
+    transfers = (answered & (rng.random(n) < 0.05)).astype(int)
+    calls = pd.DataFrame({
+        "call_id": np.char.add("c", np.arange(n).astype(str)).astype(object),
+        "start": start, "answer": start + pd.to_timedelta(np.where(answered, wait, np.nan), unit="s"),
+        "end": start + pd.to_timedelta(wait + talk, unit="s"),
+        "direction": direction, "status": status, "caller": external, "dialed": "", "external_number": external,
+        "line": np.where(direction == "internal", "", lines[rng.integers(0, 8, n)]),
+        "answered_by": np.where(answered, employee, ""), "employee": employee, "last_target": employee, "group": "",
+        "wait_s": wait, "talk_s": talk, "transfers": transfers, "legs": 1 + transfers, "recording": "",
+        "primary": rng.random(n) < 0.2,
+    }).sort_values("start", kind="stable").reset_index(drop=True)
+    is_answered = calls["status"].eq("answered").to_numpy()
+    first = calls[is_answered]
+    moved = calls[is_answered & (calls["transfers"] > 0).to_numpy()]
+    split = np.round(moved["talk_s"].to_numpy() / 3)
+    steps = pd.concat([
+        pd.DataFrame({"call_id": first["call_id"], "seq": 0, "at": first["answer"], "kind": "answer",
+                      "party": first["caller"], "target": first["employee"], "outcome": "answered",
+                      "duration_s": first["talk_s"].to_numpy()}),
+        pd.DataFrame({"call_id": moved["call_id"], "seq": 1, "at": moved["answer"], "kind": "answer",
+                      "party": moved["caller"], "target": employees[rng.integers(0, 50, len(moved))],
+                      "outcome": "answered", "duration_s": split}),
+    ], ignore_index=True)
+    return calls, steps
+
+
+def timed(fn: Callable[[], object], runs: int) -> tuple[float, float, float]:
+    """Median, min, max seconds of ``runs`` timed calls after one untimed warm-up."""
+    fn()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), min(times), max(times)
+
+
+def per_hour_loop(calls: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
+    """The obvious line load: for every hour, mask the overlapping calls and sweep inside the hour."""
+    ext = calls[calls["direction"].isin(["incoming", "outgoing", "mixed"])]
+    s = pd.DatetimeIndex(ext["start"]).as_unit("ns").asi8
+    e = pd.DatetimeIndex(ext["end"]).as_unit("ns").asi8
+    bounds = pd.date_range(start, end, freq="h").as_unit("ns").asi8
+    out = np.zeros((len(bounds) - 1, 3))
+    for i, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        m = (s < hi) & (e > lo) & (e > s)
+        times = np.concatenate([np.maximum(s[m], lo), np.minimum(e[m], hi)])
+        delta = np.concatenate([np.ones(m.sum()), -np.ones(m.sum())])
+        order = np.lexsort((delta, times))
+        level = np.cumsum(delta[order])
+        t = np.concatenate([[lo], times[order], [hi]])
+        lv = np.concatenate([[0], level])
+        length = np.diff(t)
+        pos = length > 0
+        out[i] = (lv[pos].min(), (lv * length).sum() / (hi - lo), lv[pos].max())
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+
+    from atsnb.config import Settings
+    from atsnb.metrics.attribution import employee_calls
+    from atsnb.metrics.load import line_load_per_hour
+    from atsnb.reference.org import Org
+    from atsnb.reports import REPORTS
+    from atsnb.reports.dashboard import dashboard_report
+    from atsnb.reports.scope import Scope, compact
+    from atsnb.store import Store
+
+    t0 = time.perf_counter()
+    calls, steps = synthetic_calls(args.calls)
+    print(f"synthetic year: {len(calls):,} calls, {len(steps):,} answer steps ({time.perf_counter() - t0:.1f} s)")
+
+    ceiling = timed(lambda: calls.groupby(calls["start"].dt.normalize()).size(), args.runs)
+    print(f"ceiling, one pass (groupby day size): {ceiling[0]:.3f} s [{ceiling[1]:.3f}–{ceiling[2]:.3f}]")
+
+    sweep = timed(lambda: line_load_per_hour(calls, *YEAR), args.runs)
+    loop = timed(lambda: per_hour_loop(calls, *YEAR), 1)
+    fast = line_load_per_hour(calls, *YEAR)[["min", "mean", "max"]].to_numpy()
+    assert np.allclose(fast, per_hour_loop(calls, *YEAR)), "sweep and per-hour loop disagree"
+    print(f"line load per hour, year: sweep {sweep[0]:.3f} s [{sweep[1]:.3f}–{sweep[2]:.3f}], "
+          f"per-hour loop {loop[0]:.2f} s → sweep is {loop[0] / sweep[0]:.0f}× faster (results equal)")
+
+    settings = Settings()
+    org = Org.from_frames(
+        employees=pd.DataFrame({"extension": [str(100 + i) for i in range(50)],
+                                "department": [f"Отдел {i % 5}" for i in range(50)]}),
+        departments=pd.DataFrame({"name": [f"Отдел {i}" for i in range(5)], "parent": None}))
+    attribution = timed(lambda: employee_calls(calls, steps, org.employee_department), args.runs)
+    print(f"per-employee attribution (calls + steps): {attribution[0]:.3f} s "
+          f"[{attribution[1]:.3f}–{attribution[2]:.3f}]")
+    scope = Scope(*YEAR, compact(calls), employee_calls(calls, steps, org.employee_department), org, {}, settings,
+                  {"period": "2025"})
+    dash = timed(lambda: dashboard_report(scope), args.runs)
+    print(f"all dashboard metrics, in memory: {dash[0]:.3f} s [{dash[1]:.3f}–{dash[2]:.3f}] "
+          f"= {dash[0] / ceiling[0]:.1f} passes of the ceiling; target < 1 s: {'met' if dash[0] < 1 else 'MISSED'}")
+
+    with tempfile.TemporaryDirectory() as folder:
+        settings.store.path = folder
+        store = Store.open(folder)
+        with store.writing():
+            store.table("calls").upsert(calls)
+            store.table("steps").upsert(steps)
+        org_dirs = {"employees": pd.DataFrame({"extension": list(org.employee_department),
+                                               "department": list(org.employee_department.values())}),
+                    "departments": pd.DataFrame({"name": sorted(org.parents)})}
+        for name, frame in org_dirs.items():
+            store.catalog.upsert(name, frame)
+        for name, report in REPORTS.items():
+            if name in {"employees", "departments"}:
+                fn: Callable[[], object] = lambda r=report: r(start="2025-01-01", end="2025-12-31", store=store,  # noqa: E731
+                                                              settings=settings, scale="month")
+            else:
+                fn = lambda r=report: r(start="2025-01-01", end="2025-12-31", store=store, settings=settings)  # noqa: E731
+            whole = timed(fn, max(1, args.runs // 2))
+            print(f"report {name}, whole year from the store: {whole[0]:.2f} s [{whole[1]:.2f}–{whole[2]:.2f}]")
+
+
+if __name__ == "__main__":
+    main()
