@@ -64,10 +64,13 @@ def test_each_flavour_lands_in_mysql_with_every_row(pbx_db, small, flavour):
 def test_the_command_creates_the_pbx_tables_in_a_database(pbx_db, capsys):
     server, database = pbx_db
     assert main(["simulate", "--to", server.url(database), "--days", "1", "--calls-per-day", "60",
-                 "--no-progress"]) == 0
+                 "--end", END, "--seed", "3", "--no-progress"]) == 0
     assert "CDR" in capsys.readouterr().out
     got = counts(server, database, ["cdr", "cel", "queue_log"])
     assert all(n > 0 for n in got.values())
+    expected = simulate(days=1, seed=3, end=END, calls_per_day=60)
+    assert got["cdr"] == len(expected.tables["cdr"])  # --end and --seed pin the rows down
+    assert main(["simulate", "--to", server.url(database), "--end", "yesterday-ish"]) == 2
 
 
 def test_the_store_target_goes_through_the_sync_and_keeps_directories_truth_and_recordings(store_path, small):

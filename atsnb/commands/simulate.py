@@ -30,6 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--flavour", default="freepbx", choices=["freepbx", "asterisk", "legacy"],
                    help="PBX table layout to write (default freepbx)")
     p.add_argument("--days", type=int, default=90, help="days of history ending now (default 90)")
+    p.add_argument("--end", metavar="TIME", help="end the history at this local time instead of now, "
+                   "e.g. '2026-11-20 18:00' (with --seed: the very same rows every time)")
     p.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same rows (default 1)")
     p.add_argument("--employees", type=int, default=20, help="number of employees (default 20)")
     p.add_argument("--calls-per-day", type=float, help="average calls per working day (default 20 per employee)")
@@ -53,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     sink = sink_for(args.to, settings, args.flavour, progress=progress)
     end = build_history(sink, settings, days=args.days, seed=args.seed, employees=args.employees,
                         calls_per_day=args.calls_per_day, flavour=args.flavour,
-                        recordings_share=args.recordings_share)
+                        recordings_share=args.recordings_share, end=_parse_end(args.end, settings))
     if args.follow:
         from atsnb.simulate.follow import follow
 
@@ -64,14 +66,25 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_end(value: str | None, settings: Settings) -> pd.Timestamp | None:
+    if not value:
+        return None
+    try:
+        ts = pd.Timestamp(value)
+    except ValueError:
+        raise AtsnbError(t("simulate.bad_end", value=value)) from None
+    return ts.tz_localize(settings.pbx.timezone) if ts.tzinfo is None else ts
+
+
 def build_history(sink: Sink, settings: Settings, *, days: int, seed: int, employees: int,
-                  calls_per_day: float | None, flavour: str, recordings_share: float) -> pd.Timestamp:
-    """Write ``days`` of history ending now — or, if the sink already has one, the calls since it ended."""
+                  calls_per_day: float | None, flavour: str, recordings_share: float,
+                  end: pd.Timestamp | None = None) -> pd.Timestamp:
+    """Write ``days`` of history ending ``end`` (now) — or, if the sink has one already, the calls since."""
     from atsnb.simulate import simulate
     from atsnb.simulate.follow import catch_up
 
     tz = settings.pbx.timezone
-    end = pd.Timestamp.now(tz=tz).floor("s")
+    end = end.tz_convert(tz) if end is not None else pd.Timestamp.now(tz=tz).floor("s")
     since = sink.history_end()
     if since is not None:
         catch_up(sink, seed=seed, employees=employees, calls_per_day=calls_per_day, tz=tz, flavour=flavour,
