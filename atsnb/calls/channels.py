@@ -25,6 +25,8 @@ def parse_channels(names: pd.Series) -> pd.DataFrame:
     Empty names give empty parts.
     """
     arr = pa.array(names.fillna("").astype(str), type=pa.large_string())
+    if isinstance(arr, pa.ChunkedArray):  # a column read from several store files
+        arr = arr.combine_chunks()
     tail = pc.utf8_slice_codeunits(arr, -2)
     half = np.where(pc.equal(tail, ";1").to_numpy(zero_copy_only=False), 1,
                     np.where(pc.equal(tail, ";2").to_numpy(zero_copy_only=False), 2, 0)).astype(np.int8)

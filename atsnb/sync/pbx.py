@@ -35,6 +35,7 @@ from atsnb.source.mysql import Reconnecting
 from atsnb.source.shape import LOGICAL_TABLES, TableShape, detect_shape
 from atsnb.store import Store
 from atsnb.sync.normalise import EARLIEST, IngestReport, normalise
+from atsnb.sync.packed import packed_select, unpack
 from atsnb.sync.writer import SyncReport, TableWriter
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,8 @@ def _frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
     """Driver tuples → a frame of object columns (normalise() gives them their types)."""
     if not rows:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
-    return pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in zip(columns, zip(*rows, strict=True), strict=True)})
+    values = zip(*rows, strict=True)
+    return pd.DataFrame({name: pd.Series(col, dtype=object) for name, col in zip(columns, values, strict=True)})
 
 
 def _q(name: str) -> str:
@@ -75,6 +77,8 @@ class TableReader:
         self.batch = max(1, settings.sync.batch_rows)
         self.columns = list(dict.fromkeys(shape.source.values()))
         self.select = ", ".join(_q(c) for c in self.columns)
+        self.packed_select = packed_select([_q(c) for c in self.columns])
+        self.packed = True
         self.table = _q(shape.table)
         self.time = _q(shape.time_column)
         self.force = f" FORCE INDEX ({_q(shape.time_index)})" if shape.time_index else ""
@@ -88,23 +92,37 @@ class TableReader:
         return self.pbx.run(work)
 
     def fetch(self, sql: str, args: tuple, cap: int | None = None) -> list[pd.DataFrame]:
-        """Stream one bounded query into frames of at most ``batch`` rows (re-run whole on a drop)."""
-        def work(con: pymysql.Connection) -> list[pd.DataFrame]:
+        """Stream one bounded query (``{select}`` in ``sql``) into frames of at most ``batch`` rows.
+
+        Rows come packed (:mod:`atsnb.sync.packed`) unless a value defeats the packing, then this
+        table is read the plain way from here on.  The whole query is re-run after a dropped connection.
+        """
+        def work(con: pymysql.Connection) -> list[pd.DataFrame] | None:
             frames, seen = [], 0
+            packed = self.packed
             with con.cursor(pymysql.cursors.SSCursor) as cur:
-                cur.execute(sql, args)
+                cur.execute(sql.format(select=self.packed_select if packed else self.select), args)
                 while rows := cur.fetchmany(self.batch):
-                    frames.append(_frame(rows, self.columns))
+                    frame = unpack(rows, self.columns) if packed else _frame(rows, self.columns)
+                    if frame is None:
+                        return None
+                    frames.append(frame)
                     seen += len(rows)
                     if cap is not None and seen > cap:
                         break  # the caller will shrink the window; closing the cursor drains the rest
             return frames
-        return self.pbx.run(work)
+        frames = self.pbx.run(work)
+        if frames is None:
+            log.info("%s: a value contains the packing separator; reading this table column by column",
+                     self.shape.table)
+            self.packed = False
+            frames = self.pbx.run(work)
+        return frames
 
     # -- append-only tables: keyset pages on id ---------------------------------------------------
     def id_pages(self, after: int) -> Iterator[Batch]:
         limit = self.batch * 4
-        sql = f"SELECT {self.select} FROM {self.table} WHERE {_q(self.shape.id_column)} > %s ORDER BY " \
+        sql = f"SELECT {{select}} FROM {self.table} WHERE {_q(self.shape.id_column)} > %s ORDER BY " \
               f"{_q(self.shape.id_column)} LIMIT {limit}"
         while True:
             frames = self.fetch(sql, (after,))
@@ -143,7 +161,7 @@ class TableReader:
 
     def undated(self) -> Iterator[Batch]:
         """Rows whose time is empty or impossible: read once on the first import, so they are reported."""
-        sql = (f"SELECT {self.select} FROM {self.table} WHERE {self.time} IS NULL OR {self.time} < %s "
+        sql = (f"SELECT {{select}} FROM {self.table} WHERE {self.time} IS NULL OR {self.time} < %s "
                f"LIMIT {self.batch}")
         for f in self.fetch(sql, (EARLIEST.strftime(TS),)):
             yield f, None
@@ -151,7 +169,7 @@ class TableReader:
     def windows(self, start: pd.Timestamp, end: pd.Timestamp) -> Iterator[Batch]:
         cap = self.batch * 4
         span = pd.Timedelta(days=1)
-        sql = f"SELECT {self.select} FROM {self.table}{self.force} WHERE {self.time} >= %s AND {self.time} < %s"
+        sql = f"SELECT {{select}} FROM {self.table}{self.force} WHERE {self.time} >= %s AND {self.time} < %s"
         lo = start
         while lo < end:
             hi = min(lo + span, (lo.to_period("M") + 1).to_timestamp(), end)
