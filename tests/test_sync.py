@@ -189,3 +189,30 @@ def test_a_row_dated_in_the_future_waits_and_does_not_push_the_watermark(pbx_db,
     assert "cdr" in caplog.text and ("PBX clock" in caplog.text or "часы АТС" in caplog.text)
     insert(con, "cdr", [leg(3, now - pd.Timedelta(minutes=5))])  # written late, inside the overlap
     assert sync_pbx(settings).tables["cdr"].added == 1
+
+
+def test_values_that_defeat_the_packing_are_read_column_by_column_exactly(pbx_db, store_path, caplog):
+    server, db = pbx_db
+    con = create_pbx(server, db, "asterisk")
+    insert(con, "cdr", [
+        leg(1, "2025-06-01 12:00:00", "asterisk", clid='"Ёлка \\ | ; " <100>', userfield="x"),
+        leg(2, "2025-06-01 12:01:00", "asterisk", lastdata="PJSIP/101\x1f,30", answer=None, userfield=None,
+            clid=""),
+    ])
+    with caplog.at_level(logging.INFO, logger="atsnb.sync"):
+        sync_pbx(settings_for(server, db, store_path))
+    assert "column by column" in caplog.text
+    got = stored(store_path, "cdr").set_index("sequence")
+    assert got.lastdata[2] == "PJSIP/101\x1f,30" and got.clid[1] == '"Ёлка \\ | ; " <100>'
+    assert pd.isna(got.answer[2]) and got.userfield[2] == ""
+
+
+def test_packed_rows_keep_nulls_and_unicode(pbx_db, store_path):
+    server, db = pbx_db
+    con = create_pbx(server, db, "asterisk")
+    insert(con, "cdr", [leg(1, "2025-06-01 12:00:00", "asterisk", clid='"Ёлка" <100>', answer=None, userfield=None,
+                            sequence=None)])
+    sync_pbx(settings_for(server, db, store_path))
+    got = stored(store_path, "cdr")
+    assert got.clid[0] == '"Ёлка" <100>' and pd.isna(got.answer[0]) and got.userfield[0] == ""
+    assert pd.isna(got.sequence[0]) and got._key[0].startswith("h:")  # no sequence: the row hash keys it
