@@ -261,8 +261,8 @@ def test_queue_log_connect_sharpens_the_answer_of_a_queue_call():
     check(one_call(frame(row), queue_log=qlog), wait_s=25, talk_s=65, answered_by="202")
 
 
-def test_route_reads_as_text_in_russian_and_english():
-    from atsnb.i18n import set_language
+def test_route_reads_as_text_in_russian_and_english(monkeypatch):
+    import atsnb.i18n
 
     rows = _queue_rows(answered=True)
     result = reconstruct(frame(*rows), TOPOLOGY, tz=TZ)
@@ -270,10 +270,8 @@ def test_route_reads_as_text_in_russian_and_english():
     assert list(route.table["seq"]) == list(range(len(route.table)))
     kinds = list(route.table["kind"])
     assert kinds[0] == "line" and kinds[-1] == "hangup" and "queue" in kinds and "answer" in kinds
-    try:
-        set_language("en")
-        assert "Queue: 700" in route.text and "Talk" in route.text
-        set_language("ru")
-        assert "Очередь: 700" in route.text
-    finally:
-        set_language("ru")
+    monkeypatch.setattr(atsnb.i18n, "_language", "en")
+    assert "Queue: 700" in route.text and "Talk" in route.text
+    monkeypatch.setattr(atsnb.i18n, "_language", "ru")
+    assert "Очередь: 700" in route.text
+    assert result.route("no such call").table.empty
