@@ -40,16 +40,21 @@ class SyncReport:
     retries: int = 0
     seconds: float = 0.0
     derive_seconds: float = 0.0
-    started: float = field(default_factory=time.monotonic, repr=False)
+    cpu_seconds: float = 0.0
+    derive_cpu_seconds: float = 0.0
+    started: tuple[float, float] = field(default_factory=lambda: (time.monotonic(), time.process_time()),
+                                         repr=False)
 
     def derive(self, store: Store, settings: Settings) -> None:
         """Bring the calls up to date with the raw rows (see :func:`derive_calls`), timed."""
-        started = time.monotonic()
+        wall, cpu = time.monotonic(), time.process_time()
         self.calls += derive_calls(store, settings)
-        self.derive_seconds += time.monotonic() - started
+        self.derive_seconds += time.monotonic() - wall
+        self.derive_cpu_seconds += time.process_time() - cpu
 
     def finish(self) -> SyncReport:
-        self.seconds = time.monotonic() - self.started
+        self.seconds = time.monotonic() - self.started[0]
+        self.cpu_seconds = time.process_time() - self.started[1]
         return self
 
     @property
@@ -62,7 +67,8 @@ class SyncReport:
                            "repaired": r.repaired, "first": _iso(r.first), "last": _iso(r.last),
                            "problems": r.problems} for k, r in self.tables.items()},
             "calls": self.calls, "retries": self.retries, "seconds": round(self.seconds, 3),
-            "derive_seconds": round(self.derive_seconds, 3),
+            "derive_seconds": round(self.derive_seconds, 3), "cpu_seconds": round(self.cpu_seconds, 3),
+            "derive_cpu_seconds": round(self.derive_cpu_seconds, 3),
         }
 
 
