@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 # Legs of one call can start this long before the first new row (a long call, a late transfer leg).
 CALL_MARGIN = pd.Timedelta(hours=12)
 FIRST_SEEN_TABLE = "calls_first_seen"
+CEL_COLUMNS = ["eventtype", "eventtime", "uniqueid", "linkedid", "peer", "extra"]
+CEL_EVENTS = {"BRIDGE_ENTER", "HANGUP", "LINKEDID_END", "BLINDTRANSFER", "ATTENDEDTRANSFER"}
+QUEUE_LOG_COLUMNS = ["time", "callid", "event"]
+QUEUE_LOG_EVENTS = {"CONNECT", "ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY"}
 
 
 def update_calls(store: Store, settings: Settings, since: pd.Timestamp,
@@ -50,8 +54,9 @@ def update_calls(store: Store, settings: Settings, since: pd.Timestamp,
     tz = settings.pbx.timezone
     result = reconstruct(
         cdr, topology,
-        cel=_read(store, "cel", window_start, window_end),
-        queue_log=_read(store, "queue_log", window_start, window_end),
+        cel=_read(store, "cel", window_start, window_end, CEL_COLUMNS, "eventtype", CEL_EVENTS),
+        queue_log=_read(store, "queue_log", window_start, window_end, QUEUE_LOG_COLUMNS, "event",
+                        QUEUE_LOG_EVENTS),
         tz=tz, short_abandon_s=settings.thresholds.short_abandon_s,
     )
     since_aware = since.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
@@ -71,9 +76,17 @@ def update_calls(store: Store, settings: Settings, since: pd.Timestamp,
     return len(calls)
 
 
-def _read(store: Store, name: str, start: pd.Timestamp, end: pd.Timestamp | None = None) -> pd.DataFrame | None:
-    df = store.table(name).read(start, end)
-    return None if df.empty else df
+def _read(store: Store, name: str, start: pd.Timestamp, end: pd.Timestamp | None, columns: list[str], kind: str,
+          kinds: set[str]) -> pd.DataFrame | None:
+    """The witness rows reconstruction reads — CEL is several times larger than CDR, so only the
+    columns and event types it uses are kept in memory."""
+    table = store.table(name)
+    if not table.months():
+        return None
+    df = table.read(start, end, columns=columns)
+    if df.empty:
+        return None
+    return df[df[kind].astype(str).isin(kinds)].reset_index(drop=True)
 
 
 def _replace_steps(store: Store, steps: pd.DataFrame, calls: pd.DataFrame) -> None:
