@@ -30,66 +30,86 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from atsnb.metrics.counts import bucket_codes
+from atsnb.metrics.counts import bucket_codes, distinct
 
 CALL_COLUMNS = ["call_id", "start", "direction", "status", "wait_s", "line", "external_number"]
 ANSWER_STEP_COLUMNS = ["call_id", "kind", "target", "duration_s"]
 
 
-def _text(values: pd.Series) -> np.ndarray:
-    return values.astype("string").fillna("").to_numpy(dtype=object)
+def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of a text column (-1 for empty or missing) and the distinct texts."""
+    codes, names = pd.factorize(values.astype("str"))
+    names = np.asarray(names, dtype=object)
+    empty = np.flatnonzero(names == "")
+    if len(empty):
+        codes = np.where(codes == empty[0], -1, codes)
+    return codes, names
 
 
 def _positions(values: pd.Series, among: pd.Series) -> np.ndarray:
     """Index in ``among`` of every value (-1 where absent), hashed in Arrow."""
-    found = pc.index_in(pa.array(values.astype("string")), value_set=pa.array(among.astype("string")))
+    found = pc.index_in(pa.array(values.astype("str")), value_set=pa.array(among.astype("str")))
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _answer_rows(
+    calls: pd.DataFrame, steps: pd.DataFrame, extensions: Iterable[str] | None, known: set[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(call position, employee name, talk) of the answer steps by employees, for calls that can
+    have a second employee (transfers > 0, or internal)."""
+    none = (np.empty(0, np.int64), np.empty(0, object), np.empty(0, float))
+    shared = (calls["transfers"].to_numpy() > 0) | calls["direction"].eq("internal").to_numpy()
+    if steps is None or steps.empty or not shared.any():
+        return none
+    answers = steps[steps["kind"].eq("answer").to_numpy()]
+    candidates = np.flatnonzero(shared)  # a small set to hash: only these calls can be shared
+    pos = _positions(answers["call_id"], calls["call_id"].iloc[candidates])
+    keep = pos >= 0
+    answers, pos = answers[keep], candidates[pos[keep]]
+    target = answers["target"].astype("str").fillna("")
+    is_employee = (target.str.fullmatch(r"\d{2,6}").fillna(False).to_numpy(dtype=bool)
+                   | target.isin(known | set(extensions or ())).to_numpy())
+    return pos[is_employee], target.to_numpy(dtype=object)[is_employee], \
+        answers["duration_s"].to_numpy(dtype=float)[is_employee]
 
 
 def employee_calls(
     calls: pd.DataFrame, steps: pd.DataFrame | None = None, extensions: Iterable[str] | None = None
 ) -> pd.DataFrame:
-    """One row per (call, employee): columns of :data:`CALL_COLUMNS` plus ``employee``, ``role``,
-    ``talk_s`` (this employee's) and ``status`` as the module docstring defines, in call order.
+    """One row per (call, employee): columns of :data:`CALL_COLUMNS` plus ``employee`` (a
+    categorical: a few dozen names over a million rows), ``role``, ``talk_s`` (this employee's) and
+    ``status`` as the module docstring defines, in call order.
 
     An answer step is an employee's when its target looks like an extension (2–6 digits), is an
     ``employee`` or ``answered_by`` of the calls, or is in ``extensions`` (e.g. the employees
     directory); anything else (a client's or a mobile number) is not.
     """
-    employee = _text(calls["employee"])
-    call_talk = calls["talk_s"].to_numpy(dtype=float)
+    codes, names = _codes(calls["employee"])
     n = len(calls)
-    main_idx = np.flatnonzero(employee != "")
-    ans_idx = np.empty(0, np.int64)
-    ans_emp = np.empty(0, object)
-    ans_talk = np.empty(0, float)
-    shared = (calls["transfers"].to_numpy() > 0) | calls["direction"].eq("internal").to_numpy()
-    if steps is not None and not steps.empty and shared.any():
-        answers = steps[steps["kind"].eq("answer").to_numpy()]
-        pos = _positions(answers["call_id"], calls["call_id"])
-        keep = pos >= 0
-        keep[keep] = shared[pos[keep]]
-        target = _text(answers["target"])
-        known = set(extensions or ()) | set(employee) | set(_text(calls["answered_by"]))
-        known.discard("")
-        looks = pd.Series(target).str.fullmatch(r"\d{2,6}").to_numpy(dtype=bool)
-        keep &= looks | pd.Series(target).isin(known).to_numpy()
-        ans_idx, ans_emp = pos[keep], target[keep]
-        ans_talk = answers["duration_s"].to_numpy(dtype=float)[keep]
-    codes, names = pd.factorize(np.concatenate([employee[main_idx], ans_emp]))
+    main_idx = np.flatnonzero(codes >= 0)
+    known = set(names) | set(_codes(calls["answered_by"])[1])
+    known.discard("")
+    ans_idx, ans_name, ans_talk = _answer_rows(calls, steps, extensions, known)
+    # one name space for both: the calls' employees first, then names only the route has
+    extra = pd.Index(ans_name).difference(pd.Index(names)).to_numpy(dtype=object)
+    names = np.concatenate([names, extra])
     width = max(len(names), 1)
-    main_key = main_idx * width + codes[: len(main_idx)]
-    ans_key = ans_idx * width + codes[len(main_idx):]
-    own = pd.Series(ans_talk).groupby(ans_key).sum() if len(ans_key) else pd.Series(dtype=float)
-    keys = np.union1d(main_key, own.index.to_numpy(dtype=np.int64))
-    own_talk = own.reindex(keys).to_numpy(dtype=float)
-    is_main = np.isin(keys, main_key)
+    ans_code = pd.Index(names).get_indexer(ans_name)
+    main_key = main_idx * width + codes[main_idx]
+    own = pd.Series(ans_talk).groupby(ans_idx * width + ans_code).sum() if len(ans_idx) else pd.Series(dtype=float)
+    own_key = own.index.to_numpy(dtype=np.int64)
+    keys = distinct(np.concatenate([main_key, own_key]))
+    own_talk = np.full(len(keys), np.nan)
+    own_talk[np.searchsorted(keys, own_key)] = own.to_numpy(dtype=float)
+    at = np.minimum(np.searchsorted(main_key, keys), max(len(main_key) - 1, 0))
+    is_main = main_key[at] == keys if len(main_key) else np.zeros(len(keys), bool)
     row_call = keys // width
     own0 = np.nan_to_num(own_talk)
     others = np.bincount(row_call, weights=own0, minlength=n)[row_call] - own0
+    call_talk = calls["talk_s"].to_numpy(dtype=float)
     talk = np.where(np.isnan(own_talk), np.maximum(call_talk[row_call] - others, 0.0), own_talk)
     out = calls[CALL_COLUMNS].take(row_call).reset_index(drop=True)
-    out["employee"] = pd.array(np.asarray(names, dtype=object)[keys % width] if len(keys) else [], dtype="str")
+    out["employee"] = pd.Categorical.from_codes(keys % width, names.astype(str)).remove_unused_categories()
     out["role"] = np.where(is_main, "main", "answered")
     out["talk_s"] = talk
     out["status"] = out["status"].where(talk <= 0, "answered")
@@ -102,5 +122,5 @@ def calls_per_employee_per_day(attributed: pd.DataFrame) -> float:
         return 0.0
     who, _ = pd.factorize(attributed["employee"])
     day = bucket_codes(attributed["start"], "day")
-    pairs = np.unique((day - day.min()) * (who.max() + 1) + who)
+    pairs = distinct((day - day.min()) * (who.max() + 1) + who)
     return len(attributed) / len(pairs)

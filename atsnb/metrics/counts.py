@@ -15,6 +15,24 @@ from atsnb.metrics.calls import dropped, external, inbound, missed
 SCALES = ("hour", "day", "weekday", "week", "month")
 
 
+def dense(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(uniques, inverse, counts)`` of integer codes spanning a small range (days, hours, factor
+    codes) by counting, where ``np.unique`` would hash or sort a million values."""
+    if len(codes) == 0:
+        return codes, codes, codes
+    lo = codes.min()
+    counts = np.bincount(codes - lo)
+    present = counts > 0
+    remap = np.cumsum(present) - 1
+    return np.flatnonzero(present) + lo, remap[codes - lo], counts[present]
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct integers of ``values``, sorted (a stable sort and a neighbour test)."""
+    ordered = np.sort(values, kind="stable")
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
+
+
 def bucket_codes(when: pd.Series, scale: str) -> np.ndarray:
     """Integer bucket of every timestamp, by its wall clock in its own zone: hour 0–23, weekday
     0 (Monday)–6, or the day / week's Monday / month as days (months) since 1970.
@@ -48,7 +66,7 @@ def time_key(when: pd.Series, scale: str) -> pd.Series:
     """The bucket of every timestamp: hour of day 0–23, weekday 0 (Monday)–6, or the start of its
     day / week (Monday) / month as a tz-aware timestamp."""
     codes = bucket_codes(when, scale)
-    uniques, inverse = np.unique(codes, return_inverse=True)
+    uniques, inverse, _ = dense(codes)
     labels = bucket_labels(uniques, scale, getattr(when.dt, "tz", None))
     return pd.Series(labels[inverse], index=when.index, name=scale)
 
@@ -90,11 +108,11 @@ def counts_by(
     else:
         codes, names = pd.factorize(calls[by].fillna(""), sort=True)
     if split is None:
-        uniques, n = np.unique(codes, return_counts=True)
+        uniques, _, n = dense(codes)
         out = pd.Series(n, index=uniques, name="calls")
     else:
         parts, kinds = pd.factorize(calls[split].fillna(""))
-        uniques, inverse = np.unique(codes, return_inverse=True)
+        uniques, inverse, _ = dense(codes)
         width = max(len(kinds), 1)
         table = np.bincount(inverse * width + parts, minlength=len(uniques) * width).reshape(-1, width)
         out = pd.DataFrame(table[:, : len(kinds)], index=uniques, columns=list(kinds))

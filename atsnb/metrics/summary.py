@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from atsnb.metrics.calls import INBOUND, call_runs
-from atsnb.metrics.counts import full_range, time_key
+from atsnb.metrics.counts import distinct, full_range, time_key
 
 SUMMARY_COLUMNS = ["calls", "incoming", "outgoing", "internal", "answered", "unanswered", "talk_total_s",
                    "talk_mean_s", "wait_total_s", "wait_mean_s", "effective"]
@@ -64,7 +64,7 @@ def distinct_calls_by(rows: pd.DataFrame, holders: pd.Series) -> pd.Series:
     counts = np.bincount(codes[~shared], minlength=len(names))
     if shared.any():
         runs = call_runs(rows["call_id"])[shared]
-        pairs = np.unique(runs * max(len(names), 1) + codes[shared])
+        pairs = distinct(runs * max(len(names), 1) + codes[shared])
         counts = counts + np.bincount(pairs % max(len(names), 1), minlength=len(names))
     return pd.Series(counts, index=pd.Index(names, name=holders.name), name="calls")
 
