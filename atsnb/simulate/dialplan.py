@@ -222,7 +222,6 @@ class Dialplan:
         stop = min(call.patience_end, deadline)
         members = self.co.queues[q]
         r = te + 1.0
-        first_round = True
         rang_any = False
         while r < stop:
             avail = [m for m in members if self.free(m, r)]
@@ -237,14 +236,13 @@ class Dialplan:
             connected = delays[winner] < QUEUE_RING_S and t_ans < stop
             ring_stop = t_ans if connected else min(r + QUEUE_RING_S, stop)
             rang_any = True
-            row_start = call.start if first_round else r
-            row_answer = te if first_round else r
-            first_round = False
             for m in avail:
                 call.ring(m)
                 one, two = pbx.local_pair(m, "from-queue", r, c.linkedid, call.cid, call.cid)
                 dev = pbx.channel(m, r + 0.05, c.linkedid, m, self.emp[m].name, m, "from-queue")
-                row = self._caller_row(call, one, row_start, row_answer, dst=q, dcontext="ext-queues",
+                # Every caller row starts with the caller's channel and is answered from entering the
+                # queue (spec "Queue, round-robin": the same duration from the caller's start; research §8).
+                row = self._caller_row(call, one, call.start, te, dst=q, dcontext="ext-queues",
                                        lastapp="Queue", lastdata=f"{q},t,,,{int(QUEUE_MAX_WAIT_S)},,,,,")
                 member_row = {"a": two, "b": dev, "start": r, "src": call.cid, "dst": m, "dcontext": "from-queue",
                               "lastapp": "Dial", "lastdata": f"PJSIP/{m},,HhtrM(auto-blkvm)",
