@@ -104,7 +104,7 @@ def test_older_recordings_are_rendered_on_first_request(store_path, small):
     path = render_recording(store_path, name)
     assert path == store_path / "recordings" / "2026" / "01" / "01" / name
     assert path.stat().st_size > 40_000
-    assert path.read_bytes() == render_recording(store_path, name).read_bytes()
+    assert path.read_bytes() == render_recording(Store.open(store_path), name).read_bytes()
     assert render_recording(store_path, "../../etc/passwd") is None
     assert render_recording(store_path.parent / "elsewhere", name) is None  # not a simulated store
 

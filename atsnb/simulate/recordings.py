@@ -82,12 +82,13 @@ def render_all(root: Path, names: Iterable[str]) -> int:
     return count
 
 
-def render_recording(store_root: str | Path, name: str) -> Path | None:
+def render_recording(store: object, name: str) -> Path | None:
     """The file of a simulated recording, rendered now if it was left for later; None if not simulated.
 
-    Dashboards call this when a recording of a simulated store is not on disk yet.
+    ``store`` is a :class:`~atsnb.store.Store` or its folder.  Dashboards call this when a recording
+    of a simulated store is not on disk yet.
     """
-    root = Path(store_root).expanduser()
+    root = Path(getattr(store, "root", store)).expanduser()
     folder = folder_of(name)
     if folder is None or "/" in name or not (root / SIMULATION_DIR).is_dir():
         return None
