@@ -54,8 +54,9 @@ def mark_legs(legs: pd.DataFrame, topology: Topology) -> Runs:
     # An answered phone-to-phone leg inside an external call: the consultation of an attended
     # transfer, while the client waits on hold — connected, so its span counts as the client's time.
     legs["hold"] = ok & (a_kind == PHONE) & (b_kind == PHONE) & external
-    legs["grp"] = _group_names(legs, topology)
-    legs["reach"] = _reached(legs, topology)
+    # Object Series: pandas would otherwise re-encode these per-leg texts to Arrow and back.
+    legs["grp"] = pd.Series(_group_names(legs, topology), index=legs.index, dtype=object)
+    legs["reach"] = pd.Series(_reached(legs, topology), index=legs.index, dtype=object)
     return runs
 
 

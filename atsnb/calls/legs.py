@@ -99,7 +99,9 @@ def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str) -> pd.DataFrame
     for col in TEXT_COLUMNS:
         columns[col] = as_objects(df[col])
     columns["call_id"] = _call_keys(df, columns["linkedid"])
-    cidx, _ = pd.factorize(columns["call_id"], sort=True)
+    # Factorising the Arrow column is several times faster than the object array it equals.
+    keys = df["linkedid"] if columns["call_id"] is columns["linkedid"] else columns["call_id"]
+    cidx, _ = pd.factorize(keys, sort=True)
     order = np.lexsort((columns["seq"], t0, cidx))
     legs = object_frame({k: v[order] for k, v in columns.items()})
     legs["cidx"] = pd.factorize(cidx[order], sort=False)[0]
@@ -130,7 +132,8 @@ def _text_frame(cdr: pd.DataFrame) -> pd.DataFrame:
 def _dedupe(df: pd.DataFrame) -> pd.DataFrame:
     """Drop rows written twice (two CDR back ends on one table): same row, same everything."""
     h = pd.util.hash_pandas_object(df[_DUPLICATE_KEY].astype({"sequence": "float64"}), index=False)
-    return df[~h.duplicated().to_numpy()]
+    twice = h.duplicated().to_numpy()
+    return df[~twice] if twice.any() else df
 
 
 def _kinds(side: pd.DataFrame, trunks: set[str]) -> np.ndarray:
@@ -147,10 +150,10 @@ def _call_keys(df: pd.DataFrame, linkedid: np.ndarray) -> np.ndarray:
     channel is Party A of every row it owns; a transferee's channel appears as dstchannel of one row
     and Party A of another) or the two halves of one Local channel, within one day.
     """
-    keys = linkedid.copy()
-    lost = keys == ""
+    lost = linkedid == ""
     if not lost.any():
-        return keys
+        return linkedid
+    keys = linkedid.copy()
     sub = df[lost]
     day = sub["calldate"].dt.floor(_CLOSURE_WINDOW).astype(str).to_numpy()
     chan_base = local_base(sub["channel"]).to_numpy(dtype=object)

@@ -60,8 +60,8 @@ def _finish_calls(calls: pd.DataFrame, tz: str) -> pd.DataFrame:
 
 def _finish_steps(steps: pd.DataFrame, tz: str) -> pd.DataFrame:
     steps["at"] = _to_time(steps["at"].to_numpy(), tz)
-    for c in ("call_id", "kind", "party", "target", "outcome"):
-        steps[c] = steps[c].astype(str)
+    # Text stays as Python strings: steps outnumber legs, and re-encoding them costs more than the
+    # whole route; the store writes them as Parquet strings either way.
     return steps[STEP_COLUMNS]
 
 
