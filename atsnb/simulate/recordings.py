@@ -15,8 +15,12 @@ import wave
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from atsnb.store import Store
 
 RATE = 8000
 SECONDS = 3.0
@@ -82,13 +86,13 @@ def render_all(root: Path, names: Iterable[str]) -> int:
     return count
 
 
-def render_recording(store: object, name: str) -> Path | None:
+def render_recording(store: Store | str | Path, name: str) -> Path | None:
     """The file of a simulated recording, rendered now if it was left for later; None if not simulated.
 
     ``store`` is a :class:`~atsnb.store.Store` or its folder.  Dashboards call this when a recording
     of a simulated store is not on disk yet.
     """
-    root = Path(getattr(store, "root", store)).expanduser()
+    root = Path(store if isinstance(store, str | Path) else store.root).expanduser()
     folder = folder_of(name)
     if folder is None or "/" in name or not (root / SIMULATION_DIR).is_dir():
         return None
