@@ -61,9 +61,12 @@ def _from_bridges(legs: pd.DataFrame, cel: pd.DataFrame, tz: str) -> np.ndarray:
     """For each early leg, the first bridge entry of its Party A channel within [recorded answer, end]."""
     out = np.full(len(legs), np.nan)
     early = _early(legs)
-    enter = cel[(cel["eventtype"].astype(str) == "BRIDGE_ENTER")
-                & ~cel["extra"].fillna("").astype(str).str.contains("holding_bridge", regex=False)]
-    if not early.any() or enter.empty:
+    if not early.any():
+        return out
+    channels = pd.unique(legs["uniqueid"].to_numpy()[early])
+    enter = cel[(cel["eventtype"].astype(str) == "BRIDGE_ENTER") & cel["uniqueid"].isin(channels)]
+    enter = enter[~enter["extra"].fillna("").astype(str).str.contains("holding_bridge", regex=False)]
+    if enter.empty:
         return out
     when = epoch_seconds(enter["eventtime"], tz)
     bridges = pd.DataFrame({"uniqueid": enter["uniqueid"].astype(str).to_numpy(), "at": when}).sort_values("at")

@@ -11,10 +11,10 @@ Answer moments of single legs are corrected earlier, in :mod:`atsnb.calls.answer
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from atsnb.calls.channels import parse_channels
 from atsnb.calls.legs import epoch_seconds
@@ -25,6 +25,7 @@ from atsnb.calls.topology import Topology
 RESOLUTION_S = 1.0
 QUEUE_LEFT = {"ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY"}
 TRANSFERS = {"BLINDTRANSFER", "ATTENDEDTRANSFER"}
+_HANGUP_SOURCE = r'"hangupsource"\s*:\s*"(?P<source>[^"]*)"'
 
 
 def apply_witnesses(calls: pd.DataFrame, legs: pd.DataFrame, topology: Topology, cel: pd.DataFrame | None,
@@ -92,15 +93,11 @@ def _hangup_by(hang: pd.DataFrame, topology: Topology) -> pd.Series:
     """Per linkedid, who hung up: ``caller`` (the trunk side) or the extension; '' when unknown."""
     if hang.empty:
         return pd.Series(dtype=object)
-    source = hang["extra"].fillna("").astype(str).map(_hangup_source)
+    # One Arrow pass instead of a JSON parse per event; the key/value layout of CEL's extra is fixed.
+    found = pc.extract_regex(pa.array(hang["extra"].fillna("").astype(str)), _HANGUP_SOURCE)
+    source = pd.Series(pc.if_else(pc.is_null(found), "", pc.struct_field(found, "source")), index=hang.index,
+                       dtype=str)
     side = parse_channels(source)
     trunk = side["peer"].isin(set(topology.trunks))
     who = pd.Series(np.where(trunk, "caller", side["peer"]), index=hang.index).where(source != "", "")
     return who.groupby(hang["linkedid"].astype(str)).first()
-
-
-def _hangup_source(extra: str) -> str:
-    try:
-        return str(json.loads(extra).get("hangupsource", "")) if extra.startswith("{") else ""
-    except ValueError:
-        return ""
