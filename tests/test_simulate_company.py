@@ -116,6 +116,13 @@ def test_directories_and_topology_describe_the_same_company(sim):
     assert d["partners"]["number"].isin(sim.truth["external_number"]).mean() > 0.5
 
 
+def test_big_teams_get_extensions_of_their_own():
+    s = simulate(days=1, seed=5, end=END, employees=200, calls_per_day=50)
+    ext = s.directories["employees"]["extension"]
+    assert ext.is_unique and len(ext) == 200
+    assert not set(ext) & {"600", "601", "700", "701", "71"}
+
+
 def test_the_company_scales_with_its_size():
     small = simulate(days=2, seed=5, end=END, employees=8, calls_per_day=60)
     assert len(small.directories["employees"]) == 8

@@ -12,6 +12,7 @@ from atsnb.commands import settings_from
 from atsnb.config import Settings
 from atsnb.errors import AtsnbError
 from atsnb.i18n import set_language, t
+from atsnb.simulate.company import MAX_EMPLOYEES
 from atsnb.simulate.sinks import Sink
 
 
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     set_language(settings.ui.language)
-    if args.days < 1 or args.employees < 5:
+    if args.days < 1 or not 5 <= args.employees <= MAX_EMPLOYEES:
         raise AtsnbError(t("simulate.bad_size"))
     progress = not args.no_progress and sys.stderr.isatty()
     sink = sink_for(args.to, settings, args.flavour, progress=progress)

@@ -22,6 +22,7 @@ PARTNER_NAMES = ["Ромашка", "Вектор", "Гранит", "Северн
 
 SALES, SALES_1, SALES_2 = "Отдел продаж", "Продажи: команда 1", "Продажи: команда 2"
 SUPPORT, ACCOUNTING, OFFICE = "Техническая поддержка", "Бухгалтерия", "Администрация"
+MAX_EMPLOYEES = 200  # extension blocks 100–599 stay clear of groups (6xx), queues (7xx) and parking (71)
 DEPARTMENTS = [(SALES, ""), (SALES_1, SALES), (SALES_2, SALES), (SUPPORT, ""), (ACCOUNTING, ""), (OFFICE, "")]
 # department -> (share of the staff, first extension, minimum head count)
 STAFFING = {SALES_1: (0.25, 200, 1), SALES_2: (0.25, 210, 1), SUPPORT: (0.25, 300, 1),
@@ -124,8 +125,8 @@ class Company:
 def build_company(employees: int, rng: np.random.Generator, mobiles: np.ndarray, partner_numbers: np.ndarray,
                   ) -> Company:
     """A company of ``employees`` people spread over the departments in fixed proportions."""
-    if employees < len(STAFFING):
-        raise ValueError(f"a company needs at least {len(STAFFING)} employees, got {employees}")
+    if not len(STAFFING) <= employees <= MAX_EMPLOYEES:
+        raise ValueError(f"a company has {len(STAFFING)} to {MAX_EMPLOYEES} employees, got {employees}")
     counts = {d: max(m, int(round(share * employees))) for d, (share, _, m) in STAFFING.items()}
     while sum(counts.values()) > employees:  # rounding up the minimums may overshoot
         biggest = max(counts, key=lambda d: counts[d])
@@ -133,14 +134,19 @@ def build_company(employees: int, rng: np.random.Generator, mobiles: np.ndarray,
     while sum(counts.values()) < employees:
         counts[SUPPORT if sum(counts.values()) % 2 else SALES_1] += 1
     people: list[Employee] = []
+    used: set[int] = set()
     for dept, (_, first, _) in STAFFING.items():
+        number = first
         for i in range(counts[dept]):
+            while number in used:  # a big team runs on into the next block
+                number += 1
+            used.add(number)
             n = len(people)
             female = rng.random() < 0.5
             first_name = FIRST_NAMES[int(rng.integers(0, 10)) + (0 if female else 10)]
             last = LAST_NAMES_M[int(rng.integers(0, len(LAST_NAMES_M)))] + ("а" if female else "")
             people.append(Employee(
-                extension=str(first + i), name=f"{last} {first_name}", department=dept, mobile=str(mobiles[n]),
+                extension=str(number), name=f"{last} {first_name}", department=dept, mobile=str(mobiles[n]),
                 rating_mean=float(rng.uniform(3.3, 4.8)), pickup_s=float(rng.uniform(4.0, 12.0)),
                 saturday=dept == SUPPORT and i % 2 == 0,
             ))
