@@ -137,6 +137,8 @@ def voila_config(root: Path, *, token: str | None, password: str | None, preheat
         f"c.MappingKernelManager.cull_idle_timeout = {CULL_IDLE_TIMEOUT_S}",
         f"c.VoilaConfiguration.template = {TEMPLATE!r}",
         "c.VoilaConfiguration.show_tracebacks = False",
+        # Kernels talk to Voila over Unix sockets in the private folder, not loopback TCP ports.
+        "c.KernelManager.transport = 'ipc'",
     ]
     if password:
         from jupyter_server.auth import passwd
@@ -160,7 +162,7 @@ def voila_command(root: Path, *, ip: str, port: int, config_dir: Path) -> list[s
         sys.executable, "-m", "voila", str(root), "--no-browser",
         f"--Voila.ip={ip}", f"--port={port}",
         f"--Voila.config_file_paths={config_dir}",
-        "--Voila.log_level=WARN",
+        "--Voila.log_level=ERROR",  # not a line per request about unsigned notebooks
     ]
 
 

@@ -19,7 +19,7 @@ from atsnb.i18n import set_language
 from atsnb.reports.export import csv_bytes
 from atsnb.reports.model import Element, Report
 from atsnb.views.app import ReportApp, close_tree
-from atsnb.views.charts import chart_figure
+from atsnb.views.charts import chart_figure, pie_legend_html
 from atsnb.views.export import DownloadButtons, file_name
 from atsnb.views.filters import FilterBar, parse_query
 from atsnb.views.tables import TableView
@@ -190,7 +190,10 @@ def test_bars_lines_and_pies_become_bqplot_marks_with_durations_in_minutes():
     assert bars.marks[0].y.shape == (60,)
     pie = chart_figure(Element("p", "Доли", pd.DataFrame({"Отдел": ["А", "Б"], "n": [3, 1]}), kind="pie",
                                x="Отдел", y=["n"]))
-    assert isinstance(pie.marks[0], bq.Pie) and list(pie.marks[0].labels) == ["А", "Б"]
+    assert isinstance(pie.marks[0], bq.Pie) and list(pie.marks[0].labels) == ["75%", "25%"]
+    legend = pie_legend_html(Element("p", "Доли", pd.DataFrame({"Отдел": ["А", "Б"], "n": [3, 1]}), kind="pie",
+                                     x="Отдел", y=["n"]))
+    assert "А: 3" in legend and "Б: 1" in legend
 
 
 def test_close_tree_closes_nested_widgets_and_chart_parts():

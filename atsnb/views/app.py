@@ -17,12 +17,15 @@ from collections.abc import Callable, Mapping
 
 import ipywidgets as w
 
+import atsnb.reports  # imported with this module, so a preheated kernel has them before the request
 from atsnb import i18n
 from atsnb.config import Settings, load_settings
 from atsnb.errors import AtsnbError
 from atsnb.i18n import t
+from atsnb.reports.filters import choices as filter_choices
 from atsnb.reports.model import Element, Report
-from atsnb.views.charts import chart_figure
+from atsnb.store import Store
+from atsnb.views.charts import chart_figure, pie_legend_html
 from atsnb.views.filters import FilterBar, parse_query
 from atsnb.views.html import heading_html, kpi_html
 from atsnb.views.static import CHART_KINDS
@@ -148,6 +151,8 @@ class ReportApp:
     @staticmethod
     def _chart(element: Element) -> w.Widget:
         parts: list[w.Widget] = [chart_figure(element)]
+        if element.kind == "pie":
+            parts.append(w.HTML(pie_legend_html(element), layout=w.Layout(width="100%")))
         if element.note:
             parts.append(w.HTML(f'<p class="atsnb-note">{html.escape(element.note)}</p>'))
         box = w.VBox(parts, layout=w.Layout(min_width="0"))
@@ -166,10 +171,6 @@ def dashboard_app(
     ``query`` is the page's query string (default: Voila's ``QUERY_STRING``), which may preset
     the filters.  Reads the store and the language from the settings (``ATSNB_CONFIG``,
     ``ATSNB_STORE``, ``ATSNB_UI_LANGUAGE`` as passed by ``atsnb serve``)."""
-    import atsnb.reports
-    from atsnb.reports.filters import choices as filter_choices
-    from atsnb.store import Store
-
     if name not in REPORTS:
         raise AtsnbError(f"There is no dashboard named {name!r} (known: {', '.join(REPORTS)}).")
     settings = settings or load_settings()

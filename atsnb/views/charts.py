@@ -7,6 +7,8 @@ the tables next to the charts keep the exact h:mm:ss values.
 
 from __future__ import annotations
 
+import html
+
 import bqplot as bq
 import ipywidgets as w
 import numpy as np
@@ -18,6 +20,7 @@ from atsnb.views import style
 from atsnb.views.format import cell
 
 MAX_X_LABELS = 16  # more category labels than this collide on a phone; show every n-th
+MIN_LABELLED_SHARE = 0.04  # pie slices thinner than this carry no percentage (it would not fit)
 
 
 def category_labels(values: pd.Series) -> list[str]:
@@ -62,19 +65,19 @@ def chart_figure(element: Element) -> bq.Figure:
     """A bqplot figure for a chart element: bars, stacked bars, lines or a pie, titled, axis units."""
     data = element.data
     if element.kind == "pie":
-        labels = category_labels(data[element.x]) if element.x else [str(i) for i in data.index]
+        sizes = plotted_values(element, element.y[0]) if element.y else np.array([])
+        total = sizes.sum()
+        shares = [f"{100 * v / total:.0f}%" if total and v / total >= MIN_LABELLED_SHARE else "" for v in sizes]
         pie = bq.Pie(
-            sizes=plotted_values(element, element.y[0]) if element.y else [],
-            labels=labels,
+            sizes=sizes,
+            labels=shares,  # the names go in the legend under the pie: long names do not fit a phone
             colors=style.PALETTE,
-            display_labels="outside",
-            display_values=True,
-            values_format=".0f",
-            radius=90,
-            inner_radius=35,
-            label_color="black",
-            font_size="11px",
-            tooltip=bq.Tooltip(fields=["label", "size"], formats=["", ".0f"]),
+            display_labels="inside",
+            radius=110,
+            inner_radius=40,
+            label_color="white",
+            font_size="12px",
+            tooltip=bq.Tooltip(fields=["size"], formats=[".0f"]),
         )
         return _figure(element, [pie], [], legend=False)
     x_values = data[element.x] if element.x else pd.Series(data.index)
@@ -100,3 +103,20 @@ def chart_figure(element: Element) -> bq.Figure:
     y_axis = bq.Axis(scale=y_scale, side="left", label=y_axis_label(element), tick_format=".0f",
                      grid_lines="dashed", label_offset="40px")
     return _figure(element, [mark], [x_axis, y_axis], legend=legend)
+
+
+def pie_legend_html(element: Element) -> str:
+    """The legend of a pie: colour, name and value of every slice, wrapping under the chart."""
+    data = element.data
+    names = category_labels(data[element.x]) if element.x else [str(i) for i in data.index]
+    column = element.y[0] if element.y else None
+    items = []
+    for i, name in enumerate(names):
+        value = cell(data[column].iloc[i], element.units.get(column)) if column else ""
+        colour = style.PALETTE[i % len(style.PALETTE)]
+        items.append(
+            f'<span style="display:inline-block;margin:2px 12px 2px 0;white-space:nowrap">'
+            f'<span style="display:inline-block;width:10px;height:10px;background:{colour};margin-right:5px"></span>'
+            f"{html.escape(name)}: {html.escape(value)}</span>"
+        )
+    return f'<div class="atsnb-note atsnb-legend" style="white-space:normal">{"".join(items)}</div>'

@@ -1,0 +1,161 @@
+"""Dashboards on a year of calls (default 1,000,000): how long a manager waits.
+
+Measured in one run over one synthetic store (the calls generator of ``benchmarks/metrics.py``):
+
+1. each report's compute time (``atsnb.reports.<name>`` from the store on disk) for the period a
+   dashboard usually shows (the last 30 days of the year) and for the whole year, and the time to
+   turn the report into widgets (``ReportApp`` without a browser); target: compute < 0.5 s;
+2. request → rendered dashboard in Chromium through ``atsnb serve``: the HTTP response (Voila
+   renders the notebook before answering) and the page showing the computed report, for the main
+   dashboard with a preheated kernel and cold (a new kernel per request); target: preheated < 2 s;
+3. the ceiling of the same path: an empty notebook through the same Voila, cold — what a kernel
+   start and Voila cost before any of our code runs.
+
+    .venv/bin/python benchmarks/dashboards.py [--calls 1000000] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import nbformat
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from metrics import synthetic_calls  # noqa: E402  (the generator the metrics benchmark uses)
+
+REPO = Path(__file__).resolve().parent.parent
+MONTH = {"start": "2025-12-02", "end": "2025-12-31"}
+YEAR = {"start": "2025-01-01", "end": "2025-12-31"}
+QUERY = f"period=custom&start={MONTH['start']}&end={MONTH['end']}"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def timed(fn: Callable[[], object], runs: int) -> tuple[float, float, float]:
+    """Median, min, max seconds of ``runs`` calls after one untimed warm-up."""
+    fn()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), min(times), max(times)
+
+
+def fmt(t: tuple[float, float, float]) -> str:
+    return f"{t[0]:.2f} s [{t[1]:.2f}–{t[2]:.2f}]"
+
+
+def build_store(folder: str, n: int):
+    from atsnb.config import Settings
+    from atsnb.store import Store
+
+    calls, steps = synthetic_calls(n)
+    settings = Settings()
+    settings.store.path = folder
+    store = Store.open(folder)
+    with store.writing():
+        store.table("calls").upsert(calls)
+        store.table("steps").upsert(steps)
+    employees = sorted(set(calls["employee"]) - {""})
+    store.catalog.upsert("departments", pd.DataFrame({"name": [f"Отдел {i}" for i in range(5)]}))
+    store.catalog.upsert("employees", pd.DataFrame({
+        "extension": employees, "name": [f"Сотрудник {e}" for e in employees],
+        "department": [f"Отдел {i % 5}" for i in range(len(employees))]}))
+    return store, settings
+
+
+def compute_times(store, settings, runs: int) -> None:
+    from atsnb.reports import REPORTS
+    from atsnb.reports.filters import choices
+    from atsnb.views.app import ReportApp
+
+    options = choices(store, settings)
+    for name, report in REPORTS.items():
+        for label, period in (("30 days", MONTH), ("year", YEAR)):
+            t = timed(lambda r=report, p=period: r(**p, store=store, settings=settings), runs)
+            verdict = "met" if t[0] < 0.5 else "MISSED"
+            print(f"report {name:<11} {label:>7}: compute {fmt(t)}  (target < 0.5 s: {verdict})")
+        built = report(**MONTH, store=store, settings=settings)
+        t = timed(lambda b=built, n=name: ReportApp(n, lambda **_f: b, options).widget, runs)
+        print(f"report {name:<11} 30 days: widgets {fmt(t)}")
+
+
+def page_times(store_path: str, runs: int) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from atsnb.config import Settings
+    from atsnb.serve import start_dashboards
+
+    settings = Settings()
+    settings.store.path = store_path
+    with tempfile.TemporaryDirectory() as root_dir:
+        root = Path(root_dir)
+        for nb in (REPO / "dashboards").glob("*.ipynb"):
+            shutil.copy(nb, root / nb.name)
+        empty = nbformat.v4.new_notebook()
+        empty.cells = [nbformat.v4.new_code_cell("1")]
+        nbformat.write(empty, root / "empty.ipynb")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+                                        headless=True, args=CHROMIUM_ARGS)
+            for preheat in (True, False):
+                server = start_dashboards(settings, preheat=preheat, root=root)
+                try:
+                    time.sleep(25 if preheat else 1)  # let the pool's kernel start and run up to the request
+                    names = ["dashboard"] if preheat else ["empty", "dashboard", "employees"]
+                    for name in names:
+                        http, page = [], []
+                        for _ in range(runs):
+                            query = "" if name == "empty" else QUERY
+                            url = server.page(name, query)
+                            t0 = time.perf_counter()
+                            httpx.get(url, timeout=300).raise_for_status()
+                            http.append(time.perf_counter() - t0)
+                            if preheat:
+                                time.sleep(25)  # the pool refills
+                            context = browser.new_context(viewport={"width": 1366, "height": 900})
+                            tab = context.new_page()
+                            t0 = time.perf_counter()
+                            tab.goto(url, timeout=300_000)
+                            selector = ".jp-OutputArea-output" if name == "empty" else \
+                                ".atsnb-status:has-text('Обновлено')"
+                            tab.wait_for_selector(selector, timeout=300_000)
+                            page.append(time.perf_counter() - t0)
+                            context.close()
+                            if preheat:
+                                time.sleep(25)
+                        kind = "preheated" if preheat else "cold"
+                        target = "  (target < 2 s: " + ("met" if min(page) < 2 else "MISSED") + ")" if preheat else ""
+                        print(f"page {name:<10} {kind:>9}: HTTP response {statistics.median(http):.2f} s "
+                              f"[{min(http):.2f}–{max(http):.2f}], rendered in Chromium "
+                              f"{statistics.median(page):.2f} s [{min(page):.2f}–{max(page):.2f}]{target}")
+                finally:
+                    server.stop()
+            browser.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        t0 = time.perf_counter()
+        store, settings = build_store(folder, args.calls)
+        print(f"store: {args.calls:,} synthetic calls over 2025 ({time.perf_counter() - t0:.1f} s to build)")
+        compute_times(store, settings, args.runs)
+        page_times(folder, args.runs)
+
+
+if __name__ == "__main__":
+    main()
