@@ -17,6 +17,7 @@ departments …) and only get their statistics refreshed: ``calls`` (distinct ca
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pandas as pd
@@ -59,7 +60,7 @@ def fill_employees(store: Store, *, progress: bool = False) -> FillResult:
     return _merge(store, "employees", "extension", seen)
 
 
-def _months(store: Store, progress: bool):
+def _months(store: Store, progress: bool) -> Iterator[pd.DataFrame]:
     """The cdr table month by month (bounded memory, a progress bar in the terminal)."""
     table = store.table("cdr")
     for month in tqdm(table.months(), desc="cdr", unit="month", disable=not progress):
