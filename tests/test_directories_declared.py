@@ -66,3 +66,10 @@ def test_a_red_phone_of_kind_extension_must_be_an_extension_number(store_path):
     catalog = Store.open(store_path).catalog
     with pytest.raises(InputError, match="«sales» — не внутренний номер"):
         import_text(catalog, "red_phones", "target;kind\nsales;добавочный\n", source="red.csv")
+
+
+def test_subscriber_lines_are_normalised_like_the_lines_directory(store_path):
+    catalog = Store.open(store_path).catalog
+    import_text(catalog, "telegram_subscribers", 'chat_id;lines\n-100123;"8 495 111-22-33; +7 (495) 111-22-44"\n',
+                source="subs.csv")
+    assert catalog.read("telegram_subscribers").lines[0] == "74951112233,74951112244"

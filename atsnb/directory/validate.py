@@ -164,6 +164,10 @@ def _list(v: str) -> str:
     return ",".join(i for i in _SPLIT.split(v) if i)
 
 
+def _numbers(v: str) -> str:
+    return ",".join(_number(i) for i in _SPLIT.split(v) if i)
+
+
 # kind -> how a non-empty value (stripped text) becomes the stored one; see Column.kind.
 KINDS: dict[str, Callable[[str], object]] = {
     "text": str,
@@ -182,6 +186,7 @@ KINDS: dict[str, Callable[[str], object]] = {
     "cron": _cron,
     "emails": _emails,
     "list": _list,
+    "numbers": _numbers,
 }
 
 

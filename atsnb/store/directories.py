@@ -24,9 +24,10 @@ class Column:
 
     ``kind`` says how a value is checked and normalised on import and in the editor (the checks
     live in :mod:`atsnb.directory.validate`): text, extension, number (a phone number), flag (1/0),
-    count (whole number ≥ 0), directions, scope_kind, latin, json, cron, emails, list, chat_id,
-    secret.  ``ref`` names the directory whose key the value must be (``departments``); ``aliases``
-    are other header names accepted in a CSV file (Russian ones, as people name their columns).
+    count (whole number ≥ 0), directions, scope_kind, target_kind, seen_as, latin, json, cron,
+    emails, list, numbers (a list of phone numbers), chat_id, secret.  ``ref`` names the directory
+    whose key the value must be (``departments``); ``aliases`` are other header names accepted in
+    a CSV file (Russian ones, as people name their columns).
     """
 
     name: str
@@ -123,7 +124,7 @@ DIRECTORIES: dict[str, Directory] = {
                   (C("chat_id", required=True, kind="chat_id", aliases=("Чат",)),
                    C("bot", ref="telegram_bots", aliases=("Бот",)),
                    C("name", aliases=("Имя", "Подписчик")),
-                   C("lines", kind="list", aliases=("Линии",)),
+                   C("lines", kind="numbers", aliases=("Линии",)),
                    C("last_targets", kind="list", aliases=("Последний номер/группа",)),
                    C("active", "INTEGER", kind="flag", aliases=("Активен",))),
                   ("chat_id",),
