@@ -15,6 +15,7 @@ import pandas as pd
 
 from atsnb.calls.channels import parse_channels
 from atsnb.calls.numbers import normalize_number
+from atsnb.calls.text import first_field, text_mask
 
 if TYPE_CHECKING:
     from atsnb.store import Store
@@ -80,22 +81,18 @@ class Topology:
         obc = _col(cdr, "outbound_cnum")
         device_peers = pd.concat([a.peer[a.tech != "Local"], b.peer[b.tech != "Local"]])
         device_peers = device_peers[device_peers != ""]
-        trunks = set(a.peer[(did != "") & (a.tech != "Local")]) | set(b.peer[(obc != "") & (b.tech != "Local")])
-        for peer in device_peers.unique():
-            if not (str(peer).isdigit() and len(str(peer)) < _MAX_EXTENSION_DIGITS):
-                trunks.add(peer)
-        extensions = {p for p in device_peers.unique() if p not in trunks}
-        queue_member = (b.tech == "Local") & b.context.str.startswith("from-queue")
-        extensions |= set(b.number[queue_member])
-        queues: dict[str, set[str]] = {}
-        is_queue = _col(cdr, "lastapp") == "Queue"
-        qname = _col(cdr, "lastdata").str.split(",").str[0]
-        for name, member in zip(qname[is_queue & queue_member], b.number[is_queue & queue_member], strict=True):
-            queues.setdefault(name, set()).add(member)
-        groups: dict[str, set[str]] = {}
+        trunks = set(pd.unique(a.peer[((did != "") & (a.tech != "Local")).to_numpy()]))
+        trunks |= set(pd.unique(b.peer[((obc != "") & (b.tech != "Local")).to_numpy()]))
+        distinct = pd.unique(device_peers)
+        trunks |= {p for p in distinct if not (str(p).isdigit() and len(str(p)) < _MAX_EXTENSION_DIGITS)}
+        extensions = {p for p in distinct if p not in trunks}
+        queue_member = (b.tech == "Local") & text_mask(b.context, lambda c: c.startswith("from-queue"))
+        extensions |= set(pd.unique(b.number[queue_member]))
+        is_queue = (_col(cdr, "lastapp") == "Queue") & queue_member
+        queues = _members(pd.Series(first_field(_col(cdr, "lastdata")[is_queue], ","), dtype=object),
+                          b.number[is_queue])
         is_group = (_col(cdr, "dcontext") == "ext-group") & (b.tech != "Local") & b.peer.isin(extensions)
-        for name, member in zip(_col(cdr, "dst")[is_group], b.peer[is_group], strict=True):
-            groups.setdefault(name, set()).add(member)
+        groups = _members(_col(cdr, "dst")[is_group], b.peer[is_group])
         numbers = pd.concat([did[did != ""], obc[obc != ""]]).unique()
         return cls(
             trunks=sorted(trunks),
@@ -104,6 +101,15 @@ class Topology:
             groups={k: sorted(v) for k, v in sorted(groups.items())},
             queues={k: sorted(v) for k, v in sorted(queues.items())},
         )
+
+
+def _members(names: pd.Series, members: pd.Series) -> dict[str, set[str]]:
+    """``{name: {member, …}}`` from two aligned columns, touching each distinct pair once."""
+    pairs = pd.DataFrame({"name": names.to_numpy(dtype=object), "member": members.to_numpy(dtype=object)})
+    out: dict[str, set[str]] = {}
+    for name, member in pairs.drop_duplicates().itertuples(index=False):
+        out.setdefault(name, set()).add(member)
+    return out
 
 
 def _col(df: pd.DataFrame, name: str) -> pd.Series:
