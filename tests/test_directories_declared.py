@@ -73,3 +73,14 @@ def test_subscriber_lines_are_normalised_like_the_lines_directory(store_path):
     import_text(catalog, "telegram_subscribers", 'chat_id;lines\n-100123;"8 495 111-22-33; +7 (495) 111-22-44"\n',
                 source="subs.csv")
     assert catalog.read("telegram_subscribers").lines[0] == "74951112233,74951112244"
+
+
+def test_monitor_participants_are_known_extensions_or_departments(store_path, monkeypatch):
+    monkeypatch.setenv("ATSNB_UI_LANGUAGE", "en")
+    catalog = Store.open(store_path).catalog
+    import_text(catalog, "departments", "name\nПродажи\n", source="d.csv")
+    import_text(catalog, "employees", "extension\n101\n", source="e.csv")
+    import_text(catalog, "monitors", "name;participants\nsales;Продажи, 101\n", source="m.csv")
+    assert catalog.read("monitors").participants[0] == "Продажи,101"
+    with pytest.raises(InputError, match='line 2, field "participants": "999" is neither an extension'):
+        import_text(catalog, "monitors", "name;participants\nsales;Продажи,999\n", source="m.csv")

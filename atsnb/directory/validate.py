@@ -381,11 +381,22 @@ def _department_cycles(ctx: _Rows) -> list[Problem]:
     ]
 
 
+def _monitor_participants(ctx: _Rows) -> list[Problem]:
+    """A monitor's participants are known extensions or department names."""
+    out = []
+    for label, participants in ctx.pairs("participants"):
+        for item in (participants or "").split(","):
+            if item and item not in ctx.keys("employees") and item not in ctx.keys("departments"):
+                out.append(Problem(label, "participants", t("dir_unknown_participant", value=_shown(item))))
+    return out
+
+
 # Rules only a whole directory can break, beyond single values and declared references.
 DIRECTORY_RULES: dict[str, Callable[[_Rows], list[Problem]]] = {
     "efficiency_panels": _panel_scopes,
     "red_phones": _red_phone_targets,
     "departments": _department_cycles,
+    "monitors": _monitor_participants,
 }
 
 
