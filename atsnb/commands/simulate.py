@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "external lines, an IVR, queues, ring groups, transfers, forwards to mobiles, voicemail, quality "
         "ratings, website callbacks and recordings, row by row as the PBX writes them.  --to store (the "
         "default) feeds them through the sync into the local store; --to mysql://user:pass@host:port/db "
-        "creates the PBX tables there.  The same --seed always gives the same rows.",
+        "creates the PBX tables there.  The same --seed and --end always give the same rows.",
     )
     p.add_argument("--to", default="store", metavar="TARGET",
                    help="'store' (the embedded store of the settings, $ATSNB_STORE) or mysql://user:pass@host:port/db")
@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "e.g. '2026-11-20 18:00' (with --seed: the very same rows every time)")
     p.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same rows (default 1)")
     p.add_argument("--employees", type=int, default=20, help="number of employees (default 20)")
-    p.add_argument("--calls-per-day", type=float, help="average calls per working day (default 20 per employee)")
+    p.add_argument("--calls-per-day", type=float, help="calls on an ordinary weekday (default 20 per employee)")
     p.add_argument("--recordings-share", type=float, default=0.6,
                    help="share of answered calls that are recorded (default 0.6)")
     p.add_argument("--follow", action="store_true",
