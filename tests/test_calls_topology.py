@@ -22,7 +22,7 @@ def test_topology_saved_in_the_store_is_read_back_and_wins_over_inference(store_
 
 def test_channel_names_are_split_into_tech_peer_number_context_and_half():
     parts = parse_channels(pd.Series(["PJSIP/beeline-8800-0000a1b2", "Local/201@from-queue-0000002b;2",
-                                      "SIP/202-00000003", "", "DAHDI/1-1"]))
+                                      "SIP/202-00000003", ""]))
     assert parts["tech"].tolist() == ["PJSIP", "Local", "SIP", ""]
     assert parts["peer"].tolist() == ["beeline-8800", "201@from-queue", "202", ""]
     assert parts["number"].tolist()[:2] == ["beeline-8800", "201"]
