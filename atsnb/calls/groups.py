@@ -29,9 +29,6 @@ class Runs:
         ones = np.ones(self.size, np.int64) if mask is None else mask.astype(np.int64)
         return np.add.reduceat(ones, self.starts) if self.n else np.array([], np.int64)
 
-    def sum(self, values: np.ndarray) -> np.ndarray:
-        return np.add.reduceat(values, self.starts) if self.n else np.array([], float)
-
     def min(self, values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         """Smallest value per call (NaN where no leg qualifies)."""
         v = values if mask is None else np.where(mask, values, np.nan)

@@ -90,10 +90,8 @@ def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str) -> pd.DataFrame
     columns = {
         "t0": t0, "ta": ta, "t1": t1, "billsec": billsec,
         "seq": pd.to_numeric(df["sequence"], errors="coerce").fillna(-1).to_numpy(np.int64),
-        "a_kind": _kinds(a, trunks), "a_peer": a["peer"].to_numpy(), "a_num": a["number"].to_numpy(),
-        "a_ctx": a["context"].to_numpy(), "a_half": a["half"].to_numpy(),
+        "a_kind": _kinds(a, trunks), "a_peer": a["peer"].to_numpy(), "a_ctx": a["context"].to_numpy(),
         "b_kind": _kinds(b, trunks), "b_peer": b["peer"].to_numpy(), "b_num": b["number"].to_numpy(),
-        "b_ctx": b["context"].to_numpy(), "b_half": b["half"].to_numpy(),
         "answered": text_mask(df["disposition"], lambda d: d.upper() == "ANSWERED"),
     }
     for col in TEXT_COLUMNS:
