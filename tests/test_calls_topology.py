@@ -20,14 +20,13 @@ def test_topology_saved_in_the_store_is_read_back_and_wins_over_inference(store_
     assert Topology.from_store(store, cdr) == TOPOLOGY
 
 
-def test_channel_names_are_split_into_tech_peer_number_context_and_half():
+def test_channel_names_are_split_into_tech_peer_number_and_context():
     parts = parse_channels(pd.Series(["PJSIP/beeline-8800-0000a1b2", "Local/201@from-queue-0000002b;2",
                                       "SIP/202-00000003", ""]))
     assert parts["tech"].tolist() == ["PJSIP", "Local", "SIP", ""]
     assert parts["peer"].tolist() == ["beeline-8800", "201@from-queue", "202", ""]
     assert parts["number"].tolist()[:2] == ["beeline-8800", "201"]
     assert parts["context"].tolist()[1] == "from-queue"
-    assert parts["half"].tolist() == [0, 2, 0, 0]
 
 
 def test_russian_numbers_become_eleven_digits_starting_with_seven():

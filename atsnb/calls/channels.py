@@ -1,5 +1,5 @@
 """Channel names taken apart: ``PJSIP/201-0000001a`` → tech PJSIP, peer 201;
-``Local/201@from-queue-0000002b;2`` → tech Local, number 201, context from-queue, half 2.
+``Local/201@from-queue-0000002b;2`` → tech Local, number 201, context from-queue.
 
 Asterisk appends an 8-hex-digit counter to every channel name, so names are unique and useless
 as keys, while the part before it (the peer) has few distinct values.  The counter is cut in one
@@ -20,23 +20,19 @@ _COUNTER = r"-[0-9a-fA-F]{8}(;[12])?$"
 
 
 def parse_channels(names: pd.Series) -> pd.DataFrame:
-    """Columns ``tech``, ``peer``, ``number``, ``context`` (numpy object arrays) and ``half`` (0, 1, 2).
+    """Columns ``tech``, ``peer``, ``number``, ``context`` as numpy object arrays ('' where empty).
 
-    Empty names give empty parts.
+    Both halves of a Local channel give the same parts: they are one hop of the call.
     """
     arr = pa.array(names.fillna("").astype(str), type=pa.large_string())
     if isinstance(arr, pa.ChunkedArray):  # a column read from several store files
         arr = arr.combine_chunks()
-    tail = pc.utf8_slice_codeunits(arr, -2)
-    half = np.where(pc.equal(tail, ";1").to_numpy(zero_copy_only=False), 1,
-                    np.where(pc.equal(tail, ";2").to_numpy(zero_copy_only=False), 2, 0)).astype(np.int8)
     stem = pc.replace_substring_regex(arr, _COUNTER, "")
     encoded = stem.dictionary_encode()
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     uniques = encoded.dictionary.to_pylist()
     parts = np.array([_split_peer(u) for u in uniques] + [("", "", "", "")], dtype=object).reshape(-1, 4)
     out = {name: parts[:, i][codes] for i, name in enumerate(("tech", "peer", "number", "context"))}
-    out["half"] = half
     return object_frame(out, index=names.index)
 
 
