@@ -34,6 +34,17 @@ def pbx_db(mariadb: Server) -> Iterator[tuple[Server, str]]:
         con.close()
 
 
+@pytest.fixture(autouse=True)
+def default_language(monkeypatch):
+    """Every test starts in the default language (Russian) and leaves no language behind."""
+    from atsnb import i18n
+
+    monkeypatch.delenv("ATSNB_UI_LANGUAGE", raising=False)
+    i18n._language = None
+    yield
+    i18n._language = None
+
+
 @pytest.fixture
 def store_path(tmp_path):
     """An empty embedded store folder."""
