@@ -82,13 +82,15 @@ def line_load_per_hour(
     """
     hours = hour_starts(start, end)
     bounds = np.append(_ns(hours), _ns(pd.DatetimeIndex([end]))[0])
-    ext = calls[["start", "end", "line"]][external(calls).to_numpy()]
-    s = np.clip(_ns(ext["start"]), bounds[0], bounds[-1])
-    e = np.clip(_ns(ext["end"]), bounds[0], bounds[-1])
-    busy = e > s
+    s = np.clip(_ns(calls["start"]), bounds[0], bounds[-1])
+    e = np.clip(_ns(calls["end"]), bounds[0], bounds[-1])
+    busy = external(calls).to_numpy() & (e > s)
     if by_line:
-        codes, lines = pd.factorize(ext["line"].fillna("").astype(str)[busy], sort=True)
+        codes, lines = pd.factorize(calls["line"][busy], sort=True)
         codes = codes.astype(np.int64)
+        if (codes < 0).any():  # calls without a line form a line "" of their own
+            codes[codes < 0] = len(lines)
+            lines = lines.append(pd.Index([""]))
     else:
         codes, lines = np.zeros(int(busy.sum()), np.int64), pd.Index([""])
     if len(hours) == 0 or len(lines) == 0:

@@ -100,12 +100,12 @@ def read_steps(
     return store.table("steps").read(start, end + pd.Timedelta(days=1), columns=columns)
 
 
-CODED_COLUMNS = ("direction", "status")
+CODED_COLUMNS = ("direction", "status", "line")
 
 
 def compact(calls: pd.DataFrame) -> pd.DataFrame:
-    """Direction and status as categoricals: a dozen masks per report then compare small integer
-    codes instead of a million strings each."""
+    """Direction, status and line as categoricals: a dozen masks and groupings per report then work
+    on small integer codes instead of a million strings each."""
     return calls.astype({column: "category" for column in CODED_COLUMNS})
 
 
