@@ -9,6 +9,7 @@ hold exactly the rows of the table on screen.  Screenshots of every page are kep
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -18,6 +19,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,8 +51,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def served(tmp_path_factory) -> Iterator[tuple[str, str]]:
-    """``atsnb serve`` on a free loopback port over the demo store: (base address, token)."""
+def served(tmp_path_factory) -> Iterator[tuple[str, str, int]]:
+    """``atsnb serve`` on a free loopback port over the demo store: (base address, token, its pid)."""
     store, _settings = demo_store(tmp_path_factory)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATSNB_")}
     env |= {"ATSNB_STORE": str(store), "ATSNB_UI_LANGUAGE": "ru", "PYTHONUNBUFFERED": "1"}
@@ -62,7 +64,7 @@ def served(tmp_path_factory) -> Iterator[tuple[str, str]]:
         first = process.stdout.readline()  # "Дашборды открыты: http://…/voila/render/dashboard.ipynb?token=…"
         found = re.search(r"(http://\S+/)voila/render/dashboard\.ipynb\?token=(\S+)", first)
         assert found, f"atsnb serve printed no address: {first!r}"
-        yield found.group(1), found.group(2)
+        yield found.group(1), found.group(2), process.pid
     finally:
         process.send_signal(signal.SIGINT)  # like Ctrl-C: atsnb stops Voila and its kernels
         assert process.wait(60) == 0
@@ -83,9 +85,9 @@ def browser() -> Iterator[Browser]:
 class Visit:
     """One dashboard page open in a browser context, with the errors it raised."""
 
-    def __init__(self, browser: Browser, served: tuple[str, str], name: str, viewport: str = "desktop",
+    def __init__(self, browser: Browser, served: tuple[str, str, int], name: str, viewport: str = "desktop",
                  query: str = PERIOD_QUERY):
-        base, token = served
+        base, token, _pid = served
         self.context = browser.new_context(accept_downloads=True, locale="ru-RU", **VIEWPORTS[viewport])
         self.page: Page = self.context.new_page()
         self.errors: list[str] = []
@@ -202,3 +204,33 @@ def test_an_export_downloads_exactly_the_rows_of_the_table(visit):
     sheet_rows = list(book.worksheets[0].iter_rows(values_only=True))
     assert [str(r[0]) for r in sheet_rows[1:]] == [r[0] for r in shown]
     assert page.problems() == []
+
+
+def _kernels_under(pid: int) -> int:
+    """How many IPython kernels run below a process (Voila's kernels below ``atsnb serve``)."""
+    children: dict[int, list[int]] = {}
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat_file.parent.name))
+    found, todo = 0, [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            todo.append(child)
+            with contextlib.suppress(OSError):  # a process that has just ended
+                found += b"ipykernel" in Path(f"/proc/{child}/cmdline").read_bytes()
+    return found
+
+
+def test_reloading_a_page_does_not_leave_kernels_behind(visit, served):
+    page = visit("lines")
+    before = _kernels_under(served[2])
+    for _ in range(3):
+        page.page.reload()
+        page.wait_until_computed()
+    deadline = time.monotonic() + 60  # each reload's beacon shuts its kernel down, not instantly when busy
+    while _kernels_under(served[2]) > before and time.monotonic() < deadline:
+        time.sleep(1)
+    assert _kernels_under(served[2]) <= before, "a reload left its kernel running"
