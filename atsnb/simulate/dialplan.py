@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from atsnb.simulate.company import Company, Line
+from atsnb.simulate.company import SUPPORT, Company, Line
 from atsnb.simulate.pbx import CONGESTION, NAN, NO_ANSWER, NORMAL_CLEARING, USER_BUSY, Channel, Pbx
 from atsnb.simulate.traffic import Day
 
@@ -109,51 +109,65 @@ class Dialplan:
         self.ratings: list[tuple] = []
         self.callbacks: list[tuple] = []  # the module's row + when the call ended (not a column)
         self.missed: list[tuple[float, str, str, str]] = []  # (end, client, last_target, group)
-        # Per employee and day: lunch start (hour) and whether they are at the desk at all that day.
+        # Per day and employee: lunch start (hour) and whether they are at the desk at all that day.
+        # Plain lists and tuples: present() runs for every phone of every ring, numpy scalars cost more.
         n_days, n_emp = max(len(days), 1) + 2, len(company.employees)
-        self.lunch = rng.uniform(12.5, 14.0, size=(n_days, n_emp))
-        self.absent = rng.random((n_days, n_emp)) < 0.05
-        self.emp_index = {e.extension: i for i, e in enumerate(company.employees)}
+        self.lunch = rng.uniform(12.5, 14.0, size=(n_days, n_emp)).tolist()
+        self.absent = (rng.random((n_days, n_emp)) < 0.05).tolist()
+        last = days[-1].weekday if days else 0
+        self.weekdays = [d.weekday for d in days] + [(last + j) % 7 for j in range(1, 3)]
+        # extension -> (column in the day tables, works Saturdays, end of the weekday shift)
+        self.desk = {e.extension: (i, e.saturday, 20.0 if e.department == SUPPORT else 18.0)
+                     for i, e in enumerate(company.employees)}
+        self.log_pickup = {e.extension: math.log(e.pickup_s) for e in company.employees}
+        self._uniforms: list[float] = []
+        self._normals: list[float] = []
 
     # -- people --------------------------------------------------------------------------------
-    def _day(self, t: float) -> tuple[int, float, int]:
-        """(day index, local hour as a float, weekday) of epoch ``t``."""
-        i = int((t - self.first_midnight) // 86400)
-        hour = (t - self.first_midnight - i * 86400) / 3600.0
-        weekday = self.days[min(max(i, 0), len(self.days) - 1)].weekday if self.days else 0
-        if i >= len(self.days) and self.days:
-            weekday = (self.days[-1].weekday + i - len(self.days) + 1) % 7
-        return i, hour, weekday
-
     def present(self, ext: str, t: float) -> bool:
         """At the desk: working hours (Saturday duty for some of support), not at lunch, not absent."""
-        i, hour, weekday = self._day(t)
-        e = self.emp[ext]
-        k = self.emp_index[ext]
-        row = min(max(i, 0), self.lunch.shape[0] - 1)
-        if self.absent[row, k]:
+        x = t - self.first_midnight
+        i = int(x // 86400)
+        hour = (x - i * 86400) / 3600.0
+        row = min(max(i, 0), len(self.lunch) - 1)
+        k, saturday, shift_end = self.desk[ext]
+        if self.absent[row][k]:
             return False
-        if weekday == 6 or (weekday == 5 and not e.saturday):
+        weekday = self.weekdays[row]
+        if weekday == 6 or (weekday == 5 and not saturday):
             return False
-        start, stop = (10.0, 16.0) if weekday == 5 else (9.0, 18.0 if e.department != "Техническая поддержка" else 20.0)
+        start, stop = (10.0, 16.0) if weekday == 5 else (9.0, shift_end)
         if not start <= hour < stop:
             return False
-        return not self.lunch[row, k] <= hour < self.lunch[row, k] + 0.75
+        lunch = self.lunch[row][k]
+        return not lunch <= hour < lunch + 0.75
 
     def free(self, ext: str, t: float) -> bool:
         return self.busy_until[ext] <= t
 
+    def _u(self) -> float:
+        """A uniform [0, 1) draw from a pre-drawn batch (a numpy call per draw costs more than the draw)."""
+        if not self._uniforms:
+            self._uniforms = self.rng.random(4096).tolist()
+        return self._uniforms.pop()
+
+    def _z(self) -> float:
+        """A standard normal draw from a pre-drawn batch."""
+        if not self._normals:
+            self._normals = self.rng.standard_normal(4096).tolist()
+        return self._normals.pop()
+
     def pickup_delay(self, ext: str, t: float) -> float:
         """Seconds until ``ext`` picks up a phone ringing from ``t`` (inf if nobody will)."""
-        if not self.present(ext, t) or self.rng.random() < 0.08:
+        if not self.present(ext, t) or self._u() < 0.08:
             return math.inf
-        return float(self.rng.lognormal(math.log(self.emp[ext].pickup_s), 0.45)) + 1.0
+        return math.exp(self.log_pickup[ext] + 0.45 * self._z()) + 1.0
 
     def occupy(self, ext: str, until: float) -> None:
-        self.busy_until[ext] = max(self.busy_until[ext], until + float(self.rng.uniform(5, 30)))
+        self.busy_until[ext] = max(self.busy_until[ext], until + 5.0 + 25.0 * self._u())
 
     def talk_time(self, median: float) -> float:
-        return max(4.0, float(self.rng.lognormal(math.log(median), 0.75)))
+        return max(4.0, math.exp(math.log(median) + 0.75 * self._z()))
 
     # -- incoming ------------------------------------------------------------------------------
     def incoming(self, t0: float, line: Line, client: str) -> None:
@@ -221,10 +235,11 @@ class Dialplan:
         deadline = te + QUEUE_MAX_WAIT_S
         stop = min(call.patience_end, deadline)
         members = self.co.queues[q]
+        busy_until = self.busy_until
         r = te + 1.0
         rang_any = False
         while r < stop:
-            avail = [m for m in members if self.free(m, r)]
+            avail = [m for m in members if busy_until[m] <= r]
             if not avail:
                 r = max(r + 1.0, min(self.busy_until[m] for m in members) + 0.5)
                 continue
