@@ -60,11 +60,9 @@ class Company:
     employees: list[Employee]
     lines: list[Line]
     queues: dict[str, list[str]]  # queue number -> member extensions (static Local members)
-    queue_names: dict[str, str]
     #: app_queue strategy per queue: "ringall" rings every free member, "rrmemory" one at a time in turn.
     queue_strategy: dict[str, str]
     groups: dict[str, list[str]]  # ring group number -> member extensions
-    group_names: dict[str, str]
     red_phone: str  # the extension that takes the advertising line (new clients)
     parking_lot: str = "71"
     ivr: str = "ivr-1"
@@ -160,10 +158,8 @@ def build_company(employees: int, rng: np.random.Generator, mobiles: np.ndarray,
             Line("78127654321", "Санкт-Петербург", "Санкт-Петербург", "branch", "rt-spb", "group:601", "8"),
         ],
         queues={"700": ext[SALES_1] + ext[SALES_2], "701": ext[SUPPORT]},
-        queue_names={"700": "Продажи", "701": "Поддержка"},
         queue_strategy={"700": "rrmemory", "701": "ringall"},
         groups={"600": ext[ACCOUNTING], "601": ext[SALES_2]},
-        group_names={"600": "Бухгалтерия", "601": "Продажи СПб"},
         red_phone=ext[SALES_1][0],
         ivr_menu=[(0.50, "queue:700"), (0.27, "queue:701"), (0.11, "group:600"), (0.07, f"ext:{ext[OFFICE][0]}"),
                   (0.05, "hangup")],
