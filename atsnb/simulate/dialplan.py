@@ -3,7 +3,7 @@
 Each public method plays one call from its first ring to its last hang-up, keeps the employees'
 phones busy while they talk (so callers wait and give up at peaks), writes the CDR rows, CEL events
 and queue_log lines through :class:`~atsnb.simulate.pbx.Pbx` in the shapes of research §2.4/§2.7/§8,
-and returns the ground truth of the call.
+and records the ground truth of the call in :attr:`Dialplan.truth`.
 
 Conventions taken from Asterisk and FreePBX:
 
@@ -12,7 +12,8 @@ Conventions taken from Asterisk and FreePBX:
 * The IVR and the queue ``Answer()`` the caller early, so rows created later carry an answer time:
   a queue member who did not pick up gets a NO ANSWER row *with* billsec > 0, and a caller who gives
   up before any phone rang leaves one ANSWERED row with no destination channel.
-* Queue members are ``Local/<ext>@from-queue/n``: a caller row to the ``;1`` half per member per ring
+* Queue members are ``Local/<ext>@from-queue/n`` (the sales queue rings them in turn, ``rrmemory``;
+  support rings all free members at once): a caller row to the ``;1`` half per member per ring
   round, and a ``;2`` → ``PJSIP/<ext>`` row (own uniqueid, same linkedid, ``src`` = the external caller)
   that alone holds the true talk time.
 * Ring groups dial the phones directly (one row per rung phone, BUSY for a phone already talking).
