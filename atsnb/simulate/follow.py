@@ -27,7 +27,8 @@ def catch_up(sink: Sink, *, seed: int, employees: int, calls_per_day: float | No
         return since
     days = math.ceil((until.timestamp() - since.timestamp()) / 86400) + 1
     sim = simulate(days=days, seed=_chunk_seed(seed, since), employees=employees, calls_per_day=calls_per_day,
-                   end=until, start=since, tz=tz, flavour=flavour, recordings_share=recordings_share)
+                   end=until, start=since, tz=tz, flavour=flavour, recordings_share=recordings_share,
+                   progress=sink.progress)
     sink.write(sim)
     return until
 
