@@ -246,3 +246,13 @@ def test_counts_by_day_metric_agrees_with_the_dashboard_chart(store):
     calls = st.table("calls").read()
     expected = counts.daily_external(calls, at("2025-03-03"), at("2025-03-05"))["calls"].tolist()
     assert report["external_daily"].data[t("rep_col_calls")].tolist() == expected
+
+
+def test_the_detailed_table_keeps_the_latest_calls_when_there_are_too_many(store, monkeypatch):
+    from atsnb.reports import detail
+
+    monkeypatch.setattr(detail, "DETAIL_LIMIT", 2)
+    st, settings = store
+    element = reports.employees(**MARCH, store=st, settings=settings)["detail"]
+    assert element.data[t("rep_col_start")].tolist() == [at("2025-03-04 09:00"), at("2025-03-04 12:00")]
+    assert "2 из 5" in element.note

@@ -1,5 +1,7 @@
 """The detailed table shared by the employees and departments reports: every call of the scope with
-who handled it and a one-line summary of its route.
+who handled it and a one-line summary of its route — the latest :data:`DETAIL_LIMIT` calls when
+there are more (a year of a busy PBX is a million rows nobody reads; the note says how many there
+are, and narrower filters show the rest).
 
 The route line is built from the ``steps`` table: steps in order, consecutive steps of the same
 kind merged (a ring group ringing five phones reads "звонок 101, 102, 103, 104, 105"), joined with
@@ -8,41 +10,54 @@ arrows.  The full route of one call, with times, is the detailed-records report'
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from atsnb.i18n import t
+from atsnb.metrics.calls import isin
 from atsnb.reports.build import Col, element, translated
 from atsnb.reports.model import Element
 from atsnb.reports.scope import Scope
 
+DETAIL_LIMIT = 20_000
+
 
 def route_summary(steps: pd.DataFrame) -> pd.Series:
-    """``call_id`` → ``"очередь 600 → звонок 101, 102 → ответ 101 → перевод 102"``."""
+    """``call_id`` → ``"очередь 600 → звонок 101, 102 → ответ 101 → перевод 102"``.
+
+    Each step becomes a piece — ``"звонок 101"`` where a run of one kind starts, ``", 102"`` inside
+    it — and a call's pieces are concatenated: one string join per call, not per step.
+    """
     if steps.empty:
         return pd.Series(dtype=object)
     ordered = steps.sort_values(["call_id", "seq"], kind="stable")
-    who = ordered["target"].astype("string").fillna("")
-    who = who.where(who != "", ordered["party"].astype("string").fillna("")).astype(str)
-    kind = ordered["kind"].astype(str)
-    run = ((kind != kind.shift()) | (ordered["call_id"] != ordered["call_id"].shift())).cumsum()
-    parts = pd.DataFrame({"call_id": ordered["call_id"].to_numpy(), "run": run.to_numpy(),
-                          "kind": kind.to_numpy(), "who": who.to_numpy()})
-    parts = parts.drop_duplicates(["run", "who"])
-    runs = parts.groupby("run", sort=True).agg(call_id=("call_id", "first"), kind=("kind", "first"),
-                                               who=("who", lambda s: ", ".join(w for w in s if w)))
-    labels = runs["kind"].map(lambda k: t(f"rep_step_{k}"))
-    runs["text"] = (labels + " " + runs["who"]).str.strip()
-    return runs.groupby("call_id", sort=False)["text"].agg(" → ".join)
+    who = ordered["target"].astype(object).fillna("").astype(str)
+    party = ordered["party"].astype(object).fillna("").astype(str)
+    who = who.where(who != "", party).to_numpy(dtype=object)
+    call = ordered["call_id"].astype(object).to_numpy()
+    kind = ordered["kind"].astype(object).to_numpy()
+    new_call = np.r_[True, call[1:] != call[:-1]]
+    new_run = new_call | np.r_[True, kind[1:] != kind[:-1]]
+    repeat = ~new_run & np.r_[False, who[1:] == who[:-1]]  # the same phone rung twice in a row
+    labels = {k: t(f"rep_step_{k}") for k in set(kind)}
+    label = np.array([labels[k] for k in kind], dtype=object)
+    piece = np.where(new_run, label + np.where(who != "", " " + who, ""), np.where(who != "", ", " + who, ""))
+    piece = np.where(new_run & ~new_call, " → " + piece, piece)
+    keep = ~repeat
+    frame = pd.DataFrame({"call_id": call[keep], "piece": piece[keep]})
+    return frame.groupby("call_id", sort=False)["piece"].agg("".join)
 
 
 def detail_element(scope: Scope) -> Element:
     """Every call: start, direction, status, numbers, line, who handled it, wait, talk, transfers,
     route summary and the recording's file name."""
-    calls = scope.calls.sort_values("start", kind="stable").copy()
-    handled = (scope.attributed.assign(label=scope.attributed["employee"].map(scope.employee_label))
+    everything = scope.calls.sort_values("start", kind="stable")
+    calls = everything.tail(DETAIL_LIMIT).copy()
+    rows = scope.attributed[isin(scope.attributed["call_id"], calls["call_id"])]
+    handled = (rows.assign(label=rows["employee"].astype(str).map(scope.employee_label))
                .groupby("call_id", sort=False)["label"].agg(", ".join))
-    calls["handled_by"] = calls["call_id"].map(handled).fillna("")
-    calls["route"] = calls["call_id"].map(route_summary(scope.steps())).fillna("")
+    calls["handled_by"] = calls["call_id"].map(handled).astype(object).fillna("")
+    calls["route"] = calls["call_id"].map(route_summary(scope.route_steps(calls))).astype(object).fillna("")
     calls["direction"] = translated(calls["direction"])
     calls["status"] = translated(calls["status"])
     calls["line"] = calls["line"].map(scope.line_label)
@@ -59,4 +74,5 @@ def detail_element(scope: Scope) -> Element:
         Col("transfers", "rep_col_transfers", sum=True),
         Col("route", "rep_col_route"),
         Col("recording", "rep_col_recording"),
-    ], note="rep_detail_note", totals=True)
+    ], note="rep_detail_note" if len(everything) <= DETAIL_LIMIT else "rep_detail_note_limited", totals=True,
+        shown=len(calls), total=len(everything))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -46,14 +46,13 @@ class Scope:
     settings: Settings
     filters: dict[str, object]  # as shown to the reader: period text, names instead of codes
     store: Store | None = None  # where the full routes are read from, when an element needs them
-    _steps: pd.DataFrame | None = field(default=None, repr=False)
 
-    def steps(self) -> pd.DataFrame:
-        """Every route step of the scope's calls (read on first use: only the detailed table needs them)."""
-        if self._steps is None:
-            steps = read_steps(self.store, self.start, self.end) if self.store is not None else pd.DataFrame()
-            self._steps = steps[isin(steps["call_id"], self.calls["call_id"])] if not steps.empty else steps
-        return self._steps
+    def route_steps(self, calls: pd.DataFrame) -> pd.DataFrame:
+        """Every route step of ``calls`` (some of the scope's), read from the first one's start on."""
+        if self.store is None or calls.empty:
+            return pd.DataFrame(columns=["call_id", "seq", "kind", "party", "target"])
+        steps = read_steps(self.store, calls["start"].min(), self.end)
+        return steps[isin(steps["call_id"], calls["call_id"])] if not steps.empty else steps
 
     def employee_label(self, extension: str) -> str:
         return employee_label(self.org, extension)
