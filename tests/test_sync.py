@@ -34,6 +34,7 @@ def test_second_run_catches_late_rows_inside_the_overlap_and_changes_nothing_els
     pd.testing.assert_frame_equal(after[after._key.isin(before._key)].reset_index(drop=True), before)
     third = sync_pbx(settings)
     assert third.tables["cdr"].added == 0 and third.tables["cdr"].received >= 1  # the overlap is re-read
+    assert third.calls == 0  # nothing new: no call re-derived
     pd.testing.assert_frame_equal(stored(store_path, "cdr"), after)
     assert Store.open(store_path).catalog.get_state(PENDING) == ""  # calls derived, marker cleared
     assert len(stored(store_path, "calls")) == 61

@@ -138,13 +138,30 @@ class TableWriter:
         self.last_month = max(self.last_month, df[self.time_col].max().strftime("%Y-%m"))
         return flushed
 
+    def new_rows(self, df: pd.DataFrame) -> pd.Series:
+        """Which rows have a key the store does not hold yet.
+
+        Raw PBX rows never change once written, so only new keys can change a call: re-reading the
+        overlap window costs a read of the key column, not a re-derivation of the calls.
+        """
+        fresh = pd.Series(True, index=df.index)
+        months = df[self.time_col].dt.strftime("%Y-%m")
+        for month in months.unique():
+            stored = self.table.read_month(month, columns=["_key"])
+            if stored is not None and not stored.empty:
+                in_month = months == month
+                fresh[in_month] = ~df.loc[in_month, "_key"].isin(stored["_key"])
+        return fresh
+
     def flush(self) -> int:
         if not self.parts:
             return 0
         df = pd.concat(self.parts, ignore_index=True) if len(self.parts) > 1 else self.parts[0]
         self.parts, self.rows, self.last_month = [], 0, ""
         if self.kind in FEEDS_CALLS:
-            mark_pending(self.store, df[self.time_col].min())
+            fresh = self.new_rows(df)
+            if fresh.any():
+                mark_pending(self.store, df.loc[fresh, self.time_col].min())
         added = self.table.upsert(df)
         self.added += added
         return added
