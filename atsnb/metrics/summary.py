@@ -2,9 +2,10 @@
 
 The input has one row per (call, holder) — a holder being an employee, or a department an
 employee's call rolls up to — with call_id, start, direction, status, wait_s, talk_s, role and
-optionally ``effective`` (bool); the rows of one call are adjacent, as
-:func:`atsnb.metrics.attribution.employee_calls` returns them and a left merge keeps them.  A call appears once per holder: two employees of one department
-on the same call make one call of that department, their talk times added.
+optionally ``effective`` (bool).  The rows of one call are adjacent, as
+:func:`atsnb.metrics.attribution.employee_calls` returns them and a left merge keeps them.  A call
+counts once per holder: two employees of one department on the same call make one call of that
+department, their talk times added.
 
 Per holder:
 ``calls`` = distinct calls; ``incoming`` (incoming + mixed), ``outgoing``, ``internal`` by direction;
@@ -12,15 +13,19 @@ Per holder:
 ``talk_total_s`` = Σ talk; ``talk_mean_s`` = talk_total_s / answered;
 ``wait_total_s`` = Σ wait of the incoming calls; ``wait_mean_s`` = wait_total_s / incoming;
 ``effective`` = calls effective for the holder.
+
+Everything runs on integer codes and ``np.bincount``: a year of a busy PBX is a million rows.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from atsnb.metrics.calls import INBOUND, call_runs
-from atsnb.metrics.counts import distinct, full_range, time_key
+from atsnb.metrics.counts import bucket_codes, bucket_labels, dense, full_range
 
 SUMMARY_COLUMNS = ["calls", "incoming", "outgoing", "internal", "answered", "unanswered", "talk_total_s",
                    "talk_mean_s", "wait_total_s", "wait_mean_s", "effective"]
@@ -28,7 +33,7 @@ SUMMARY_COLUMNS = ["calls", "incoming", "outgoing", "internal", "answered", "una
 
 def shared_rows(rows: pd.DataFrame) -> np.ndarray:
     """Rows of calls that reached a second employee (a row of role ``answered``): only those can
-    give one holder two rows of the same call.  Rows of a call must be adjacent (module docstring)."""
+    give one holder two rows of the same call."""
     if "role" not in rows:
         return np.ones(len(rows), bool)
     runs = call_runs(rows["call_id"])
@@ -36,71 +41,103 @@ def shared_rows(rows: pd.DataFrame) -> np.ndarray:
     return np.bincount(runs, weights=second)[runs] > 0 if len(runs) else second
 
 
-def per_call(rows: pd.DataFrame, key: str) -> pd.DataFrame:
-    """One row per (holder, call): direction, start and wait of the call, talk summed, answered and
-    effective if any of the holder's rows is.  Only :func:`shared_rows` need grouping; the rest
-    pass through as they are."""
-    frame = pd.DataFrame({  # .array, not .to_numpy(): tz-aware times must not become Python objects
-        key: rows[key].array, "call_id": rows["call_id"].array, "start": rows["start"].array,
-        "direction": rows["direction"].array, "wait_s": rows["wait_s"].array, "talk_s": rows["talk_s"].array,
-        "answered": rows["status"].eq("answered").array,
-        "effective": rows["effective"].astype(bool).array if "effective" in rows else False,
-    })
-    shared = shared_rows(rows)
-    if not shared.any():
-        return frame
-    grouped = frame[shared].groupby([key, "call_id"], as_index=False, sort=False, observed=True).agg(
-        start=("start", "first"), direction=("direction", "first"), wait_s=("wait_s", "first"),
-        talk_s=("talk_s", "sum"), answered=("answered", "any"), effective=("effective", "any"),
-    )
-    return pd.concat([frame[~shared], grouped], ignore_index=True)
+@dataclass
+class HolderCalls:
+    """One entry per (holder, call): the holder's code, a representative row of the call (for the
+    call's own columns: start, direction, wait), and the holder's talk / answered / effective."""
+
+    codes: np.ndarray
+    names: pd.Index
+    row: np.ndarray
+    talk_s: np.ndarray
+    answered: np.ndarray
+    effective: np.ndarray
 
 
-def distinct_calls_by(rows: pd.DataFrame, holders: pd.Series) -> pd.Series:
-    """Distinct calls per holder (holder → count) where ``holders`` names each row's holder: the
-    counting part of :func:`per_call` alone, on integer codes."""
+def holder_calls(rows: pd.DataFrame, holders: pd.Series, index: np.ndarray | None = None) -> HolderCalls:
+    """Collapse rows to one entry per (holder, call).
+
+    ``holders`` names each entry's holder; ``index`` (non-decreasing) says which row of ``rows``
+    each entry is — a roll-up lists a row once per department above its employee without copying
+    the frame.  Only :func:`shared_rows` can collapse, so only they are sorted and reduced.
+    """
+    index = np.arange(len(rows)) if index is None else index
     codes, names = pd.factorize(holders)
-    shared = shared_rows(rows)
-    counts = np.bincount(codes[~shared], minlength=len(names))
+    talk = rows["talk_s"].to_numpy(dtype=float)[index]
+    answered = rows["status"].eq("answered").to_numpy(dtype=bool)[index]
+    effective = (rows["effective"].to_numpy(dtype=bool) if "effective" in rows
+                 else np.zeros(len(rows), bool))[index]
+    shared = shared_rows(rows)[index]
+    single = np.flatnonzero(~shared)
+    out = HolderCalls(codes[single], pd.Index(names), index[single], talk[single], answered[single],
+                      effective[single])
     if shared.any():
-        runs = call_runs(rows["call_id"])[shared]
-        pairs = distinct(runs * max(len(names), 1) + codes[shared])
-        counts = counts + np.bincount(pairs % max(len(names), 1), minlength=len(names))
-    return pd.Series(counts, index=pd.Index(names, name=holders.name), name="calls")
+        idx = np.flatnonzero(shared)
+        key = call_runs(rows["call_id"])[index[idx]] * max(len(names), 1) + codes[idx]
+        order = np.argsort(key, kind="stable")
+        idx, key = idx[order], key[order]
+        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        out = HolderCalls(
+            np.concatenate([out.codes, codes[idx[first]]]), out.names, np.concatenate([out.row, index[idx[first]]]),
+            np.concatenate([out.talk_s, np.add.reduceat(talk[idx], first)]),
+            np.concatenate([out.answered, np.logical_or.reduceat(answered[idx], first)]),
+            np.concatenate([out.effective, np.logical_or.reduceat(effective[idx], first)]),
+        )
+    return out
 
 
-def summary_by(rows: pd.DataFrame, key: str) -> pd.DataFrame:
-    """The summary table per holder (module docstring): ``key`` then :data:`SUMMARY_COLUMNS`."""
-    calls = per_call(rows, key)
-    incoming = calls["direction"].isin(INBOUND)
-    frame = pd.DataFrame({
-        key: calls[key],
-        "calls": 1,
-        "incoming": incoming.astype(int),
-        "outgoing": calls["direction"].eq("outgoing").astype(int),
-        "internal": calls["direction"].eq("internal").astype(int),
-        "answered": calls["answered"].astype(int),
-        "talk_total_s": calls["talk_s"].astype(float),
-        "wait_total_s": calls["wait_s"].where(incoming, 0.0).astype(float),
-        "effective": calls["effective"].astype(int),
+def distinct_calls_by(rows: pd.DataFrame, holders: pd.Series, index: np.ndarray | None = None) -> pd.Series:
+    """Distinct calls per holder (holder → count)."""
+    calls = holder_calls(rows, holders, index)
+    counts = np.bincount(calls.codes, minlength=len(calls.names))
+    return pd.Series(counts, index=calls.names.rename(holders.name), name="calls")
+
+
+def summary_by(rows: pd.DataFrame, holders: pd.Series, index: np.ndarray | None = None) -> pd.DataFrame:
+    """The summary table per holder (module docstring): a column named like ``holders``, then
+    :data:`SUMMARY_COLUMNS`, sorted by holder."""
+    key = str(holders.name)
+    calls = holder_calls(rows, holders, index)
+    n = len(calls.names)
+    direction = rows["direction"]
+    incoming = direction.isin(INBOUND).to_numpy(dtype=bool)[calls.row]
+
+    def total(weights: np.ndarray) -> np.ndarray:
+        return np.bincount(calls.codes, weights=weights, minlength=n)
+
+    wait = rows["wait_s"].to_numpy(dtype=float)[calls.row]
+    out = pd.DataFrame({
+        key: calls.names,
+        "calls": np.bincount(calls.codes, minlength=n),
+        "incoming": total(incoming).astype(int),
+        "outgoing": total(direction.eq("outgoing").to_numpy(dtype=bool)[calls.row]).astype(int),
+        "internal": total(direction.eq("internal").to_numpy(dtype=bool)[calls.row]).astype(int),
+        "answered": total(calls.answered).astype(int),
+        "talk_total_s": total(calls.talk_s),
+        "wait_total_s": total(np.where(incoming, wait, 0.0)),
+        "effective": total(calls.effective).astype(int),
     })
-    out = frame.groupby(key, sort=True).sum()
     out["unanswered"] = out["calls"] - out["answered"]
     with np.errstate(divide="ignore", invalid="ignore"):
         out["talk_mean_s"] = np.where(out["answered"] > 0, out["talk_total_s"] / out["answered"], 0.0)
         out["wait_mean_s"] = np.where(out["incoming"] > 0, out["wait_total_s"] / out["incoming"], 0.0)
-    return out.reset_index()[[key, *SUMMARY_COLUMNS]]
+    return out.sort_values(key, kind="stable").reset_index(drop=True)[[key, *SUMMARY_COLUMNS]]
 
 
 def pivot_by_time(
-    rows: pd.DataFrame, key: str, scale: str, start: pd.Timestamp, end: pd.Timestamp
+    rows: pd.DataFrame, holders: pd.Series, scale: str, start: pd.Timestamp, end: pd.Timestamp,
+    index: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Distinct calls per holder (rows) and time bucket (columns: hour 0–23, or the start of each
     day / week / month of the period, empty buckets as 0), plus a ``calls`` total column."""
-    calls = per_call(rows, key)
-    bucket = time_key(calls["start"], scale)
-    table = pd.crosstab(calls[key], bucket)
-    table = table.reindex(columns=full_range(scale, start, end), fill_value=0)
-    table.columns.name = None
-    table["calls"] = table.sum(axis=1)
-    return table.rename_axis(key).reset_index()
+    calls = holder_calls(rows, holders, index)
+    buckets, inverse, _ = dense(bucket_codes(rows["start"], scale)[calls.row])
+    width = max(len(buckets), 1)
+    table = np.bincount(calls.codes * width + inverse, minlength=len(calls.names) * width)
+    table = table.reshape(len(calls.names), width)[:, : len(buckets)]
+    labels = bucket_labels(buckets, scale, getattr(rows["start"].dt, "tz", None))
+    out = pd.DataFrame(table, index=calls.names, columns=labels)
+    out = out.reindex(columns=full_range(scale, start, end), fill_value=0)
+    out.columns.name = None
+    out["calls"] = out.sum(axis=1)
+    return out.rename_axis(str(holders.name)).sort_index().reset_index()

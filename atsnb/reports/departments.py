@@ -24,13 +24,29 @@ from atsnb.reports.scope import Scope, load_scope
 INDENT = "\u2003"  # an em space per tree level in department names
 
 
-def rolled_up(scope: Scope, rows: pd.DataFrame) -> pd.DataFrame:
-    """Attribution rows repeated for the employee's department and each one above it (``department``)."""
-    membership = scope.org.membership().rename(columns={"extension": "employee"})
-    out = rows.merge(membership[["employee", "department"]], on="employee", how="left")
-    out["department"] = out["department"].fillna(t(NO_DEPARTMENT))
+def rollup(scope: Scope, employees: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Each row repeated for its employee's department and every one above it, as ``(index,
+    departments)``: ``index`` lists the rows (non-decreasing, a row once per department) and
+    ``departments`` names the department of each entry.  Employees without a department count for
+    "no department".  With a department filter only that subtree is kept.
+
+    Computed per distinct employee, then spread over the rows with ``np.repeat``: no merge, no copy
+    of the rows.
+    """
+    codes, names = pd.factorize(employees)
+    chains = [scope.org.chain(str(name)) or [t(NO_DEPARTMENT)] for name in names]
     shown = shown_departments(scope)
-    return out[out["department"].isin(shown)] if shown is not None else out
+    if shown is not None:
+        chains = [[d for d in chain if d in shown] for chain in chains]
+    flat = [d for chain in chains for d in chain]
+    sizes = np.array([len(chain) for chain in chains], dtype=np.int64)
+    starts = np.cumsum(sizes) - sizes
+    repeats = sizes[codes] if len(codes) else np.zeros(0, np.int64)
+    index = np.repeat(np.arange(len(codes)), repeats)
+    within = np.arange(len(index)) - np.repeat(np.cumsum(repeats) - repeats, repeats)
+    flat_codes, departments = pd.factorize(pd.Series(flat, dtype=object))
+    entry = flat_codes[starts[codes[index]] + within] if len(index) else np.zeros(0, np.int64)
+    return index, pd.Series(pd.Categorical.from_codes(entry, departments), name="department")
 
 
 def shown_departments(scope: Scope) -> set[str] | None:
@@ -57,8 +73,9 @@ def efficiency_element(scope: Scope) -> Element:
     """Per department: effective calls of its employees (each by their own panel) against the sum of
     their targets (daily target × days with calls)."""
     per_employee = effective_by_employee(scope.attributed, panels(scope))
-    rows = rolled_up(scope, per_employee)
-    table = rows.groupby("department", sort=False).agg(
+    index, departments = rollup(scope, per_employee["employee"])
+    rows = per_employee.iloc[index].reset_index(drop=True).assign(department=departments)
+    table = rows.groupby("department", sort=False, observed=True).agg(
         employees=("employee", "nunique"), days=("days", "sum"), effective=("effective", "sum"),
         target=("target", "sum"))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -76,14 +93,17 @@ def efficiency_element(scope: Scope) -> Element:
 
 def summary_element(scope: Scope) -> Element:
     """Per department (rolled up): calls by direction and status, talk and wait, effective calls."""
-    table = in_tree_order(scope, summary_by(rolled_up(scope, with_effective(scope)), "department"))
+    rows = with_effective(scope)
+    index, departments = rollup(scope, rows["employee"])
+    table = in_tree_order(scope, summary_by(rows, departments, index))
     return element("summary", "rep_summary_departments", table,
                    [Col("department", "rep_col_department"), *SUMMARY_COLS], note="rep_summary_departments_note")
 
 
 def by_scale_element(scope: Scope, scale: str = "day") -> Element:
     """Calls per department (rolled up) by hour of day, day, week or month."""
-    table = pivot_by_time(rolled_up(scope, scope.attributed), "department", scale, scope.start, scope.end)
+    index, departments = rollup(scope, scope.attributed["employee"])
+    table = pivot_by_time(scope.attributed, departments, scale, scope.start, scope.end, index)
     table = in_tree_order(scope, table)
     element_ = pivot_element("by_scale", "rep_by_scale_departments", "rep_col_department", table, "department",
                              scale)

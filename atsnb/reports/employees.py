@@ -74,7 +74,8 @@ SUMMARY_COLS = [
 
 def summary_element(scope: Scope) -> Element:
     """Per employee: calls by direction and status, talk and wait totals and means, effective calls."""
-    table = summary_by(with_effective(scope), "employee")
+    rows = with_effective(scope)
+    table = summary_by(rows, rows["employee"])
     table["department"] = scope.org.department_series(table["employee"]).fillna("")
     table["employee"] = table["employee"].map(scope.employee_label)
     return element("summary", "rep_summary_employees", table,
@@ -109,7 +110,7 @@ def pivot_element(key: str, title: str, holder_label: str, table: pd.DataFrame, 
 
 def by_scale_element(scope: Scope, scale: str = "day") -> Element:
     """Calls per employee by hour of day, day, week or month (a call counts once per employee)."""
-    table = pivot_by_time(scope.attributed, "employee", scale, scope.start, scope.end)
+    table = pivot_by_time(scope.attributed, scope.attributed["employee"], scale, scope.start, scope.end)
     table["employee"] = table["employee"].map(scope.employee_label)
     return pivot_element("by_scale", "rep_by_scale_employees", "rep_col_employee", table, "employee", scale)
 
