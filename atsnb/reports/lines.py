@@ -7,6 +7,7 @@ picks the number the daily chart follows — the busiest line when none is picke
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from atsnb.i18n import t
@@ -21,20 +22,29 @@ from atsnb.reports.scope import Scope, load_scope
 def line_summary(calls: pd.DataFrame) -> pd.DataFrame:
     """Per line: ``incoming`` (incoming + mixed) and ``outgoing`` calls, ``calls``, talk time of each
     (``talk_in_s``, ``talk_out_s``, ``talk_s``) and ``share_pct`` = 100 × calls / all external calls."""
-    ext = calls[external(calls)]
-    is_in = inbound(ext)
-    frame = pd.DataFrame({
-        "line": ext["line"].astype("string").fillna("").astype(str),
-        "incoming": is_in.astype(int),
-        "outgoing": (~is_in).astype(int),
-        "calls": 1,
-        "talk_in_s": ext["talk_s"].where(is_in, 0.0).astype(float),
-        "talk_out_s": ext["talk_s"].where(~is_in, 0.0).astype(float),
-        "talk_s": ext["talk_s"].astype(float),
+    is_ext = external(calls).to_numpy(dtype=bool)
+    codes, names = pd.factorize(calls["line"][is_ext])
+    if (codes < 0).any():  # external calls without a line are listed under an empty number
+        codes[codes < 0] = len(names)
+        names = names.append(pd.Index([""]))
+    is_in = inbound(calls).to_numpy(dtype=bool)[is_ext]
+    talk = calls["talk_s"].to_numpy(dtype=float)[is_ext]
+
+    def total(weights: np.ndarray) -> np.ndarray:
+        return np.bincount(codes, weights=weights, minlength=len(names))
+
+    out = pd.DataFrame({
+        "line": np.asarray(names, dtype=object).astype(str),
+        "incoming": total(is_in).astype(int),
+        "outgoing": total(~is_in).astype(int),
+        "calls": np.bincount(codes, minlength=len(names)),
+        "talk_in_s": total(np.where(is_in, talk, 0.0)),
+        "talk_out_s": total(np.where(is_in, 0.0, talk)),
+        "talk_s": total(talk),
     })
-    out = frame.groupby("line", sort=True).sum().reset_index()
+    out = out[out["calls"] > 0]
     out["share_pct"] = counts.share_pct(out["calls"])
-    return out.sort_values("calls", ascending=False, kind="stable").reset_index(drop=True)
+    return out.sort_values(["calls", "line"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 def summary_element(scope: Scope) -> Element:
@@ -75,8 +85,8 @@ def selected_line(scope: Scope, line: str | None) -> str | None:
 def line_daily_element(scope: Scope, line: str | None) -> Element:
     """Incoming and outgoing calls per day on one company number, with their talk time."""
     number = selected_line(scope, line)
-    calls = scope.calls[scope.calls["line"].astype(str) == number] if number else scope.calls.iloc[0:0]
-    ext = calls[external(calls)]
+    chosen = (scope.calls["line"] == number).to_numpy(dtype=bool) if number else np.zeros(len(scope.calls), bool)
+    ext = scope.calls[chosen & external(scope.calls).to_numpy(dtype=bool)]
     daily = counts.counts_by(ext.assign(kind=inbound(ext).map({True: "incoming", False: "outgoing"})),
                              "day", split="kind", start=scope.start, end=scope.end)
     for column in ("incoming", "outgoing"):
