@@ -19,7 +19,7 @@ from atsnb.i18n import set_language
 from atsnb.reports.export import csv_bytes
 from atsnb.reports.model import Element, Report
 from atsnb.views.app import ReportApp, close_tree
-from atsnb.views.charts import chart_figure, pie_legend_html
+from atsnb.views.charts import chart_figure, legend_html
 from atsnb.views.export import DownloadButtons, file_name
 from atsnb.views.filters import FilterBar, parse_query
 from atsnb.views.tables import TableView
@@ -131,7 +131,8 @@ def test_report_elements_become_kpi_cards_charts_in_a_row_and_tables():
     kpi, charts, table = app.body.children
     assert isinstance(kpi, w.HTML) and "atsnb-kpi" in kpi.value
     assert "atsnb-charts" in charts._dom_classes
-    assert isinstance(charts.children[0].children[0], bq.Figure)
+    assert isinstance(charts.children[0].children[1], bq.Figure)
+    assert "По дням" in charts.children[0].children[0].value  # the title, as HTML that wraps
     assert "atsnb-table-view" in table._dom_classes
 
 
@@ -191,9 +192,12 @@ def test_bars_lines_and_pies_become_bqplot_marks_with_durations_in_minutes():
     pie = chart_figure(Element("p", "Доли", pd.DataFrame({"Отдел": ["А", "Б"], "n": [3, 1]}), kind="pie",
                                x="Отдел", y=["n"]))
     assert isinstance(pie.marks[0], bq.Pie) and list(pie.marks[0].labels) == ["75%", "25%"]
-    legend = pie_legend_html(Element("p", "Доли", pd.DataFrame({"Отдел": ["А", "Б"], "n": [3, 1]}), kind="pie",
-                                     x="Отдел", y=["n"]))
+    legend = legend_html(Element("p", "Доли", pd.DataFrame({"Отдел": ["А", "Б"], "n": [3, 1]}), kind="pie",
+                                 x="Отдел", y=["n"]))
     assert "А: 3" in legend and "Б: 1" in legend
+    assert "Ожидание" in legend_html(Element("talk", "Разговор", data, kind="line", x="Час",
+                                             y=["Разговор", "Ожидание"]))
+    assert chart_figure(Element("d", "По дням", data, kind="bar", x="Час", y=["Разговор"]), titled=False).title == ""
 
 
 def test_close_tree_closes_nested_widgets_and_chart_parts():
@@ -201,3 +205,14 @@ def test_close_tree_closes_nested_widgets_and_chart_parts():
     box = w.VBox([w.HBox([figure])])
     close_tree(box)
     assert figure.comm is None and figure.marks[0].comm is None and figure.axes[0].scale.comm is None
+
+
+def test_the_dashboard_speaks_english_by_the_language_setting():
+    set_language("en")
+    try:
+        app = ReportApp("dashboard", fake_report, CHOICES)
+        assert "Updated at" in app.status.value
+        assert app.filters.period.description == "Period" and app.filters.choices["line"].options[0][0] == "all"
+        assert "Total" in app.body.children[-1].children[2].value
+    finally:
+        set_language("ru")

@@ -25,7 +25,7 @@ from atsnb.i18n import t
 from atsnb.reports.filters import choices as filter_choices
 from atsnb.reports.model import Element, Report
 from atsnb.store import Store
-from atsnb.views.charts import chart_figure, pie_legend_html
+from atsnb.views.charts import chart_figure, legend_html
 from atsnb.views.filters import FilterBar, parse_query
 from atsnb.views.html import heading_html, kpi_html
 from atsnb.views.static import CHART_KINDS
@@ -40,6 +40,7 @@ WITH_SCALE = frozenset({"employees", "departments"})  # reports with a pivot by 
 PAGE_CSS = """<style>
 .atsnb-app{max-width:1400px;}
 .atsnb-app .widget-html-content{min-width:0;}  /* let cards and notes wrap to a phone's width */
+.atsnb-app .widget-html{margin-left:0;margin-right:0;}  /* width 100% plus a margin would overflow */
 .atsnb-spinner{display:inline-block;width:14px;height:14px;border:2px solid #cbd5e1;border-top-color:#1f77b4;
 border-radius:50%;animation:atsnb-spin .8s linear infinite;vertical-align:middle;margin-right:6px;}
 @keyframes atsnb-spin{to{transform:rotate(360deg);}}
@@ -150,9 +151,8 @@ class ReportApp:
 
     @staticmethod
     def _chart(element: Element) -> w.Widget:
-        parts: list[w.Widget] = [chart_figure(element)]
-        if element.kind == "pie":
-            parts.append(w.HTML(pie_legend_html(element), layout=w.Layout(width="100%")))
+        title = f'<div class="atsnb-title">{html.escape(element.title)}</div>'
+        parts: list[w.Widget] = [w.HTML(title + legend_html(element)), chart_figure(element, titled=False)]
         if element.note:
             parts.append(w.HTML(f'<p class="atsnb-note">{html.escape(element.note)}</p>'))
         box = w.VBox(parts, layout=w.Layout(min_width="0"))

@@ -47,22 +47,24 @@ def y_axis_label(element: Element) -> str:
     return t(f"dash_unit_{unit}") if unit in {"calls", "lines"} else ""
 
 
-def _figure(element: Element, marks: list, axes: list, legend: bool) -> bq.Figure:
+def _figure(element: Element, marks: list, axes: list, titled: bool) -> bq.Figure:
     return bq.Figure(
         marks=marks,
         axes=axes,
-        title=element.title,
-        legend_location="top-left",
-        legend_style={"stroke-width": 0, "fill-opacity": 0.7},
-        fig_margin={"top": 50 if legend else 40, "bottom": 55, "left": 55, "right": 15},
+        title=element.title if titled else "",
+        fig_margin={"top": 40 if titled else 12, "bottom": 55, "left": 55, "right": 15},
         layout=w.Layout(width="100%", height="340px", min_width="280px"),
         title_style={"font-size": "15px"},
         animation_duration=0,
     )
 
 
-def chart_figure(element: Element) -> bq.Figure:
-    """A bqplot figure for a chart element: bars, stacked bars, lines or a pie, titled, axis units."""
+def chart_figure(element: Element, *, titled: bool = True) -> bq.Figure:
+    """A bqplot figure for a chart element: bars, stacked bars, lines or a pie, axis units.
+
+    ``titled=False`` leaves the title (and the legend, :func:`legend_html`) to HTML around the
+    figure, as the dashboards do: an SVG title cannot wrap on a phone, and a legend drawn inside
+    the plot covers the bars."""
     data = element.data
     if element.kind == "pie":
         sizes = plotted_values(element, element.y[0]) if element.y else np.array([])
@@ -79,7 +81,7 @@ def chart_figure(element: Element) -> bq.Figure:
             font_size="12px",
             tooltip=bq.Tooltip(fields=["size"], formats=[".0f"]),
         )
-        return _figure(element, [pie], [], legend=False)
+        return _figure(element, [pie], [], titled)
     x_values = data[element.x] if element.x else pd.Series(data.index)
     labels = category_labels(x_values)
     x_scale, y_scale = bq.OrdinalScale(), bq.LinearScale(min=0)
@@ -90,11 +92,11 @@ def chart_figure(element: Element) -> bq.Figure:
     colors = style.PALETTE if legend else style.PALETTE[:1]  # one series, one colour (not one per bar)
     if element.kind == "line":
         mark = bq.Lines(x=labels, y=y_data, scales={"x": x_scale, "y": y_scale}, colors=colors,
-                        labels=names, display_legend=legend, stroke_width=2,
+                        labels=names, stroke_width=2,
                         marker="circle" if len(labels) <= 40 else None, marker_size=16)
     else:
         mark = bq.Bars(x=labels, y=y_data, scales={"x": x_scale, "y": y_scale}, colors=colors,
-                       labels=names, display_legend=legend,
+                       labels=names,
                        # "grouped" leaves a single series' y domain empty (nothing drawn) in bqplot 0.13
                        type="grouped" if legend and element.kind == "bar" else "stacked",
                        padding=0.15, tooltip=bq.Tooltip(fields=["x", "y"], formats=["", ".1f"]))
@@ -102,21 +104,25 @@ def chart_figure(element: Element) -> bq.Figure:
                      tick_rotate=-40 if max(map(len, labels), default=0) > 3 else 0, tick_style={"font-size": "11px"})
     y_axis = bq.Axis(scale=y_scale, side="left", label=y_axis_label(element), tick_format=".0f",
                      grid_lines="dashed", label_offset="40px")
-    return _figure(element, [mark], [x_axis, y_axis], legend=legend)
+    return _figure(element, [mark], [x_axis, y_axis], titled)
 
 
-def pie_legend_html(element: Element) -> str:
-    """The legend of a pie: colour, name and value of every slice, wrapping under the chart."""
-    data = element.data
-    names = category_labels(data[element.x]) if element.x else [str(i) for i in data.index]
-    column = element.y[0] if element.y else None
-    items = []
-    for i, name in enumerate(names):
-        value = cell(data[column].iloc[i], element.units.get(column)) if column else ""
-        colour = style.PALETTE[i % len(style.PALETTE)]
-        items.append(
-            f'<span style="display:inline-block;margin:2px 12px 2px 0;white-space:nowrap">'
-            f'<span style="display:inline-block;width:10px;height:10px;background:{colour};margin-right:5px"></span>'
-            f"{html.escape(name)}: {html.escape(value)}</span>"
-        )
-    return f'<div class="atsnb-note atsnb-legend" style="white-space:normal">{"".join(items)}</div>'
+def legend_html(element: Element) -> str:
+    """The chart's legend as wrapping HTML: a pie's slices with their values, or the series of a
+    multi-series chart; empty for a single series (the title names it)."""
+    if element.kind == "pie":
+        names = category_labels(element.data[element.x]) if element.x else [str(i) for i in element.data.index]
+        column = element.y[0] if element.y else None
+        values = [cell(v, element.units.get(column)) for v in element.data[column]] if column else [""] * len(names)
+        items = [f"{name}: {value}" for name, value in zip(names, values, strict=True)]
+    elif len(element.y) > 1:
+        items = [str(y) for y in element.y]
+    else:
+        return ""
+    spans = [
+        f'<span style="display:inline-block;margin:2px 12px 2px 0;white-space:nowrap">'
+        f'<span style="display:inline-block;width:10px;height:10px;margin-right:5px;'
+        f'background:{style.PALETTE[i % len(style.PALETTE)]}"></span>{html.escape(item)}</span>'
+        for i, item in enumerate(items)
+    ]
+    return f'<div class="atsnb-note atsnb-legend" style="white-space:normal">{"".join(spans)}</div>'
