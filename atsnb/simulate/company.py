@@ -122,6 +122,7 @@ class Company:
 
 def build_company(employees: int, rng: np.random.Generator, mobiles: np.ndarray, partner_numbers: np.ndarray,
                   ) -> Company:
+    """The company; ``mobiles`` are the employees' own numbers, ``partner_numbers`` clients known by name."""
     """A company of ``employees`` people spread over the departments in fixed proportions."""
     if not len(STAFFING) <= employees <= MAX_EMPLOYEES:
         raise ValueError(f"a company has {len(STAFFING)} to {MAX_EMPLOYEES} employees, got {employees}")
@@ -164,6 +165,7 @@ def build_company(employees: int, rng: np.random.Generator, mobiles: np.ndarray,
         ivr_menu=[(0.50, "queue:700"), (0.27, "queue:701"), (0.11, "group:600"), (0.07, f"ext:{ext[OFFICE][0]}"),
                   (0.05, "hangup")],
     )
-    company.partners = {str(n): f"ООО «{PARTNER_NAMES[i % len(PARTNER_NAMES)]}»" + (f" ({i // 20 + 1})" if i >= 20 else "")
+    company.partners = {str(n): f"ООО «{PARTNER_NAMES[i % len(PARTNER_NAMES)]}»"
+                        + (f" ({i // len(PARTNER_NAMES) + 1})" if i >= len(PARTNER_NAMES) else "")
                         for i, n in enumerate(partner_numbers)}
     return company

@@ -549,6 +549,8 @@ class Dialplan:
                 pbx.bridge(consult, new_dev, consult_ans, done)
                 t_target = done
             else:  # blonde: the employee completes the transfer while the target still rings
+                if kind == "attended":  # nobody picked up the consultation: it became a blonde transfer
+                    call.scenario = call.scenario.removesuffix("_attended") + "_blonde"
                 kind = "blonde"
                 done = tt + float(self.rng.uniform(1.5, 4.0))
                 pbx.cdr_row(consult, new_dev, tt, NAN, done, **consult_row, disposition="NO ANSWER")

@@ -25,6 +25,7 @@ from atsnb.simulate.traffic import MIX, Clients, arrivals, history_days
 
 FLAVOURS = ("freepbx", "asterisk", "legacy")
 EMPLOYEES_PER_DAY = 20.0  # default calls per day per employee
+PARTNERS = 40  # the most active regular clients are in the partners directory
 LINE_SHARES = {"main": 0.50, "advertising": 0.20, "support": 0.20, "branch": 0.10}
 CALLER_SHARES = {SALES_1: 0.38, SALES_2: 0.37, SUPPORT: 0.10, ACCOUNTING: 0.10, OFFICE: 0.05}
 SITES = ["example-company.ru", "shop.example-company.ru"]
@@ -103,12 +104,11 @@ def simulate(*, days: int = 90, seed: int = 1, employees: int = 20, calls_per_da
     registry = _registry()
 
     expected = int(per_day * days * 1.2) + 50
-    people = registry.sample(rng, employees + 40, prefer_region="Москва", prefer_share=0.9)
-    company = build_company(employees, rng, people[:employees], people[employees:])
+    mobiles = registry.sample(rng, employees, prefer_region="Москва", prefer_share=0.9)
     regulars = registry.sample(rng, int(60 + 4 * per_day), prefer_region="Москва", prefer_share=0.65)
     fresh = registry.sample(rng, int(expected * 0.45) + 50, prefer_region="Москва", prefer_share=0.55)
+    company = build_company(employees, rng, mobiles, regulars[:PARTNERS])  # the most active clients
     clients = Clients(rng, regulars, fresh)
-    company.partners = {str(n): name for n, name in zip(regulars[:40], company.partners.values(), strict=False)}
 
     day_list = history_days(end_ts, days)
     dates = [pd.Timestamp(d.midnight, unit="s", tz="UTC").tz_convert(tz).strftime("%Y%m%d") for d in day_list]
