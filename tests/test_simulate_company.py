@@ -144,3 +144,14 @@ def test_other_flavours_have_their_own_columns(flavour):
     else:
         assert "linkedid" not in s.tables["cdr"].columns
         assert "eventextra" in s.tables["cel"].columns
+
+
+def test_released_slices_add_up_to_the_whole_history():
+    s = simulate(days=1, seed=8, end=END, calls_per_day=150)
+    cuts = [pd.Timestamp(END, tz="Europe/Moscow").timestamp() - h * 3600 for h in (30, 12, 6, 0)]
+    parts = [s.released(a, b) for a, b in zip(cuts, cuts[1:], strict=False)]
+    for name in s.tables:
+        joined = pd.concat([p.tables[name] for p in parts], ignore_index=True)
+        pd.testing.assert_frame_equal(joined, s.tables[name].reset_index(drop=True), check_dtype=False)
+    assert sum(len(p.truth) for p in parts) == len(s.truth)
+    assert parts[-1].end == pd.Timestamp(END, tz="Europe/Moscow")
