@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 
 from atsnb.metrics.counts import bucket_codes, distinct
 
-CALL_COLUMNS = ["call_id", "start", "direction", "status", "wait_s", "line", "external_number"]
+CALL_COLUMNS = ["call_id", "start", "direction", "status", "wait_s"]
 ANSWER_STEP_COLUMNS = ["call_id", "kind", "target", "duration_s"]
 
 
