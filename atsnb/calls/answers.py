@@ -16,10 +16,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from atsnb.calls.groups import Legs
 from atsnb.calls.legs import PHONE, TRUNK, epoch_seconds
 
 
-def refine_answers(legs: pd.DataFrame, cel: pd.DataFrame | None, tz: str) -> None:
+def refine_answers(legs: Legs, cel: pd.DataFrame | None, tz: str) -> None:
     """Move ``legs["ta"]`` later where a witness shows the person answered later (in place)."""
     ta = legs["ta"].to_numpy().copy()
     candidate = _from_siblings(legs)
@@ -33,7 +34,7 @@ def refine_answers(legs: pd.DataFrame, cel: pd.DataFrame | None, tz: str) -> Non
         legs["ta"] = ta
 
 
-def _early(legs: pd.DataFrame) -> np.ndarray:
+def _early(legs: Legs) -> np.ndarray:
     """Answered legs whose Party A may have been up before the far side answered: the caller's
     channel to a phone (IVR, queue), or a phone originated by the PBX to a trunk (a website callback
     rings the employee first, then the client)."""
@@ -42,7 +43,7 @@ def _early(legs: pd.DataFrame) -> np.ndarray:
     return legs["answered"].to_numpy() & pair & ~np.isnan(legs["ta"].to_numpy())
 
 
-def _from_siblings(legs: pd.DataFrame) -> np.ndarray:
+def _from_siblings(legs: Legs) -> np.ndarray:
     out = np.full(len(legs), np.nan)
     early = _early(legs)
     if not early.any():
@@ -51,13 +52,13 @@ def _from_siblings(legs: pd.DataFrame) -> np.ndarray:
     if not lost.any():
         return out
     key = ["cidx", "uniqueid", "t0"]
-    ends = legs.loc[lost, [*key, "t1"]].groupby(key, sort=False)["t1"].max().rename("sibling_end")
-    hit = legs.loc[early, key].join(ends, on=key)["sibling_end"].to_numpy()
+    ends = legs.frame([*key, "t1"], lost).groupby(key, sort=False)["t1"].max().rename("sibling_end")
+    hit = legs.frame(key, early).join(ends, on=key)["sibling_end"].to_numpy()
     out[np.flatnonzero(early)] = hit
     return out
 
 
-def _from_bridges(legs: pd.DataFrame, cel: pd.DataFrame, tz: str) -> np.ndarray:
+def _from_bridges(legs: Legs, cel: pd.DataFrame, tz: str) -> np.ndarray:
     """For each early leg, the first bridge entry of its Party A channel within [recorded answer, end]."""
     out = np.full(len(legs), np.nan)
     early = _early(legs)

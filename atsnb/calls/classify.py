@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from atsnb.calls.groups import NO_ROW, Runs, pick
+from atsnb.calls.groups import NO_ROW, Legs, Runs, pick
 from atsnb.calls.legs import LOCAL, NONE, PHONE, TRUNK
 from atsnb.calls.numbers import normalize_numbers
 from atsnb.calls.text import first_field, text_mask
@@ -33,9 +33,9 @@ CALL_COLUMNS = ["call_id", "start", "answer", "end", "direction", "status", "cal
                 "talk_s", "transfers", "legs", "recording", "primary"]
 
 
-def mark_legs(legs: pd.DataFrame, topology: Topology) -> Runs:
-    """Add per-leg flags: ``direction`` code of its call, ``talk``, ``person`` and ``grp``."""
-    runs = Runs(legs["cidx"].to_numpy())
+def mark_legs(legs: Legs, runs: Runs, topology: Topology) -> None:
+    """Add per-leg columns: ``direction_code`` of its call, ``person``, ``talk``, ``hold``, ``grp``
+    (queue / ring group passed) and ``reach`` (what the leg reached, for ``last_target``)."""
     a_kind, b_kind = legs["a_kind"].to_numpy(), legs["b_kind"].to_numpy()
     orig = legs["orig"].to_numpy()
     from_trunk = runs.any(orig & (a_kind == TRUNK))
@@ -54,10 +54,8 @@ def mark_legs(legs: pd.DataFrame, topology: Topology) -> Runs:
     # An answered phone-to-phone leg inside an external call: the consultation of an attended
     # transfer, while the client waits on hold — connected, so its span counts as the client's time.
     legs["hold"] = ok & (a_kind == PHONE) & (b_kind == PHONE) & external
-    # Object Series: pandas would otherwise re-encode these per-leg texts to Arrow and back.
-    legs["grp"] = pd.Series(_group_names(legs, topology), index=legs.index, dtype=object)
-    legs["reach"] = pd.Series(_reached(legs, topology), index=legs.index, dtype=object)
-    return runs
+    legs["grp"] = _group_names(legs, topology)
+    legs["reach"] = _reached(legs, topology)
 
 
 def _is_queue_context(context: str) -> bool:
@@ -68,7 +66,7 @@ def _is_ivr_context(context: str) -> bool:
     return context.startswith("ivr")
 
 
-def _reached(legs: pd.DataFrame, topology: Topology) -> np.ndarray:
+def _reached(legs: Legs, topology: Topology) -> np.ndarray:
     """What each leg reached, for ``last_target``: the person who talked, else the phone that rang,
     the queue/group it passed, the number it was forwarded to, the parking lot or the IVR."""
     b_kind = legs["b_kind"].to_numpy()
@@ -87,7 +85,7 @@ def _reached(legs: pd.DataFrame, topology: Topology) -> np.ndarray:
     return out
 
 
-def _consultation_halves(legs: pd.DataFrame, person: np.ndarray) -> np.ndarray:
+def _consultation_halves(legs: Legs, person: np.ndarray) -> np.ndarray:
     """Local ``;2`` → phone legs of an attended transfer, not of a queue member.
 
     When an agent consults a colleague through ``Local/<ext>@from-internal``, the Local half's leg
@@ -99,7 +97,7 @@ def _consultation_halves(legs: pd.DataFrame, person: np.ndarray) -> np.ndarray:
     if not via_local.any():
         return np.zeros(len(legs), bool)
     direct = person & (legs["a_kind"].to_numpy() == TRUNK)
-    both = legs.loc[via_local | direct, ["cidx", "b_peer"]].copy()
+    both = legs.frame(["cidx", "b_peer"], via_local | direct)
     both["direct"] = direct[via_local | direct]
     reached_directly = both.groupby(["cidx", "b_peer"], sort=False)["direct"].transform("any").to_numpy()
     out = np.zeros(len(legs), bool)
@@ -107,7 +105,7 @@ def _consultation_halves(legs: pd.DataFrame, person: np.ndarray) -> np.ndarray:
     return out
 
 
-def _group_names(legs: pd.DataFrame, topology: Topology) -> np.ndarray:
+def _group_names(legs: Legs, topology: Topology) -> np.ndarray:
     """The queue or ring group a leg passed: Queue(name,…) rows, or dst of a known/ext-group group."""
     out = np.full(len(legs), "", dtype=object)
     # A transfer out of a queue keeps lastapp=Queue on the caller's next row, but dials the target.
@@ -121,14 +119,14 @@ def _group_names(legs: pd.DataFrame, topology: Topology) -> np.ndarray:
     return out
 
 
-def classify(legs: pd.DataFrame, runs: Runs, topology: Topology, short_abandon_s: float) -> pd.DataFrame:
+def classify(legs: Legs, runs: Runs, topology: Topology, short_abandon_s: float) -> pd.DataFrame:
     """One row per call with the columns of :data:`CALL_COLUMNS` (times as epoch seconds)."""
     n = runs.n
     t0, ta, t1 = legs["t0"].to_numpy(), legs["ta"].to_numpy(), legs["t1"].to_numpy()
     talk, person = legs["talk"].to_numpy(), legs["person"].to_numpy()
     a_kind, b_kind = legs["a_kind"].to_numpy(), legs["b_kind"].to_numpy()
     orig = legs["orig"].to_numpy()
-    direction = legs["direction_code"].to_numpy()[runs.starts] if n else np.array([], int)
+    direction = runs.first_of_call(legs["direction_code"].to_numpy())
     col = {c: legs[c].to_numpy(dtype=object) for c in ("a_peer", "b_peer", "src", "dst", "did", "outbound_cnum",
                                                        "recordingfile", "cnum", "grp", "reach")}
     extensions = set(topology.extensions)
@@ -180,7 +178,7 @@ def classify(legs: pd.DataFrame, runs: Runs, topology: Topology, short_abandon_s
     rec = legs["recordingfile"].to_numpy() != ""
     recording = pick(col["recordingfile"], np.minimum(runs.first_row(rec & talk), runs.first_row(rec)))
     return pd.DataFrame({
-        "call_id": legs["call_id"].to_numpy(dtype=object)[runs.starts] if n else np.array([], object),
+        "call_id": runs.first_of_call(legs["call_id"].to_numpy(dtype=object)),
         "start": start, "answer": np.where(answered, answer, np.nan), "end": end,
         "direction": DIRECTIONS[direction] if n else np.array([], object),
         "status": status.astype(object), "caller": caller, "dialed": dialed,
@@ -203,7 +201,7 @@ def _normalizer(*columns: np.ndarray):
     return norm
 
 
-def _union_seconds(legs: pd.DataFrame, talk: np.ndarray, n: int) -> np.ndarray:
+def _union_seconds(legs: Legs, talk: np.ndarray, n: int) -> np.ndarray:
     """Per call, the length of the union of the legs' [answer, end] (hold legs: [start, end])."""
     begin = np.where(legs["hold"].to_numpy(), legs["t0"].to_numpy(), legs["ta"].to_numpy())
     sub = pd.DataFrame({"c": legs["cidx"].to_numpy()[talk], "a": begin[talk],
@@ -216,7 +214,7 @@ def _union_seconds(legs: pd.DataFrame, talk: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(sub["c"].to_numpy(), weights=gain, minlength=n)
 
 
-def _transfers(legs: pd.DataFrame, runs: Runs, answer: np.ndarray) -> np.ndarray:
+def _transfers(legs: Legs, runs: Runs, answer: np.ndarray) -> np.ndarray:
     """How many times the answered client was sent elsewhere: legs of the client's channel to a
     phone or to a parking lot that begin after the first answer (a pickup from the lot is the same
     transfer as the park)."""

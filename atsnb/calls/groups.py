@@ -1,67 +1,107 @@
-"""Per-call reductions over legs sorted by call: the numpy ``reduceat`` idiom behind every column.
+"""Legs as column arrays, and per-call reductions over them: the numpy ``reduceat`` idiom.
 
-Legs arrive sorted by call (then time), so each call is one contiguous run starting at
-``starts[i]``; a reduction is one ``ufunc.reduceat`` over the whole column, and "the first leg
-where …" is the minimum row number among the legs where it holds.
+Legs stay in the order they came; :class:`Runs` holds the permutation that puts them in call
+order (call, then time).  A reduction takes the one numeric column it needs through that
+permutation and runs one ``ufunc.reduceat`` over every call at once; "the first leg where …" is
+the smallest position in call order among the legs where it holds.  Text columns are never
+reordered, which is what makes this cheap: a million Python strings are slow to move.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 NO_ROW = np.iinfo(np.int64).max
 
 
-class Runs:
-    """The runs of one sorted call-index column ``cidx`` (values 0..n-1, contiguous)."""
+class Legs:
+    """Named numpy columns of equal length, read like a DataFrame's columns."""
 
-    def __init__(self, cidx: np.ndarray):
+    def __init__(self, columns: dict[str, np.ndarray]):
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values()))) if self.columns else 0
+
+    @property
+    def empty(self) -> bool:
+        return len(self) == 0
+
+    def __getitem__(self, name: str) -> pd.Series:
+        values = self.columns[name]
+        # dtype=object stops pandas from re-encoding Python strings to Arrow on every access.
+        return pd.Series(values, dtype=object if values.dtype == object else None, copy=False)
+
+    def __setitem__(self, name: str, values: np.ndarray | pd.Series) -> None:
+        self.columns[name] = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+
+    def frame(self, names: list[str], mask: np.ndarray | None = None) -> pd.DataFrame:
+        """A small DataFrame of some columns (of the rows where ``mask`` holds)."""
+        return pd.DataFrame({n: self[n][mask] if mask is not None else self[n] for n in names}).reset_index(drop=True)
+
+
+class Runs:
+    """Calls as runs of legs: ``cidx`` (call index of each leg, 0..n-1) and ``order`` (legs in call
+    order: by call, then start time, then CDR sequence)."""
+
+    def __init__(self, cidx: np.ndarray, order: np.ndarray):
         self.cidx = cidx
+        self.order = order
         self.size = len(cidx)
-        self.starts = np.flatnonzero(np.r_[True, cidx[1:] != cidx[:-1]]) if len(cidx) else np.array([], int)
+        sorted_cidx = cidx[order]
+        self.starts = (np.flatnonzero(np.r_[True, sorted_cidx[1:] != sorted_cidx[:-1]]) if self.size
+                       else np.array([], int))
         self.n = len(self.starts)
-        self.rows = np.arange(self.size, dtype=np.int64)
+        self.rank = np.empty(self.size, np.int64)  # position of each leg in call order
+        self.rank[order] = np.arange(self.size, dtype=np.int64)
+
+    def _reduce(self, ufunc: np.ufunc, values: np.ndarray, empty: object) -> np.ndarray:
+        return ufunc.reduceat(values[self.order], self.starts) if self.n else np.array([], dtype=type(empty))
 
     def any(self, mask: np.ndarray) -> np.ndarray:
-        return np.logical_or.reduceat(mask, self.starts) if self.n else np.array([], bool)
+        return self._reduce(np.logical_or, mask, False)
 
     def count(self, mask: np.ndarray | None = None) -> np.ndarray:
-        ones = np.ones(self.size, np.int64) if mask is None else mask.astype(np.int64)
-        return np.add.reduceat(ones, self.starts) if self.n else np.array([], np.int64)
+        if mask is None:
+            return np.bincount(self.cidx, minlength=self.n).astype(np.int64)
+        return np.bincount(self.cidx, weights=mask, minlength=self.n).astype(np.int64)
 
     def min(self, values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         """Smallest value per call (NaN where no leg qualifies)."""
         v = values if mask is None else np.where(mask, values, np.nan)
-        return np.fmin.reduceat(v, self.starts) if self.n else np.array([], float)
+        return self._reduce(np.fmin, v, 0.0)
 
     def max(self, values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         v = values if mask is None else np.where(mask, values, np.nan)
-        return np.fmax.reduceat(v, self.starts) if self.n else np.array([], float)
+        return self._reduce(np.fmax, v, 0.0)
 
     def first_row(self, mask: np.ndarray) -> np.ndarray:
-        """Row number of the first leg where ``mask`` holds, per call (NO_ROW if none)."""
-        if not self.n:
-            return np.array([], np.int64)
-        return np.minimum.reduceat(np.where(mask, self.rows, NO_ROW), self.starts)
+        """The first leg (in call order) where ``mask`` holds, per call: its row (NO_ROW if none)."""
+        pos = self._reduce(np.minimum, np.where(mask, self.rank, NO_ROW), 0)
+        return np.where(pos == NO_ROW, NO_ROW, self.order[np.minimum(pos, self.size - 1)])
 
     def last_row(self, mask: np.ndarray) -> np.ndarray:
-        """Row number of the last leg where ``mask`` holds, per call (-1 if none)."""
-        if not self.n:
-            return np.array([], np.int64)
-        return np.maximum.reduceat(np.where(mask, self.rows, -1), self.starts)
+        """The last leg (in call order) where ``mask`` holds, per call: its row (-1 if none)."""
+        pos = self._reduce(np.maximum, np.where(mask, self.rank, -1), 0)
+        return np.where(pos < 0, -1, self.order[np.maximum(pos, 0)])
 
     def first_row_by(self, key: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """Row number of the leg with the smallest ``key`` among those where ``mask`` holds."""
+        """The leg with the smallest ``key`` among those where ``mask`` holds (the first on ties)."""
         best = self.min(key, mask)
         return self.first_row(mask & (key == best[self.cidx]))
 
     def last_row_by(self, key: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """Row number of the leg with the largest ``key`` where ``mask`` holds (the last on ties)."""
+        """The leg with the largest ``key`` where ``mask`` holds (the last on ties)."""
         best = self.max(key, mask)
         return self.last_row(mask & (key == best[self.cidx]))
 
     def broadcast(self, per_call: np.ndarray) -> np.ndarray:
         return per_call[self.cidx]
+
+    def first_of_call(self, values: np.ndarray) -> np.ndarray:
+        """The value of each call's first leg (in call order)."""
+        return values[self.order[self.starts]] if self.n else values[:0]
 
 
 def pick(values: np.ndarray, rows: np.ndarray, default: object = "") -> np.ndarray:

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from atsnb.calls.channels import local_base, parse_channels
-from atsnb.calls.text import as_objects, object_frame, text_mask
+from atsnb.calls.groups import Legs, Runs
+from atsnb.calls.text import as_objects, text_mask
 from atsnb.calls.topology import Topology
 
 # Kinds of one side of a row.
@@ -65,8 +66,8 @@ def epoch_seconds(naive: pd.Series, tz: str) -> np.ndarray:
     return np.where(aware.isna().to_numpy(), np.nan, np.floor(ns / 1e9))
 
 
-def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str) -> pd.DataFrame:
-    """One row per distinct CDR row, sorted by call then time, with the columns reconstruction reads.
+def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str) -> tuple[Legs, Runs]:
+    """One leg per distinct CDR row with the columns reconstruction reads, and the calls as runs.
 
     Times are float seconds since the epoch (``t0`` start, ``ta`` answer or NaN, ``t1`` end), so the
     later arithmetic is plain numpy.
@@ -100,14 +101,14 @@ def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str) -> pd.DataFrame
     # Factorising the Arrow column is several times faster than the object array it equals.
     keys = df["linkedid"] if columns["call_id"] is columns["linkedid"] else columns["call_id"]
     cidx, _ = pd.factorize(keys, sort=True)
-    order = np.lexsort((columns["seq"], t0, cidx))
-    legs = object_frame({k: v[order] for k, v in columns.items()})
-    legs["cidx"] = pd.factorize(cidx[order], sort=False)[0]
-    first = np.r_[True, legs["cidx"].to_numpy()[1:] != legs["cidx"].to_numpy()[:-1]]
-    own = (legs["uniqueid"].to_numpy() == legs["linkedid"].to_numpy()) & (legs["linkedid"].to_numpy() != "")
-    has_own = np.logical_or.reduceat(own, np.flatnonzero(first))[legs["cidx"].to_numpy()] if len(own) else own
-    legs["orig"] = np.where(has_own, own, first)
-    return legs
+    columns["cidx"] = cidx.astype(np.int64)
+    runs = Runs(columns["cidx"], np.lexsort((columns["seq"], t0, cidx)))
+    legs = Legs(columns)
+    own = (columns["uniqueid"] == columns["linkedid"]) & (columns["linkedid"] != "")
+    first = np.zeros(len(cidx), bool)
+    first[runs.order[runs.starts]] = True
+    legs["orig"] = np.where(runs.broadcast(runs.any(own)), own, first)
+    return legs, runs
 
 
 def _text_frame(cdr: pd.DataFrame) -> pd.DataFrame:

@@ -35,9 +35,9 @@ def reconstruct(
     """
     if cdr is None or cdr.empty:
         return CallSet(empty_calls(tz), _empty_steps(tz))
-    legs = prepare_legs(cdr, topology, tz)
+    legs, runs = prepare_legs(cdr, topology, tz)
     refine_answers(legs, cel, tz)
-    runs = mark_legs(legs, topology)
+    mark_legs(legs, runs, topology)
     calls = classify(legs, runs, topology, short_abandon_s)
     hangup_by = apply_witnesses(calls, legs, topology, cel, queue_log, tz, short_abandon_s)
     steps = build_steps(legs, runs, calls, topology, hangup_by)

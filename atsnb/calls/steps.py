@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from atsnb.calls.classify import DIRECTIONS, INCOMING, MIXED
-from atsnb.calls.groups import Runs
+from atsnb.calls.groups import Legs, Runs
 from atsnb.calls.legs import LOCAL, PHONE
 from atsnb.calls.numbers import normalize_numbers
 from atsnb.calls.text import first_field, object_frame, text_map, text_mask
@@ -22,7 +22,7 @@ STEP_COLUMNS = ["call_id", "seq", "at", "kind", "party", "target", "outcome", "d
 _ORDER = {k: i for i, k in enumerate(KINDS)}
 
 
-def build_steps(legs: pd.DataFrame, runs: Runs, calls: pd.DataFrame, topology: Topology,
+def build_steps(legs: Legs, runs: Runs, calls: pd.DataFrame, topology: Topology,
                 hangup_by: pd.Series | None = None) -> pd.DataFrame:
     """All steps of all calls (``at`` as epoch seconds), sorted and numbered per call."""
     if legs.empty:
@@ -34,16 +34,17 @@ def build_steps(legs: pd.DataFrame, runs: Runs, calls: pd.DataFrame, topology: T
     caller = caller_of_call[cidx]
     parts: list[dict[str, np.ndarray]] = []
 
-    def add(kind: str, c: np.ndarray, at, party, target, outcome, duration) -> None:
+    def add(kind: str, c: np.ndarray, at, party, target, outcome, duration, rank=None) -> None:
         if len(c):
             parts.append({"c": c, "at": at, "kind": np.full(len(c), _ORDER[kind]), "party": _fill(party, len(c)),
                           "target": _fill(target, len(c)), "outcome": _fill(outcome, len(c)),
-                          "duration_s": np.asarray(duration, dtype=float)})
+                          "duration_s": np.asarray(duration, dtype=float),
+                          "rank": np.zeros(len(c), np.int64) if rank is None else rank})
 
     def add_legs(kind: str, mask: np.ndarray, at, party, target, outcome, duration) -> None:
         if mask.any():
             add(kind, cidx[mask], at[mask], _take(party, mask), _take(target, mask), _take(outcome, mask),
-                duration[mask])
+                duration[mask], runs.rank[mask])
 
     start, end = calls["start"].to_numpy(), calls["end"].to_numpy()
     inbound = np.flatnonzero(calls["direction"].isin([DIRECTIONS[INCOMING], DIRECTIONS[MIXED]]).to_numpy())
@@ -51,7 +52,7 @@ def build_steps(legs: pd.DataFrame, runs: Runs, calls: pd.DataFrame, topology: T
         (end - start)[inbound])
     dcontext = legs["dcontext"].to_numpy(dtype=object)
     ivr = text_mask(dcontext, lambda c: c.startswith("ivr-"))
-    add_legs("ivr", _first_per(cidx, dcontext, ivr), t0, caller, dcontext, "", t1 - t0)
+    add_legs("ivr", _first_per(runs, dcontext, ivr), t0, caller, dcontext, "", t1 - t0)
     _add_groups(legs, topology, add)
     b_kind = legs["b_kind"].to_numpy()
     b_peer = legs["b_peer"].to_numpy(dtype=object)
@@ -68,7 +69,7 @@ def build_steps(legs: pd.DataFrame, runs: Runs, calls: pd.DataFrame, topology: T
     talk = legs["talk"].to_numpy()
     talker = np.where(legs["person"].to_numpy(), b_peer, dst)
     add_legs("answer", talk, ta, caller, talker, "answered", t1 - ta)
-    _add_transfers(cidx, t0, ta, talk, talker, add)
+    _add_transfers(runs, t0, ta, talk, talker, add)
     vm = (legs["lastapp"].to_numpy(dtype=object) == "VoiceMail")
     box = np.full(len(legs), "", dtype=object)
     box[vm] = first_field(legs["lastdata"].to_numpy(dtype=object)[vm], "@")
@@ -77,7 +78,8 @@ def build_steps(legs: pd.DataFrame, runs: Runs, calls: pd.DataFrame, topology: T
     who = hangup_by.reindex(calls["call_id"]).fillna("").to_numpy(dtype=object) if hangup_by is not None else ""
     add("hangup", every, end, who, "", calls["status"].to_numpy(dtype=object), np.zeros(len(calls)))
     cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    order = np.lexsort((cols["kind"], cols["at"], cols["c"]))
+    # Same moment, same kind: the legs' own call order decides, never the order rows came in.
+    order = np.lexsort((cols["rank"], cols["kind"], cols["at"], cols["c"]))
     cols = {k: v[order] for k, v in cols.items()}
     c = cols["c"]
     first = np.r_[True, c[1:] != c[:-1]]
@@ -102,17 +104,17 @@ def _take(value, mask: np.ndarray):
     return value[mask] if isinstance(value, np.ndarray) else value
 
 
-def _first_per(cidx: np.ndarray, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Mask of the first leg of each (call, value) among legs where ``mask`` holds."""
-    out = np.zeros(len(cidx), bool)
+def _first_per(runs: Runs, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mask of the first leg (in call order) of each (call, value) among legs where ``mask`` holds."""
+    out = np.zeros(runs.size, bool)
     if mask.any():
-        rows = np.flatnonzero(mask)
-        seen = pd.DataFrame({"c": cidx[rows], "v": pd.Series(values[rows], dtype=object)}).duplicated().to_numpy()
+        rows = runs.order[mask[runs.order]]
+        seen = pd.DataFrame({"c": runs.cidx[rows], "v": pd.Series(values[rows], dtype=object)}).duplicated().to_numpy()
         out[rows[~seen]] = True
     return out
 
 
-def _add_groups(legs: pd.DataFrame, topology: Topology, add) -> None:
+def _add_groups(legs: Legs, topology: Topology, add) -> None:
     """One step per queue / ring group a call passed, with whether it was answered there."""
     grp = legs["grp"].to_numpy(dtype=object)
     has = grp != ""
@@ -122,7 +124,7 @@ def _add_groups(legs: pd.DataFrame, topology: Topology, add) -> None:
                         "t0": legs["t0"].to_numpy()[has], "t1": legs["t1"].to_numpy()[has],
                         "talk": legs["talk"].to_numpy()[has],
                         "queue": legs["lastapp"].to_numpy(dtype=object)[has] == "Queue"})
-    agg = sub.groupby(["c", "grp"], sort=False).agg(
+    agg = sub.groupby(["c", "grp"], sort=True).agg(
         at=("t0", "min"), until=("t1", "max"), answered=("talk", "any"), queue=("queue", "any"),
     ).reset_index()
     names = agg["grp"].to_numpy(dtype=object)
@@ -133,16 +135,16 @@ def _add_groups(legs: pd.DataFrame, topology: Topology, add) -> None:
         add(kind, agg["c"].to_numpy()[pick], at[pick], "", names[pick], outcome[pick], (agg["until"].to_numpy() - at)[pick])
 
 
-def _add_transfers(cidx: np.ndarray, t0: np.ndarray, ta: np.ndarray, talk: np.ndarray, talker: np.ndarray,
-                   add) -> None:
+def _add_transfers(runs: Runs, t0: np.ndarray, ta: np.ndarray, talk: np.ndarray, talker: np.ndarray, add) -> None:
     """A transfer step each time the talk moves to someone else, from the previous talker."""
     if not talk.any():
         return
     rows = np.flatnonzero(talk)
-    rows = rows[np.lexsort((ta[rows], cidx[rows]))]
-    c, who = cidx[rows], talker[rows]
+    rows = rows[np.lexsort((runs.rank[rows], ta[rows], runs.cidx[rows]))]
+    c, who = runs.cidx[rows], talker[rows]
     same_call = np.r_[False, c[1:] == c[:-1]]
     prev = np.r_[np.array([""], dtype=object), who[:-1]]
     moved = same_call & (prev != who)
     if moved.any():
-        add("transfer", c[moved], t0[rows][moved], prev[moved], who[moved], "", np.zeros(int(moved.sum())))
+        add("transfer", c[moved], t0[rows][moved], prev[moved], who[moved], "", np.zeros(int(moved.sum())),
+            runs.rank[rows][moved])

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from atsnb.calls.channels import parse_channels
+from atsnb.calls.groups import Legs
 from atsnb.calls.legs import epoch_seconds
 from atsnb.calls.topology import Topology
 
@@ -28,13 +29,13 @@ TRANSFERS = {"BLINDTRANSFER", "ATTENDEDTRANSFER"}
 _HANGUP_SOURCE = r'"hangupsource"\s*:\s*"(?P<source>[^"]*)"'
 
 
-def apply_witnesses(calls: pd.DataFrame, legs: pd.DataFrame, topology: Topology, cel: pd.DataFrame | None,
+def apply_witnesses(calls: pd.DataFrame, legs: Legs, topology: Topology, cel: pd.DataFrame | None,
                     queue_log: pd.DataFrame | None, tz: str, short_abandon_s: float) -> pd.Series | None:
     """Correct ``calls`` in place from CEL / queue_log; returns who hung up per call (or None)."""
     hangup_by = None
     if queue_log is not None and not queue_log.empty:
         event = queue_log["event"].astype(str)
-        owner = legs.drop_duplicates("uniqueid").set_index("uniqueid")["call_id"]
+        owner = legs.frame(["uniqueid", "call_id"]).drop_duplicates("uniqueid").set_index("uniqueid")["call_id"]
         call_id = queue_log["callid"].astype(str).map(owner)
         when = pd.Series(epoch_seconds(queue_log["time"], tz), index=queue_log.index)
         known = call_id.notna() & when.notna()
