@@ -21,7 +21,7 @@ import pandas as pd
 
 from atsnb.config import Settings, load_settings
 from atsnb.errors import AtsnbError
-from atsnb.i18n import t
+from atsnb.i18n import set_language, t
 from atsnb.metrics.attribution import ANSWER_STEP_COLUMNS, employee_calls
 from atsnb.metrics.calls import isin
 from atsnb.reference.org import Org
@@ -124,10 +124,13 @@ def load_scope(
 ) -> Scope:
     """Load and filter the calls of a period once (see the module docstring for the filters).
 
-    ``apply_line=False`` keeps every line (the external-lines report compares lines and uses
+    Without ``settings`` the configuration is loaded (file and ``ATSNB_*`` variables) and its
+    ``ui.language`` becomes the language of the texts.  ``apply_line=False`` keeps every line (the external-lines report compares lines and uses
     ``line`` only to pick the number its chart follows).
     """
-    settings = settings or load_settings()
+    if settings is None:  # a notebook or a script: the configuration decides the language too
+        settings = load_settings()
+        set_language(settings.ui.language)
     store = open_store(store, settings)
     lo, hi = period_range(period, start=start, end=end, tz=settings.pbx.timezone, now=now)
     org = Org.from_catalog(store.catalog, settings)
