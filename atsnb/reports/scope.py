@@ -125,8 +125,8 @@ def load_scope(
     """Load and filter the calls of a period once (see the module docstring for the filters).
 
     Without ``settings`` the configuration is loaded (file and ``ATSNB_*`` variables) and its
-    ``ui.language`` becomes the language of the texts.  ``apply_line=False`` keeps every line (the external-lines report compares lines and uses
-    ``line`` only to pick the number its chart follows).
+    ``ui.language`` becomes the language of the texts.  ``apply_line=False`` keeps every line (the
+    external-lines report compares lines and uses ``line`` only to pick the number its chart follows).
     """
     if settings is None:  # a notebook or a script: the configuration decides the language too
         settings = load_settings()
