@@ -212,7 +212,8 @@ def sync_table(store: Store, settings: Settings, pbx: Reconnecting, shape: Table
     if kind in APPEND_ONLY and shape.id_column:
         done: object = int(saved) if saved.isdigit() else None
         after = max(0, int(saved) - ID_OVERLAP) if saved.isdigit() else 0
-        bar.total = (bar.total or 0) + reader.id_pending(after)
+        if not bar.disable:  # counting costs a range scan; only a visible bar needs it
+            bar.total = (bar.total or 0) + reader.id_pending(after)
         stream = reader.id_pages(after)
     else:
         done = pd.Timestamp(saved) if saved and not saved.isdigit() else None
@@ -222,7 +223,8 @@ def sync_table(store: Store, settings: Settings, pbx: Reconnecting, shape: Table
         if start is None:
             stream = iter(())
         else:
-            bar.total = (bar.total or 0) + reader.window_pending(start, end)
+            if not bar.disable:
+                bar.total = (bar.total or 0) + reader.window_pending(start, end)
             stream = reader.windows(start, end)
             if since is None:
                 stream = _chain(reader.undated(), stream)
