@@ -120,3 +120,13 @@ def test_unreadable_tls_ca_is_named(monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("ATSNB_PBX_TLS_CA", str(tmp_path / "missing-ca.pem"))
     text = _fails_cleanly(monkeypatch, capsys, "mysql://atsnb:Ca-pw-1@127.0.0.1:3306/x", "Ca-pw-1")
     assert "missing-ca.pem" in text
+
+
+def test_delivery_other_reads_the_free_form_url_from_the_config_file(pbx_db, tmp_path, monkeypatch, capsys):
+    server, db = pbx_db
+    create_pbx(server, db, "freepbx").close()
+    config = tmp_path / "atsnb.toml"
+    config.write_text(f'[pbx]\ndelivery = "other"\nhost = "wrong.invalid"\nurl = "{server.url(db)}"\n')
+    monkeypatch.delenv("ATSNB_PBX_URL", raising=False)
+    assert main(["--config", str(config), "check", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["endpoint"] == f"{server.user}@{server.host}:{server.port}/{db}"
