@@ -18,7 +18,7 @@ from atsnb.errors import AtsnbError
 from atsnb.i18n import set_language
 from atsnb.reports.export import csv_bytes
 from atsnb.reports.model import Element, Report
-from atsnb.views.app import ReportApp, close_tree
+from atsnb.views.app import ReportApp, close_tree, warm_up
 from atsnb.views.charts import chart_figure, legend_html
 from atsnb.views.export import DownloadButtons, file_name
 from atsnb.views.filters import FilterBar, parse_query
@@ -216,3 +216,14 @@ def test_the_dashboard_speaks_english_by_the_language_setting():
         assert "Total" in app.body.children[-1].children[2].value
     finally:
         set_language("ru")
+
+
+def test_warm_up_builds_the_app_only_in_a_preheated_kernel(tmp_path, monkeypatch):
+    store = tmp_path / "store"
+    monkeypatch.setenv("ATSNB_STORE", str(store))
+    monkeypatch.setenv("VOILA_PREHEAT", "False")
+    warm_up("dashboard")
+    assert not (store / "atsnb.sqlite").exists()  # a kernel started for a request goes straight to it
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    warm_up("dashboard")
+    assert (store / "atsnb.sqlite").exists()  # the store was opened and the report built once
