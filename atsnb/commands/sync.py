@@ -9,7 +9,7 @@ import sys
 import time
 
 from atsnb.commands import settings_from
-from atsnb.errors import PBXConnectionError
+from atsnb.errors import PBXConnectionError, StoreError
 from atsnb.i18n import set_language, t
 from atsnb.sync import SyncReport, sync_pbx
 
@@ -52,10 +52,10 @@ def run(args: argparse.Namespace) -> int:
     while True:
         try:
             show(sync_pbx(settings, progress=progress), args.json)
-        except PBXConnectionError as exc:
+        except (PBXConnectionError, StoreError) as exc:
             if not args.follow:
                 raise
-            log.error("%s", exc)  # a PBX outage must not end a follower; the next round tries again
+            log.error("%s", exc)  # a PBX outage or a busy store must not end a follower; the next round retries
         if not args.follow:
             return 0
         log.info(t("sync.follow_waiting", interval=interval))
