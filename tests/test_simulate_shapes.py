@@ -170,7 +170,7 @@ def test_a_forward_to_a_mobile_goes_out_through_the_trunk_as_a_mixed_call(sim):
     assert (rows["disposition"] == "ANSWERED").all()
 
 
-@pytest.mark.parametrize("scenario", ["direct_voicemail", "group_voicemail", "queue_timeout"])
+@pytest.mark.parametrize("scenario", ["direct_voicemail", "group_voicemail", "queue_timeout", "after_hours"])
 def test_voicemail_is_an_answered_row_without_a_person(sim, scenario):
     if not (sim.truth["scenario"] == scenario).any():
         scenario = "direct_voicemail"
@@ -181,6 +181,20 @@ def test_voicemail_is_an_answered_row_without_a_person(sim, scenario):
     assert row["disposition"] == "ANSWERED" and row["dstchannel"] == ""
     assert re.fullmatch(r"vm[ub]\d+", row["dst"])
     assert call["status"] == "unanswered" and call["answered_by"] == ""
+    if len(rows) == 1:  # the caller's only row was created with the channel
+        assert row["calldate"] == call["start"].floor("s")
+
+
+def test_calls_outside_business_hours_meet_the_time_condition(sim):
+    t = sim.truth
+    closed = t[t["scenario"] == "after_hours"]
+    assert len(closed) > 0
+    hours = closed["start"].dt.hour
+    weekend = closed["start"].dt.weekday >= 5
+    assert ((hours < 8) | (hours >= 20) | weekend).all()
+    opened = t[(t["direction"] == "incoming") & (t["line"] != "78005553535")]
+    assert not ((opened["start"].dt.weekday < 5) & opened["start"].dt.hour.between(9, 18)
+                & (opened["scenario"] == "after_hours")).any()
 
 
 def test_a_caller_leaving_inside_the_ivr_leaves_one_answered_single_party_row(sim):

@@ -64,6 +64,8 @@ class Company:
     queue_strategy: dict[str, str]
     groups: dict[str, list[str]]  # ring group number -> member extensions
     red_phone: str  # the extension that takes the advertising line (new clients)
+    #: Whose voicemail takes calls outside business hours (the reception).
+    after_hours: str = ""
     parking_lot: str = "71"
     ivr: str = "ivr-1"
     #: IVR choices on the main line: (probability, destination) — "hangup" = caller leaves in the IVR.
@@ -162,6 +164,7 @@ def build_company(employees: int, rng: np.random.Generator, mobiles: np.ndarray,
         queue_strategy={"700": "rrmemory", "701": "ringall"},
         groups={"600": ext[ACCOUNTING], "601": ext[SALES_2]},
         red_phone=ext[SALES_1][0],
+        after_hours=ext[OFFICE][0],
         ivr_menu=[(0.50, "queue:700"), (0.27, "queue:701"), (0.11, "group:600"), (0.07, f"ext:{ext[OFFICE][0]}"),
                   (0.05, "hangup")],
     )

@@ -143,6 +143,19 @@ class Dialplan:
         lunch = self.lunch[row][k]
         return not lunch <= hour < lunch + 0.75
 
+    def open_for_calls(self, line: Line, t: float) -> bool:
+        """The lines' time condition: 8–20 on weekdays, support also 10–16 on Saturdays; the advertising
+        line never closes (its red phone forwards to a mobile when nobody is at the desk)."""
+        if line.purpose == "advertising":
+            return True
+        x = t - self.first_midnight
+        i = int(x // 86400)
+        hour = (x - i * 86400) / 3600.0
+        weekday = self.weekdays[min(max(i, 0), len(self.weekdays) - 1)]
+        if weekday < 5:
+            return 8.0 <= hour < 20.0
+        return weekday == 5 and line.purpose == "support" and 10.0 <= hour < 16.0
+
     def free(self, ext: str, t: float) -> bool:
         return self.busy_until[ext] <= t
 
@@ -180,6 +193,12 @@ class Dialplan:
                     recorded=self.rng.random() < self.recordings_share)
         route = line.route
         t = t0
+        if not self.open_for_calls(line, t0):
+            # Time condition: "we are closed" announcement, then the reception's voicemail.
+            call.scenario = "after_hours"  # no extension or group is reached: last_target stays empty
+            call.up = t0 + 0.4
+            self.pbx.answer(c, call.up)
+            return self._voicemail(call, self.co.after_hours, t0 + float(self.rng.uniform(7.0, 10.0)), "u")
         if route == "ivr":
             call.up = t0 + 0.4
             self.pbx.answer(c, call.up)
@@ -448,7 +467,9 @@ class Dialplan:
         leaves = self.rng.random() < 0.55
         end = t + (float(self.rng.uniform(12.0, 45.0)) if leaves else float(self.rng.uniform(2.0, 8.0)))
         call.rec_type = ""
-        call.rows.append({**self._caller_row(call, None, t, t, dst=f"vm{kind}{ext}", dcontext="ext-local",
+        # The caller's first CDR row was created with the channel; a later one when voicemail began.
+        start = t if call.rows else call.start
+        call.rows.append({**self._caller_row(call, None, start, call.up, dst=f"vm{kind}{ext}", dcontext="ext-local",
                                              lastapp="VoiceMail", lastdata=f"{ext}@default,{kind}"),
                           "end": end, "disposition": "ANSWERED"})
         pbx.event("APP_START", t, c, app="VoiceMail", appdata=f"{ext}@default,{kind}")
