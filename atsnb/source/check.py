@@ -165,9 +165,12 @@ def render(report: CheckReport) -> list[str]:
         if not tc.found:
             lines.append(t("check.table_absent", name=name, table=tc.table or "—"))
             continue
-        lines.append(t("check.table_found", name=name, table=tc.table, flavour=t(f"check.flavour_{tc.flavour}")
-                       if tc.flavour else "—", newest=tc.newest or "—", age=_age(tc.newest_age_s),
-                       rows=tc.rows_24h if tc.rows_24h is not None else "—"))
+        flavour = t(f"check.flavour_{tc.flavour}") if tc.flavour else "—"
+        if tc.newest is None:
+            lines.append(t("check.table_empty", name=name, table=tc.table, flavour=flavour))
+        else:
+            lines.append(t("check.table_found", name=name, table=tc.table, flavour=flavour, newest=tc.newest,
+                           age=_age(tc.newest_age_s), rows=tc.rows_24h))
         if tc.missing_columns:
             lines.append(t("check.missing_columns", columns=", ".join(tc.missing_columns)))
     lines.extend(f"! {w}" for w in report.warnings)
