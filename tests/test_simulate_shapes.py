@@ -190,10 +190,10 @@ def test_calls_outside_business_hours_meet_the_time_condition(sim):
     closed = t[t["scenario"] == "after_hours"]
     assert len(closed) > 0
     hours = closed["start"].dt.hour
-    weekend = closed["start"].dt.weekday >= 5
+    weekend = closed["start"].dt.day_of_week >= 5
     assert ((hours < 8) | (hours >= 20) | weekend).all()
     opened = t[(t["direction"] == "incoming") & (t["line"] != "78005553535")]
-    assert not ((opened["start"].dt.weekday < 5) & opened["start"].dt.hour.between(9, 18)
+    assert not ((opened["start"].dt.day_of_week < 5) & opened["start"].dt.hour.between(9, 18)
                 & (opened["scenario"] == "after_hours")).any()
 
 
