@@ -7,14 +7,19 @@ import pandas as pd
 import pytest
 
 from atsnb.errors import InputError
-from atsnb.reference.numbering import Registry, normalise_number, normalise_numbers
+from atsnb.reference.numbering import Registry, default_registry, normalise_number, normalise_numbers
 
 HEADER = "\ufeffАВС/ DEF;От;До;Емкость;Оператор;Регион;Территория ГАР;ИНН\n"
 
 
 @pytest.fixture(scope="module")
 def shipped() -> Registry:
-    return Registry.load()
+    return default_registry()
+
+
+def test_the_shipped_registry_is_loaded_once():
+    assert default_registry() is default_registry()
+    assert len(Registry.load()) == len(default_registry())
 
 
 @pytest.mark.parametrize(

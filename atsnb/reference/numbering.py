@@ -20,6 +20,7 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -169,6 +170,12 @@ class Registry:
         numbers = np.concatenate(picks) if picks else np.empty(0, dtype=np.int64)
         rng.shuffle(numbers)
         return numbers.astype(str).astype(object)
+
+
+@cache
+def default_registry() -> Registry:
+    """The shipped registry, loaded once per process (reports and the simulator share it)."""
+    return Registry.load()
 
 
 def _parse(data: bytes, name: str) -> pd.DataFrame:

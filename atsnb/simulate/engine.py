@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
-from functools import cache
 
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from atsnb.reference.numbering import Registry
+from atsnb.reference.numbering import default_registry
 from atsnb.simulate import frames
 from atsnb.simulate.company import ACCOUNTING, OFFICE, SALES_1, SALES_2, SUPPORT, Company, build_company
 from atsnb.simulate.dialplan import TRUTH_FIELDS, Dialplan
@@ -77,11 +76,6 @@ class Simulation:
                 df["id"] = np.arange(first, first + len(df), dtype=np.int64)
 
 
-@cache
-def _registry() -> Registry:
-    return Registry.load()
-
-
 def simulate(*, days: int = 90, seed: int = 1, employees: int = 20, calls_per_day: float | None = None,
              end: pd.Timestamp | str | None = None, tz: str = "Europe/Moscow", flavour: str = "freepbx",
              recordings_share: float = 0.6, cel: bool = True, start: pd.Timestamp | str | None = None,
@@ -101,7 +95,7 @@ def simulate(*, days: int = 90, seed: int = 1, employees: int = 20, calls_per_da
     end_ts = _as_local(end, tz) if end is not None else pd.Timestamp.now(tz=tz)
     end_epoch = end_ts.timestamp()
     rng = np.random.default_rng(seed)
-    registry = _registry()
+    registry = default_registry()
 
     expected = int(per_day * days * 1.2) + 50
     mobiles = registry.sample(rng, employees, prefer_region="Москва", prefer_share=0.9)
