@@ -97,7 +97,7 @@ def test_dashboard_has_every_element_of_the_spec_with_units(store):
     st, settings = store
     report = reports.dashboard(**MARCH, store=st, settings=settings)
     keys = [e.key for e in report.elements]
-    assert keys == ["kpis", "line_load", "line_load_by_line", "external_daily", "unanswered_daily",
+    assert keys == ["kpis", "line_load", "line_load_per_line", "line_load_by_line", "external_daily", "unanswered_daily",
                     "weekday_share", "talk_buckets", "department_share"]
     for element in report.elements:
         assert element.title and set(element.units) <= set(element.data.columns)
@@ -108,6 +108,9 @@ def test_dashboard_has_every_element_of_the_spec_with_units(store):
     assert unanswered[[t("missed"), t("dropped")]].to_numpy().tolist() == [[1, 0], [0, 1]]
     load = report["line_load"].data
     assert len(load) == 48 and load[t("rep_col_load_max")].max() == 1
+    per_line = report["line_load_per_line"].data
+    assert list(per_line.columns) == [t("rep_col_time"), "Реклама (74950000001)", "Основная (74950000002)"]
+    assert len(per_line) == 48 and per_line["Реклама (74950000001)"].max() == 1
     by_line = report["line_load_by_line"].data.set_index(t("rep_col_line"))
     assert by_line.loc["Реклама (74950000001)", t("rep_col_load_max")] == 1
     weekday = report["weekday_share"].data.set_index(t("rep_col_weekday"))

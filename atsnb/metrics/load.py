@@ -110,7 +110,11 @@ def line_load_per_hour(
 
 def line_load_by_line(calls: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
     """Per company number over the period: the lowest hourly min, the mean load, the peak and its first hour."""
-    hourly = line_load_per_hour(calls, start, end, by_line=True)
+    return summarise_by_line(line_load_per_hour(calls, start, end, by_line=True))
+
+
+def summarise_by_line(hourly: pd.DataFrame) -> pd.DataFrame:
+    """:func:`line_load_by_line` from an hourly per-line frame already computed."""
     if hourly.empty:
         return pd.DataFrame(columns=["line", "min", "mean", "max", "peak_hour"])
     grouped = hourly.groupby("line", sort=True)

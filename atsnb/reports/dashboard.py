@@ -41,11 +41,26 @@ def kpis_element(scope: Scope) -> Element:
     ], note="rep_kpis_note")
 
 
+def _load_frame(scope: Scope, hourly: pd.DataFrame) -> pd.DataFrame:
+    """Hourly load as charted: per hour up to a month, per day (min of mins, …) beyond."""
+    days = (scope.end - scope.start) / pd.Timedelta(days=1)
+    if days <= HOURLY_LOAD_UP_TO_DAYS or hourly.empty:
+        return hourly
+    if "line" not in hourly:
+        return load.coarsen_load(hourly)
+    return pd.concat([load.coarsen_load(part.drop(columns="line")).assign(line=line)
+                      for line, part in hourly.groupby("line", sort=True)], ignore_index=True)
+
+
+def hourly_by_line(scope: Scope) -> pd.DataFrame:
+    """The per-line hourly load, computed once per report (two elements use it)."""
+    return scope.once("load_by_line", lambda: load.line_load_per_hour(scope.calls, scope.start, scope.end,
+                                                                          by_line=True))
+
+
 def line_load_element(scope: Scope) -> Element:
     """Busy external lines per hour (per day for periods over a month): min, mean, max."""
-    hourly = load.line_load_per_hour(scope.calls, scope.start, scope.end)
-    days = (scope.end - scope.start) / pd.Timedelta(days=1)
-    frame = hourly if days <= HOURLY_LOAD_UP_TO_DAYS else load.coarsen_load(hourly)
+    frame = _load_frame(scope, load.line_load_per_hour(scope.calls, scope.start, scope.end))
     return element("line_load", "rep_line_load", frame, [
         Col("hour", "rep_col_time"),
         Col("min", "rep_col_load_min", "lines"),
@@ -54,9 +69,23 @@ def line_load_element(scope: Scope) -> Element:
     ], kind="line", x="hour", y=["min", "mean", "max"], note="rep_line_load_note")
 
 
+def line_load_per_line_element(scope: Scope) -> Element:
+    """The peak number of busy lines of each company number, per hour (per day beyond a month)."""
+    frame = _load_frame(scope, hourly_by_line(scope))
+    if frame.empty:
+        wide = pd.DataFrame({"hour": pd.Series([], dtype=object)})
+    else:
+        wide = frame.pivot(index="hour", columns="line", values="max").rename(columns=scope.line_label)
+        wide = wide.rename_axis(columns=None).reset_index()
+    lines = [c for c in wide.columns if c != "hour"]
+    data = wide.rename(columns={"hour": t("rep_col_time")})
+    return Element("line_load_per_line", t("rep_line_load_per_line"), data, kind="line", x=t("rep_col_time"),
+                   y=lines, units=dict.fromkeys(lines, "lines"), note=t("rep_line_load_per_line_note"))
+
+
 def line_load_by_line_element(scope: Scope) -> Element:
     """Per company number over the period: lowest, mean and peak load, and the hour of the peak."""
-    table = load.line_load_by_line(scope.calls, scope.start, scope.end)
+    table = load.summarise_by_line(hourly_by_line(scope))
     table["line"] = table["line"].map(scope.line_label)
     return element("line_load_by_line", "rep_line_load_by_line", table, [
         Col("line", "rep_col_line"),
@@ -151,6 +180,7 @@ def dashboard_report(scope: Scope) -> Report:
     return Report("dashboard", t("rep_dashboard"), scope.filters, [
         kpis_element(scope),
         line_load_element(scope),
+        line_load_per_line_element(scope),
         line_load_by_line_element(scope),
         external_daily_element(scope),
         unanswered_daily_element(scope),

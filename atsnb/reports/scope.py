@@ -14,8 +14,9 @@ rows are limited to those employees too.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 import pandas as pd
 
@@ -27,6 +28,8 @@ from atsnb.metrics.calls import isin
 from atsnb.reference.org import Org
 from atsnb.reports.period import describe, period_range
 from atsnb.store import Store
+
+T = TypeVar("T")
 
 
 class FilterError(AtsnbError):
@@ -46,6 +49,14 @@ class Scope:
     settings: Settings
     filters: dict[str, object]  # as shown to the reader: period text, names instead of codes
     store: Store | None = None  # where the full routes are read from, when an element needs them
+    memo: dict[str, object] = field(default_factory=dict, repr=False)
+
+    def once(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()`` the first time ``key`` is asked for, the same result after: elements that
+        share an intermediate (the per-line load) compute it once per report."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]  # type: ignore[return-value]
 
     def route_steps(self, calls: pd.DataFrame) -> pd.DataFrame:
         """Every route step of ``calls`` (some of the scope's), read from the first one's start on."""
