@@ -25,7 +25,6 @@ from atsnb.i18n import set_language, t
 
 log = logging.getLogger(__name__)
 DEMO_STORE = Path(".atsnb") / "demo-store"
-LIVE_TICK_S = 10.0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -69,8 +68,11 @@ def run(args: argparse.Namespace) -> int:
         settings.recordings.folder = str(recordings_folder(sink.store))
     if not args.no_live:
         sink.progress = False
-        threading.Thread(target=_live, args=(sink, settings.pbx.timezone, end, options), daemon=True,
-                         name="atsnb-demo-live").start()
+        # Live calls arrive as often as a real sync would bring them (sync.follow_interval_s, 60 s):
+        # every write rewrites the month's files, so a shorter tick would only burn the CPU.
+        threading.Thread(target=_live, args=(sink, settings.pbx.timezone, end, options,
+                                             float(settings.sync.follow_interval_s)),
+                         daemon=True, name="atsnb-demo-live").start()
     try:
         from atsnb.serve import serve_dashboards
     except ImportError:
@@ -79,11 +81,11 @@ def run(args: argparse.Namespace) -> int:
     return serve_dashboards(settings, port=args.port, open_browser=not args.no_browser, demo=True)
 
 
-def _live(sink, tz: str, start: pd.Timestamp, options: dict) -> None:
-    """Background follower: live calls every few seconds; a failure is logged, never raised into the server."""
+def _live(sink, tz: str, start: pd.Timestamp, options: dict, tick_s: float) -> None:
+    """Background follower: live calls every ``tick_s``; a failure is logged, never raised into the server."""
     from atsnb.simulate.follow import follow
 
     try:
-        follow(sink, tz=tz, start=start, tick_s=LIVE_TICK_S, **options)
+        follow(sink, tz=tz, start=start, tick_s=tick_s, **options)
     except Exception:  # the dashboards stay up even if the live feed stops
         log.exception("the live demo calls stopped")

@@ -40,7 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="share of answered calls that are recorded (default 0.6)")
     p.add_argument("--follow", action="store_true",
                    help="after the history keep producing live calls in real time until Ctrl+C")
-    p.add_argument("--tick", type=float, default=5.0, help="seconds between live writes with --follow (default 5)")
+    p.add_argument("--tick", type=float, metavar="S",
+                   help="seconds between live writes with --follow (default: setting sync.follow_interval_s, 60)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
 
@@ -60,10 +61,11 @@ def run(args: argparse.Namespace) -> int:
     if args.follow:
         from atsnb.simulate.follow import follow
 
-        print(t("simulate.following", seconds=args.tick), flush=True)
+        tick = args.tick if args.tick is not None else float(settings.sync.follow_interval_s)
+        print(t("simulate.following", seconds=tick), flush=True)
         follow(sink, seed=args.seed, employees=args.employees, calls_per_day=args.calls_per_day,
                tz=settings.pbx.timezone, flavour=args.flavour, recordings_share=args.recordings_share,
-               start=end, tick_s=args.tick)
+               start=end, tick_s=tick)
     return 0
 
 
