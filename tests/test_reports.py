@@ -259,3 +259,23 @@ def test_the_detailed_table_keeps_the_latest_calls_when_there_are_too_many(store
     element = reports.employees(**MARCH, store=st, settings=settings)["detail"]
     assert element.data[t("rep_col_start")].tolist() == [at("2025-03-04 09:00"), at("2025-03-04 12:00")]
     assert "2 из 5" in element.note
+
+
+def test_a_direction_filter_leaving_one_kind_of_call_still_builds_every_report(store):
+    st, settings = store
+    for direction in ("outgoing", "internal", "mixed"):
+        for name, report in reports.REPORTS.items():
+            built = report(**MARCH, direction=direction, store=st, settings=settings)
+            assert built.elements, (name, direction)
+    outgoing = reports.employees(**MARCH, direction="outgoing", store=st, settings=settings)
+    assert outgoing["summary"].data[t("rep_col_calls")].tolist() == [1]
+
+
+def test_a_period_without_calls_gives_empty_but_complete_reports(store):
+    st, settings = store
+    for name, report in reports.REPORTS.items():
+        built = report(start="2024-01-01", end="2024-01-02", store=st, settings=settings)
+        assert [e.key for e in built.elements], name
+    dashboard = reports.dashboard(start="2024-01-01", end="2024-01-02", store=st, settings=settings)
+    assert kpi(dashboard, "rep_kpi_external") == 0
+    assert dashboard["external_daily"].data[t("rep_col_calls")].tolist() == [0, 0]

@@ -4,7 +4,9 @@ each function's docstring states its formula, and docs/reports.md lists them per
 Modules: :mod:`.calls` (the glossary's call classes as masks), :mod:`.load` (line load per hour),
 :mod:`.counts` (counts and shares by time or column), :mod:`.durations` (wait, talk, talk buckets),
 :mod:`.service` (service level, ASA, abandon rate), :mod:`.effective` (effective calls against
-targets), :mod:`.recovery` (missed-call recovery).
+targets), :mod:`.recovery` (missed-call recovery), :mod:`.attribution` (one row per call and
+employee, following transfers), :mod:`.summary` (per-employee / per-department summaries and
+time pivots).
 """
 
 from atsnb.metrics.calls import answered, dropped, external, inbound, lost, missed

@@ -112,7 +112,10 @@ def employee_calls(
     out["employee"] = pd.Categorical.from_codes(keys % width, names.astype(str)).remove_unused_categories()
     out["role"] = np.where(is_main, "main", "answered")
     out["talk_s"] = talk
-    out["status"] = out["status"].where(talk <= 0, "answered")
+    status = out["status"]
+    if isinstance(status.dtype, pd.CategoricalDtype) and "answered" not in status.cat.categories:
+        status = status.cat.add_categories(["answered"])
+    out["status"] = status.where(talk <= 0, "answered")
     return out
 
 

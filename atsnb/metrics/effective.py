@@ -8,8 +8,7 @@ Per employee over a period:
 ``days`` = days on which the employee had at least one call;
 ``target`` = daily_target × days;
 ``per_day`` = effective / days;
-``target_pct`` = 100 × effective / target (empty when there is no target);
-``level`` = "good" when target_pct ≥ 100, "warn" when ≥ 70, else "bad" (colours the row).
+``target_pct`` = 100 × effective / target (empty when there is no target).
 """
 
 from __future__ import annotations
@@ -21,16 +20,10 @@ import pandas as pd
 
 from atsnb.metrics.counts import time_key
 
-WARN_FROM_PCT = 70.0
 
-
-def _counted_direction(direction: pd.Series) -> pd.Series:
-    return direction.where(direction != "mixed", "incoming")
-
-
-def _direction_set(spec: Iterable[str] | str) -> list[str]:
+def _direction_set(spec: Iterable[str] | str) -> set[str]:
     items = spec.split(",") if isinstance(spec, str) else spec
-    return [d.strip() for d in items]
+    return {d.strip() for d in items}
 
 
 def effective_mask(
@@ -39,20 +32,23 @@ def effective_mask(
     """Which rows are effective calls.  ``min_talk_s`` and ``directions`` (a set, or comma-separated
     text such as ``"incoming,outgoing"``) are one value for all rows or a per-row Series aligned on
     ``frame``."""
-    direction = _counted_direction(frame["direction"])
+    incoming = frame["direction"].isin(["incoming", "mixed"]).to_numpy(dtype=bool)  # mixed counts as incoming
+    outgoing = frame["direction"].eq("outgoing").to_numpy(dtype=bool)
+
+    def counted(spec: Iterable[str] | str) -> np.ndarray:
+        wanted = _direction_set(spec)
+        return (incoming & ("incoming" in wanted)) | (outgoing & ("outgoing" in wanted))
+
     if not isinstance(directions, pd.Series):
-        allowed = direction.isin(_direction_set(directions))
+        allowed = counted(directions)
     else:
         codes, specs = pd.factorize(directions)
-        allowed = pd.Series(False, index=frame.index)
+        allowed = np.zeros(len(frame), bool)
         for code, spec in enumerate(specs):
-            allowed |= (codes == code) & direction.isin(_direction_set(spec))
-    return (
-        frame["status"].eq("answered")
-        & direction.isin(["incoming", "outgoing"])
-        & allowed
-        & (frame["talk_s"] >= min_talk_s)
-    )
+            allowed |= (codes == code) & counted(spec)
+    answered = frame["status"].eq("answered").to_numpy(dtype=bool)
+    long_enough = (frame["talk_s"] >= min_talk_s).to_numpy(dtype=bool)
+    return pd.Series(answered & allowed & long_enough, index=frame.index)
 
 
 def effective_by_employee(frame: pd.DataFrame, panels: pd.DataFrame) -> pd.DataFrame:
@@ -61,7 +57,7 @@ def effective_by_employee(frame: pd.DataFrame, panels: pd.DataFrame) -> pd.DataF
     ``frame``: one row per (call, employee) — columns employee, start, direction, status, talk_s.
     ``panels``: indexed by employee with min_talk_s, directions, daily_target.
     Returns employee, min_talk_s, directions, daily_target, days, effective, per_day, target,
-    target_pct, level (see the module docstring).
+    target_pct (see the module docstring).
     """
     panel = panels.reindex(frame["employee"])
     panel.index = frame.index
@@ -75,6 +71,4 @@ def effective_by_employee(frame: pd.DataFrame, panels: pd.DataFrame) -> pd.DataF
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = np.where(out["target"] > 0, 100.0 * out["effective"] / out["target"], np.nan)
     out["target_pct"] = pct
-    out["level"] = np.select([pct >= 100.0, pct >= WARN_FROM_PCT], ["good", "warn"], "bad")
-    out.loc[np.isnan(pct), "level"] = ""
     return out.rename_axis("employee").reset_index()
