@@ -188,13 +188,31 @@ def dashboard_app(
 WARM_UP_QUERY = "period=custom&start=2000-01-01&end=2000-01-01"  # a day with no calls: cheap, touches every path
 
 
+def preheated() -> bool:
+    """Whether this kernel was started ahead of its request (Voila's kernel pool)."""
+    return os.environ.get("VOILA_PREHEAT", "False") != "False"
+
+
 def warm_up(name: str) -> None:
-    """In a preheated Voila kernel, before its request: build the app once over an empty day and
-    throw it away, so the first real request finds pandas, the store reader and the widget classes
-    warm (about 40 % off the first report).  Does nothing in a kernel started for a request."""
-    if os.environ.get("VOILA_PREHEAT", "False") == "False":
+    """In a preheated kernel, before its request: build the app once over an empty day and throw it
+    away, so the first real request finds pandas, the store reader and the widget classes warm
+    (about 40 % off the first report).  Does nothing in a kernel started for a request."""
+    if not preheated():
         return
     try:
         close_tree(dashboard_app(name, query=WARM_UP_QUERY))
     except Exception:  # the request will show the same problem to the user; here it only costs the warm-up
         log.debug("warm-up of %s failed", name, exc_info=True)
+
+
+def wait_for_request(name: str) -> None:
+    """What a dashboard notebook runs before reading its query string.  A preheated kernel warms up
+    and then waits for its visitor (Voila's ``wait_for_request``); a kernel started for a request
+    returns at once — without even importing :mod:`voila.utils`, which pulls in the whole server
+    (seconds of a cold page)."""
+    if not preheated():
+        return
+    warm_up(name)
+    from voila.utils import wait_for_request as voila_wait
+
+    voila_wait()
