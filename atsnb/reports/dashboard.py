@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from atsnb.config import Settings
 from atsnb.i18n import t
 from atsnb.metrics import counts, durations, load, service
 from atsnb.metrics.attribution import calls_per_employee_per_day
@@ -16,7 +17,7 @@ from atsnb.metrics.calls import external, inbound
 from atsnb.metrics.summary import distinct_calls_by
 from atsnb.reports.build import Col, element, kpi, weekday_names
 from atsnb.reports.model import Element, Report
-from atsnb.reports.scope import Scope, load_scope
+from atsnb.reports.scope import Scope, StoreLike, load_scope
 
 HOURLY_LOAD_UP_TO_DAYS = 31  # longer periods chart the load per day (min of mins, mean, max of maxes)
 NO_DEPARTMENT = "rep_no_department"
@@ -199,11 +200,11 @@ def dashboard(
     employee: str | None = None,
     line: str | None = None,
     direction: str | None = None,
-    store: object = None,
-    settings: object = None,
+    store: StoreLike = None,
+    settings: Settings | None = None,
     now: pd.Timestamp | None = None,
 ) -> Report:
     """The Dashboard report for a period and filters (see :mod:`atsnb.reports.scope`)."""
     scope = load_scope(period, start=start, end=end, department=department, employee=employee, line=line,
-                       direction=direction, store=store, settings=settings, now=now)  # type: ignore[arg-type]
+                       direction=direction, store=store, settings=settings, now=now)
     return dashboard_report(scope)

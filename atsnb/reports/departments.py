@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from atsnb.config import Settings
 from atsnb.i18n import t
 from atsnb.metrics.effective import effective_by_employee
 from atsnb.metrics.summary import pivot_by_time, summary_by
@@ -19,7 +20,7 @@ from atsnb.reports.dashboard import NO_DEPARTMENT
 from atsnb.reports.detail import detail_element
 from atsnb.reports.employees import SUMMARY_COLS, panels, pivot_element, with_effective
 from atsnb.reports.model import Element, Report
-from atsnb.reports.scope import Scope, load_scope
+from atsnb.reports.scope import Scope, StoreLike, load_scope
 
 INDENT = "\u2003"  # an em space per tree level in department names
 
@@ -130,11 +131,11 @@ def departments(
     line: str | None = None,
     direction: str | None = None,
     scale: str = "day",
-    store: object = None,
-    settings: object = None,
+    store: StoreLike = None,
+    settings: Settings | None = None,
     now: pd.Timestamp | None = None,
 ) -> Report:
     """The Departments report; ``scale`` (hour, day, week, month) sets the pivot's columns."""
     scope = load_scope(period, start=start, end=end, department=department, employee=employee, line=line,
-                       direction=direction, store=store, settings=settings, now=now)  # type: ignore[arg-type]
+                       direction=direction, store=store, settings=settings, now=now)
     return departments_report(scope, scale)

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import pandas as pd
 
+from atsnb.config import Settings
 from atsnb.i18n import t
 from atsnb.metrics.effective import effective_by_employee, effective_mask
 from atsnb.metrics.summary import pivot_by_time, summary_by
 from atsnb.reports.build import Col, element
 from atsnb.reports.detail import detail_element
 from atsnb.reports.model import Element, Report
-from atsnb.reports.scope import Scope, load_scope
+from atsnb.reports.scope import Scope, StoreLike, load_scope
 
 SCALES = ("hour", "day", "week", "month")
 
@@ -87,7 +88,7 @@ def scale_label(bucket: object, scale: str) -> str:
     """A pivot column header: ``"09"`` (hour), ``"03.03"`` (day), ``"нед. 03.03"``, ``"03.2025"``."""
     if scale == "hour":
         return f"{int(bucket):02d}:00"  # type: ignore[call-overload]
-    stamp = pd.Timestamp(bucket)  # type: ignore[arg-type]
+    stamp = pd.Timestamp(bucket)
     if scale == "day":
         return f"{stamp:%d.%m}"
     if scale == "week":
@@ -134,11 +135,11 @@ def employees(
     line: str | None = None,
     direction: str | None = None,
     scale: str = "day",
-    store: object = None,
-    settings: object = None,
+    store: StoreLike = None,
+    settings: Settings | None = None,
     now: pd.Timestamp | None = None,
 ) -> Report:
     """The Employees report; ``scale`` (hour, day, week, month) sets the pivot's columns."""
     scope = load_scope(period, start=start, end=end, department=department, employee=employee, line=line,
-                       direction=direction, store=store, settings=settings, now=now)  # type: ignore[arg-type]
+                       direction=direction, store=store, settings=settings, now=now)
     return employees_report(scope, scale)

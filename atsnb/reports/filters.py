@@ -7,8 +7,6 @@ report function takes, the label what the reader sees), so a widget builds its o
 
 from __future__ import annotations
 
-import os
-
 import pandas as pd
 
 from atsnb.config import Settings, load_settings
@@ -16,7 +14,7 @@ from atsnb.i18n import t
 from atsnb.metrics.calls import DIRECTIONS
 from atsnb.reference.org import Org
 from atsnb.reports.period import PRESETS
-from atsnb.reports.scope import employee_label, open_store
+from atsnb.reports.scope import StoreLike, employee_label, open_store
 from atsnb.store import Store
 
 SCALES = ("hour", "day", "week", "month")
@@ -30,7 +28,7 @@ def _seen(store: Store, column: str) -> set[str]:
     return {str(v) for v in values.dropna().unique() if str(v)}
 
 
-def choices(store: Store | str | os.PathLike[str] | None = None, settings: Settings | None = None) -> dict:
+def choices(store: StoreLike = None, settings: Settings | None = None) -> dict:
     """Every filter's options::
 
         {

@@ -10,13 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from atsnb.config import Settings
 from atsnb.i18n import t
 from atsnb.metrics import counts
 from atsnb.metrics.calls import external, inbound
 from atsnb.reports.build import Col, element
 from atsnb.reports.dashboard import line_load_by_line_element
 from atsnb.reports.model import Element, Report
-from atsnb.reports.scope import Scope, load_scope
+from atsnb.reports.scope import Scope, StoreLike, load_scope
 
 
 def line_summary(calls: pd.DataFrame) -> pd.DataFrame:
@@ -121,12 +122,12 @@ def lines(
     employee: str | None = None,
     line: str | None = None,
     direction: str | None = None,
-    store: object = None,
-    settings: object = None,
+    store: StoreLike = None,
+    settings: Settings | None = None,
     now: pd.Timestamp | None = None,
 ) -> Report:
     """The External lines report; ``line`` picks the number the daily chart follows."""
     scope = load_scope(period, start=start, end=end, department=department, employee=employee, line=line,
-                       direction=direction, store=store, settings=settings, now=now,  # type: ignore[arg-type]
+                       direction=direction, store=store, settings=settings, now=now,
                        apply_line=False)
     return lines_report(scope, line)

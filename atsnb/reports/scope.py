@@ -30,6 +30,7 @@ from atsnb.reports.period import describe, period_range
 from atsnb.store import Store
 
 T = TypeVar("T")
+StoreLike = Store | str | os.PathLike[str] | None  # a store, its folder, or None for the configured one
 
 
 class FilterError(AtsnbError):
@@ -80,7 +81,7 @@ def employee_label(org: Org, extension: str) -> str:
     return f"{name} ({extension})" if name else str(extension)
 
 
-def open_store(store: Store | str | os.PathLike[str] | None, settings: Settings) -> Store:
+def open_store(store: StoreLike, settings: Settings) -> Store:
     if isinstance(store, Store):
         return store
     return Store.open(settings.store_path if store is None else store)
@@ -128,7 +129,7 @@ def load_scope(
     employee: str | Iterable[str] | None = None,
     line: str | Iterable[str] | None = None,
     direction: str | Iterable[str] | None = None,
-    store: Store | str | os.PathLike[str] | None = None,
+    store: StoreLike = None,
     settings: Settings | None = None,
     now: pd.Timestamp | None = None,
     apply_line: bool = True,
