@@ -13,11 +13,10 @@ from atsnb.config import Settings, load_settings
 from atsnb.i18n import t
 from atsnb.metrics.calls import DIRECTIONS
 from atsnb.reference.org import Org
+from atsnb.reports.employees import SCALES
 from atsnb.reports.period import PRESETS
 from atsnb.reports.scope import StoreLike, employee_label, open_store
 from atsnb.store import Store
-
-SCALES = ("hour", "day", "week", "month")
 
 
 def _seen(store: Store, column: str) -> set[str]:
