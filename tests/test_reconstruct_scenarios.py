@@ -275,3 +275,13 @@ def test_route_reads_as_text_in_russian_and_english(monkeypatch):
     monkeypatch.setattr(atsnb.i18n, "_language", "ru")
     assert "Очередь: 700" in route.text
     assert result.route("no such call").table.empty
+
+
+def test_queue_log_tells_who_hung_up_a_queue_call_when_there_is_no_cel():
+    rows = _queue_rows(answered=True)
+    qlog = pd.DataFrame([
+        {"time": "2025-03-03 10:02:16.000000", "callid": "1.1", "queuename": "700", "agent": "Local/202@from-queue/n",
+         "event": "COMPLETEAGENT", "data1": "16", "data2": "120", "data3": "1", "data4": "", "data5": ""},
+    ])
+    steps = reconstruct(frame(*rows), TOPOLOGY, tz=TZ, queue_log=qlog).steps
+    assert steps.loc[steps["kind"] == "hangup", "party"].tolist() == ["202"]

@@ -25,8 +25,9 @@ CALL_MARGIN = pd.Timedelta(hours=12)
 FIRST_SEEN_TABLE = "calls_first_seen"
 CEL_COLUMNS = ["eventtype", "eventtime", "uniqueid", "linkedid", "peer", "extra"]
 CEL_EVENTS = {"BRIDGE_ENTER", "HANGUP", "LINKEDID_END", "BLINDTRANSFER", "ATTENDEDTRANSFER"}
-QUEUE_LOG_COLUMNS = ["time", "callid", "event"]
-QUEUE_LOG_EVENTS = {"CONNECT", "ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY"}
+QUEUE_LOG_COLUMNS = ["time", "callid", "agent", "event"]
+QUEUE_LOG_EVENTS = {"CONNECT", "ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY", "COMPLETECALLER",
+                    "COMPLETEAGENT"}
 
 
 def update_calls(store: Store, settings: Settings, since: pd.Timestamp,

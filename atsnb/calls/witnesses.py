@@ -2,7 +2,7 @@
 
 * queue_log ``CONNECT`` — when an agent really took a queued caller (``callid`` is the caller's
   uniqueid); ``ABANDON``/``EXIT*`` — when a queued caller left, which no CDR row covers when they
-  hung up between ring rounds (research §8);
+  hung up between ring rounds (research §8); ``COMPLETECALLER``/``COMPLETEAGENT`` — who hung up;
 * CEL ``LINKEDID_END``/``HANGUP`` of the caller's channel — the true end of the call; ``HANGUP``'s
   ``hangupsource`` — who hung up; ``BLINDTRANSFER``/``ATTENDEDTRANSFER`` — transfers.
 
@@ -26,6 +26,7 @@ from atsnb.calls.topology import Topology
 RESOLUTION_S = 1.0
 QUEUE_LEFT = {"ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY"}
 TRANSFERS = {"BLINDTRANSFER", "ATTENDEDTRANSFER"}
+QUEUE_COMPLETE = {"COMPLETECALLER", "COMPLETEAGENT"}
 _HANGUP_SOURCE = r'"hangupsource"\s*:\s*"(?P<source>[^"]*)"'
 
 
@@ -43,6 +44,7 @@ def apply_witnesses(calls: pd.DataFrame, legs: Legs, topology: Topology, cel: pd
         _later_answer(calls, when[connect].groupby(call_id[connect]).min())
         left = known & event.isin(QUEUE_LEFT)
         _later_end(calls, when[left].groupby(call_id[left]).max(), short_abandon_s)
+        hangup_by = _queue_hangup_by(queue_log[known & event.isin(QUEUE_COMPLETE)], call_id)
     if cel is not None and not cel.empty:
         event = cel["eventtype"].astype(str)
         linked = cel["linkedid"].astype(str)
@@ -54,7 +56,8 @@ def apply_witnesses(calls: pd.DataFrame, legs: Legs, topology: Topology, cel: pd
         if moved.any():
             counted = calls["call_id"].map(linked[moved].value_counts()).fillna(0).astype(np.int64)
             calls["transfers"] = np.maximum(calls["transfers"].to_numpy(), counted.to_numpy())
-        hangup_by = _hangup_by(cel[(event == "HANGUP") & own], topology)
+        from_cel = _hangup_by(cel[(event == "HANGUP") & own], topology)
+        hangup_by = from_cel if hangup_by is None else from_cel.combine_first(hangup_by)
     return hangup_by
 
 
@@ -88,6 +91,17 @@ def _later_end(calls: pd.DataFrame, moment: pd.Series, short_abandon_s: float) -
     calls["wait_s"] = np.where(waiting, wait, calls["wait_s"]).astype(np.int64)
     dropped = (calls["direction"] == "incoming").to_numpy() & (wait < short_abandon_s)
     calls["status"] = np.where(waiting, np.where(dropped, "dropped", "unanswered"), calls["status"])
+
+
+def _queue_hangup_by(done: pd.DataFrame, call_id: pd.Series) -> pd.Series:
+    """Per call, who ended a queue call: COMPLETECALLER → ``caller``, COMPLETEAGENT → the agent's
+    extension (``Local/<ext>@from-queue/n``) or member name."""
+    if done.empty or "agent" not in done.columns:
+        return pd.Series(dtype=object)
+    agent = done["agent"].astype(str).str.extract(r"^(?:Local|PJSIP|SIP)/([^@/-]+)", expand=False)
+    agent = agent.fillna(done["agent"].astype(str))
+    who = pd.Series(np.where(done["event"].astype(str) == "COMPLETECALLER", "caller", agent), index=done.index)
+    return who.groupby(call_id[done.index]).last()
 
 
 def _hangup_by(hang: pd.DataFrame, topology: Topology) -> pd.Series:
