@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from atsnb.source.shape import Shape
 from atsnb.store import Store
@@ -217,3 +218,23 @@ def test_packed_rows_keep_nulls_and_unicode(pbx_db, store_path):
     got = stored(store_path, "cdr")
     assert got.clid[0] == '"Ёлка" <100>' and pd.isna(got.answer[0]) and got.userfield[0] == ""
     assert pd.isna(got.sequence[0]) and got._key[0].startswith("h:")  # no sequence: the row hash keys it
+
+
+@pytest.mark.parametrize("with_id", [True, False])  # id pages, or time windows on the text column
+def test_queue_log_text_times_that_are_garbage_are_reported_and_skipped(pbx_db, store_path, caplog, with_id):
+    server, db = pbx_db
+    con = create_pbx(server, db, "freepbx")
+    if not with_id:
+        con.cursor().execute("ALTER TABLE queue_log DROP COLUMN id")
+    insert(con, "cdr", [leg(1, "2025-06-01 12:00:00")])
+    insert(con, "queue_log", [
+        {"time": "2025-06-01 12:00:01.000001", "callid": "a", "event": "ENTERQUEUE"},
+        {"time": "yesterday", "callid": "b", "event": "CONNECT"},
+        {"time": "", "callid": "c", "event": "ABANDON"},
+    ])
+    with caplog.at_level(logging.WARNING, logger="atsnb.sync"):
+        report = sync_pbx(settings_for(server, db, store_path))
+    q = report.tables["queue_log"]
+    assert (q.received, q.kept, q.skipped) == (3, 1, 2)
+    assert "callid='b'" in caplog.text and "callid='c'" in caplog.text
+    assert stored(store_path, "queue_log").callid.tolist() == ["a"]

@@ -49,6 +49,7 @@ MIN_WINDOW = pd.Timedelta(seconds=1)
 # clock, or rows written later with earlier times would fall behind the overlap and be missed.
 FUTURE_SLACK = pd.Timedelta(seconds=1)
 TS = "%Y-%m-%d %H:%M:%S"
+LATEST = "2100-01-01 00:00:00"  # bounds every time query: a text time column may hold garbage that sorts last
 
 Batch = tuple[pd.DataFrame | None, object]  # (rows, None) while reading, (None, position) when a unit is done
 
@@ -144,8 +145,9 @@ class TableReader:
     def bounds(self, since: pd.Timestamp | None) -> tuple[pd.Timestamp | None, pd.Timestamp]:
         """First time to read (None: nothing to read) and the end of this run's range."""
         low = (since or EARLIEST).strftime(TS)
-        first = self.scalar(f"SELECT MIN({self.time}) FROM {self.table} WHERE {self.time} >= %s", (low,))
-        last = self.scalar(f"SELECT MAX({self.time}) FROM {self.table} WHERE {self.time} >= %s", (low,))
+        valid = f"FROM {self.table} WHERE {self.time} >= %s AND {self.time} < %s"
+        first = self.scalar(f"SELECT MIN({self.time}) {valid}", (low, LATEST))
+        last = self.scalar(f"SELECT MAX({self.time}) {valid}", (low, LATEST))
         if first is None or last is None:
             return None, since or EARLIEST
         now = pd.Timestamp(datetime.now(self.settings.tz).replace(tzinfo=None))
@@ -162,8 +164,8 @@ class TableReader:
     def undated(self) -> Iterator[Batch]:
         """Rows whose time is empty or impossible: read once on the first import, so they are reported."""
         sql = (f"SELECT {{select}} FROM {self.table} WHERE {self.time} IS NULL OR {self.time} < %s "
-               f"LIMIT {self.batch}")
-        for f in self.fetch(sql, (EARLIEST.strftime(TS),)):
+               f"OR {self.time} >= %s LIMIT {self.batch}")
+        for f in self.fetch(sql, (EARLIEST.strftime(TS), LATEST)):
             yield f, None
 
     def windows(self, start: pd.Timestamp, end: pd.Timestamp) -> Iterator[Batch]:
@@ -191,7 +193,8 @@ class TableReader:
                 span = min(MAX_WINDOW, max(MIN_WINDOW, pd.Timedelta(seconds=round(self.batch / rate))))
                 lo = hi
                 continue
-            nxt = self.scalar(f"SELECT MIN({self.time}) FROM {self.table} WHERE {self.time} >= %s", (args[1],))
+            nxt = self.scalar(f"SELECT MIN({self.time}) FROM {self.table} WHERE {self.time} >= %s "
+                              f"AND {self.time} < %s", (args[1], LATEST))
             if nxt is None:
                 return
             lo, span = max(hi, _ts(nxt).floor("s")), pd.Timedelta(days=1)
