@@ -49,12 +49,3 @@ def default_language(monkeypatch):
 def store_path(tmp_path):
     """An empty embedded store folder."""
     return tmp_path / "store"
-
-
-@pytest.fixture(autouse=True)
-def _reset_language():
-    """Commands call ``set_language`` from the settings; no test may leave its language to the next."""
-    from atsnb import i18n
-
-    yield
-    i18n._language = None
