@@ -2,8 +2,10 @@
 
 import json
 import logging
+import os
 import subprocess
 import sys
+import time
 
 import pandas as pd
 import pytest
@@ -14,6 +16,7 @@ from atsnb.sync import ingest, sync_frames, sync_pbx
 from atsnb.sync.pbx import watermark_key
 from atsnb.sync.writer import PENDING
 from tests.pbx_rows import create_pbx, insert, leg, settings_for, stored, sync_env
+from tests.support.mariadb import free_port
 
 
 def test_second_run_catches_late_rows_inside_the_overlap_and_changes_nothing_else(pbx_db, store_path):
@@ -238,3 +241,14 @@ def test_queue_log_text_times_that_are_garbage_are_reported_and_skipped(pbx_db, 
     assert (q.received, q.kept, q.skipped) == (3, 1, 2)
     assert "callid='b'" in caplog.text and "callid='c'" in caplog.text
     assert stored(store_path, "queue_log").callid.tolist() == ["a"]
+
+
+def test_sync_to_a_closed_port_fails_at_once_with_one_sentence(store_path):
+    env = {**os.environ, "ATSNB_PBX_URL": f"mysql://atsnb:Cl0sed-pw@127.0.0.1:{free_port()}/asteriskcdrdb",
+           "ATSNB_STORE": str(store_path)}
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "atsnb.cli", "sync"], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2 and time.monotonic() - started < 20  # no backoff before the first connection
+    assert done.stderr.strip().count("\n") == 0 and "Traceback" not in done.stderr
+    assert "Cl0sed-pw" not in done.stderr + done.stdout and "127.0.0.1" in done.stderr

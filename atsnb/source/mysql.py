@@ -151,21 +151,25 @@ class Reconnecting:
     """A PBX connection that survives drops: :meth:`run` retries a unit of work with backoff.
 
     The unit of work must be repeatable (a bounded, idempotent query): after a drop it runs again
-    on a fresh connection.  ``retries`` counts the reconnections made, for the sync report.
+    on a fresh connection, up to ``sync.retries`` times.  ``retries`` counts the reconnections
+    made, for the sync report.  The very first connection is not retried: a wrong address or
+    password should be told at once, not after a minute of backoff.
     """
 
     def __init__(self, settings: Settings, *, backoff_s: float = 1.0, max_backoff_s: float = 30.0):
         self.settings = settings
         self.where = endpoint(settings)
-        self.attempts = max(1, settings.sync.retries)
+        self.attempts = max(0, settings.sync.retries) + 1
         self.backoff_s = backoff_s
         self.max_backoff_s = max_backoff_s
         self.retries = 0
         self.con: pymysql.Connection | None = None
+        self.connected = False
 
     def connection(self) -> pymysql.Connection:
         if self.con is None:
             self.con = connect(self.settings)
+            self.connected = True
         return self.con
 
     def close(self) -> None:
@@ -182,13 +186,13 @@ class Reconnecting:
                 return work(self.connection())
             except (pymysql.err.MySQLError, PBXConnectionError) as exc:
                 transient = getattr(exc, "transient", False) or is_lost_connection(exc)
-                if not transient:
+                if not transient or not self.connected:
                     if isinstance(exc, PBXConnectionError):
                         raise
                     raise explain(exc, self.where) from None
                 self.close()
                 if attempt >= self.attempts:
-                    raise PBXConnectionError(t("sync.conn_gave_up", where=self.where, n=self.attempts)) from None
+                    raise PBXConnectionError(t("sync.conn_gave_up", where=self.where, n=self.retries)) from None
             self.retries += 1
             log.warning(t("sync.conn_retry", where=self.where, delay=f"{delay:.0f}", n=attempt,
                           total=self.attempts - 1))
