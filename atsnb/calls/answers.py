@@ -18,6 +18,7 @@ import pandas as pd
 
 from atsnb.calls.groups import Legs
 from atsnb.calls.legs import PHONE, TRUNK, epoch_seconds
+from atsnb.calls.text import is_in
 
 
 def refine_answers(legs: Legs, cel: pd.DataFrame | None, tz: str) -> None:
@@ -65,7 +66,7 @@ def _from_bridges(legs: Legs, cel: pd.DataFrame, tz: str) -> np.ndarray:
     if not early.any():
         return out
     channels = pd.unique(legs["uniqueid"].to_numpy()[early])
-    enter = cel[(cel["eventtype"].astype(str) == "BRIDGE_ENTER") & cel["uniqueid"].isin(channels)]
+    enter = cel[(cel["eventtype"].astype(str) == "BRIDGE_ENTER") & is_in(cel["uniqueid"], channels)]
     enter = enter[~enter["extra"].fillna("").astype(str).str.contains("holding_bridge", regex=False)]
     if enter.empty:
         return out

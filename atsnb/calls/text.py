@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def as_objects(values: pd.Series | np.ndarray) -> np.ndarray:
@@ -39,6 +41,16 @@ def text_map(values: pd.Series | np.ndarray, fn: Callable[[str], str]) -> np.nda
 def first_field(values: pd.Series | np.ndarray, sep: str) -> np.ndarray:
     """The text before the first ``sep`` (``"700,t,,,240"`` → ``"700"``)."""
     return text_map(values, lambda v: v.split(sep, 1)[0])
+
+
+def is_in(values: pd.Series, wanted: np.ndarray) -> np.ndarray:
+    """``values.isin(wanted)`` as a numpy mask.  For Arrow text pandas builds one Python scalar per
+    wanted value first — slower than the lookup itself when ``wanted`` is every caller's channel."""
+    if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
+        return values.isin(wanted).to_numpy()
+    arr = pa.array(values)
+    found = pc.is_in(arr, value_set=pa.array(np.asarray(wanted, dtype=object), type=arr.type))
+    return np.asarray(found.fill_null(False), dtype=bool)
 
 
 def object_frame(columns: dict[str, np.ndarray | pd.Series], index: pd.Index | None = None) -> pd.DataFrame:
