@@ -279,3 +279,17 @@ def test_a_period_without_calls_gives_empty_but_complete_reports(store):
     dashboard = reports.dashboard(start="2024-01-01", end="2024-01-02", store=st, settings=settings)
     assert kpi(dashboard, "rep_kpi_external") == 0
     assert dashboard["external_daily"].data[t("rep_col_calls")].tolist() == [0, 0]
+
+
+def test_route_summaries_name_each_rung_phone_once_and_who_hung_up():
+    from atsnb.reports.detail import route_summary
+
+    steps = pd.DataFrame({
+        "call_id": ["q"] * 8,
+        "seq": range(8),
+        "kind": ["line", "queue", "ring", "ring", "ring", "ring", "answer", "hangup"],
+        "party": [CLIENT, "", CLIENT, CLIENT, CLIENT, CLIENT, CLIENT, "caller"],
+        "target": [AD, "701", "300", "301", "300", "301", "301", ""],
+    })
+    assert route_summary(steps)["q"] == ("линия 74950000001 → очередь 701 → звонок 300, 301 → ответ 301 → "
+                                         "отбой звонящий")

@@ -20,6 +20,7 @@ from atsnb.reports.model import Element
 from atsnb.reports.scope import Scope
 
 DETAIL_LIMIT = 20_000
+HANGUP_PARTIES = ("caller", "callee", "system")
 
 
 def route_summary(steps: pd.DataFrame) -> pd.Series:
@@ -36,9 +37,12 @@ def route_summary(steps: pd.DataFrame) -> pd.Series:
     who = who.where(who != "", party).to_numpy(dtype=object)
     call = ordered["call_id"].astype(object).to_numpy()
     kind = ordered["kind"].astype(object).to_numpy()
+    hangup = kind == "hangup"  # its party says who hung up: caller / callee / system
+    who[hangup] = [t(f"rep_hangup_{w}") if w in HANGUP_PARTIES else w for w in who[hangup]]
     new_call = np.r_[True, call[1:] != call[:-1]]
     new_run = new_call | np.r_[True, kind[1:] != kind[:-1]]
-    repeat = ~new_run & np.r_[False, who[1:] == who[:-1]]  # the same phone rung twice in a row
+    # a queue rings its phones round after round: name each phone once per run
+    repeat = pd.DataFrame({"run": np.cumsum(new_run), "who": who}).duplicated().to_numpy()
     labels = {k: t(f"rep_step_{k}") for k in set(kind)}
     label = np.array([labels[k] for k in kind], dtype=object)
     piece = np.where(new_run, label + np.where(who != "", " " + who, ""), np.where(who != "", ", " + who, ""))
