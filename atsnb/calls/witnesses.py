@@ -32,39 +32,62 @@ _HANGUP_SOURCE = r'"hangupsource"\s*:\s*"(?P<source>[^"]*)"'
 
 def apply_witnesses(calls: pd.DataFrame, legs: Legs, topology: Topology, cel: pd.DataFrame | None,
                     queue_log: pd.DataFrame | None, tz: str, short_abandon_s: float) -> pd.Series | None:
-    """Correct ``calls`` in place from CEL / queue_log; returns who hung up per call (or None)."""
+    """Correct ``calls`` in place from CEL / queue_log; returns who hung up per call (or None).
+
+    Every event is first turned into the row of its call in ``calls`` (one Arrow hash lookup), so
+    the per-call minima and maxima are integer-indexed numpy reductions, not string joins.
+    """
     hangup_by = None
+    n = len(calls)
     if queue_log is not None and not queue_log.empty:
         event = queue_log["event"].astype(str)
-        owner = legs.frame(["uniqueid", "call_id"]).drop_duplicates("uniqueid").set_index("uniqueid")["call_id"]
-        call_id = queue_log["callid"].astype(str).map(owner)
-        when = pd.Series(epoch_seconds(queue_log["time"], tz), index=queue_log.index)
-        known = call_id.notna() & when.notna()
-        connect = known & (event == "CONNECT")
-        _later_answer(calls, when[connect].groupby(call_id[connect]).min())
-        left = known & event.isin(QUEUE_LEFT)
-        _later_end(calls, when[left].groupby(call_id[left]).max(), short_abandon_s)
-        hangup_by = _queue_hangup_by(queue_log[known & event.isin(QUEUE_COMPLETE)], call_id)
+        # callid is the caller's uniqueid: its first leg tells the call.
+        leg = _positions(queue_log["callid"], legs["uniqueid"].to_numpy(dtype=object))
+        row = np.where(leg >= 0, legs["cidx"].to_numpy()[np.maximum(leg, 0)], -1)
+        when = epoch_seconds(queue_log["time"], tz)
+        known = (row >= 0) & ~np.isnan(when)
+        connect = known & (event == "CONNECT").to_numpy()
+        _later_answer(calls, _per_call(np.fmin, n, row[connect], when[connect]))
+        left = known & event.isin(QUEUE_LEFT).to_numpy()
+        _later_end(calls, _per_call(np.fmax, n, row[left], when[left]), short_abandon_s)
+        done = known & event.isin(QUEUE_COMPLETE).to_numpy()
+        call_id = pd.Series(calls["call_id"].to_numpy(dtype=object)[row[done]], index=queue_log.index[done])
+        hangup_by = _queue_hangup_by(queue_log[done], call_id)
     if cel is not None and not cel.empty:
         event = cel["eventtype"].astype(str)
         linked = cel["linkedid"].astype(str)
-        own = cel["uniqueid"].astype(str) == linked
-        gone = (event == "LINKEDID_END") | ((event == "HANGUP") & own)
-        when = pd.Series(epoch_seconds(cel["eventtime"], tz), index=cel.index)
-        _later_end(calls, when[gone].groupby(linked[gone]).max(), short_abandon_s)
-        moved = event.isin(TRANSFERS)
+        own = (cel["uniqueid"].astype(str) == linked).to_numpy()
+        row = _positions(linked, calls["call_id"].to_numpy(dtype=object))
+        hangup = (event == "HANGUP").to_numpy()
+        gone = ((event == "LINKEDID_END").to_numpy() | (hangup & own)) & (row >= 0)
+        when = epoch_seconds(cel["eventtime"], tz)
+        _later_end(calls, _per_call(np.fmax, n, row[gone], when[gone]), short_abandon_s)
+        moved = event.isin(TRANSFERS).to_numpy() & (row >= 0)
         if moved.any():
-            counted = calls["call_id"].map(linked[moved].value_counts()).fillna(0).astype(np.int64)
-            calls["transfers"] = np.maximum(calls["transfers"].to_numpy(), counted.to_numpy())
-        from_cel = _hangup_by(cel[(event == "HANGUP") & own], topology)
+            counted = np.bincount(row[moved], minlength=n)
+            calls["transfers"] = np.maximum(calls["transfers"].to_numpy(), counted).astype(np.int64)
+        from_cel = _hangup_by(cel[hangup & own], topology)
         hangup_by = from_cel if hangup_by is None else from_cel.combine_first(hangup_by)
     return hangup_by
 
 
-def _later_answer(calls: pd.DataFrame, moment: pd.Series) -> None:
-    """Move the answer of answered calls later to ``moment`` (call_id → epoch s) when CDR's answer
-    came too early (a caller answered by the PBX before the person), shortening talk accordingly."""
-    when = calls["call_id"].map(moment).to_numpy(dtype=float)
+def _positions(keys: pd.Series, values: np.ndarray) -> np.ndarray:
+    """Position of each key's first occurrence in ``values`` (-1 where absent), as text."""
+    arr = pa.array(keys.astype(str))
+    found = pc.index_in(arr, value_set=pa.array(values, type=arr.type))
+    return np.asarray(found.fill_null(-1), dtype=np.int64)
+
+
+def _per_call(ufunc: np.ufunc, n: int, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``ufunc`` (np.fmin / np.fmax) of ``values`` per call row; NaN for calls without any."""
+    out = np.full(n, np.nan)
+    ufunc.at(out, rows, values)
+    return out
+
+
+def _later_answer(calls: pd.DataFrame, when: np.ndarray) -> None:
+    """Move the answer of answered calls later to ``when`` (epoch s per call row, NaN if unknown) when
+    CDR's answer came too early (a caller answered by the PBX before the person), shortening talk."""
     ans = calls["answer"].to_numpy()
     later = ~np.isnan(when) & ~np.isnan(ans) & (when > ans) & (when < calls["end"].to_numpy())
     if not later.any():
@@ -77,10 +100,9 @@ def _later_answer(calls: pd.DataFrame, moment: pd.Series) -> None:
     calls["talk_s"] = np.clip(calls["talk_s"].to_numpy() - cut, 0, None).astype(np.int64)
 
 
-def _later_end(calls: pd.DataFrame, moment: pd.Series, short_abandon_s: float) -> None:
-    """Extend the end of calls to ``moment`` when a witness saw the caller still there later; an
-    unanswered call's wait grows with it (and it may stop being "dropped")."""
-    when = calls["call_id"].map(moment).to_numpy(dtype=float)
+def _later_end(calls: pd.DataFrame, when: np.ndarray, short_abandon_s: float) -> None:
+    """Extend the end of calls to ``when`` (epoch s per call row, NaN if unknown) when a witness saw
+    the caller still there later; an unanswered call's wait grows with it (it may stop being "dropped")."""
     end = calls["end"].to_numpy()
     later = ~np.isnan(when) & (when > end + RESOLUTION_S)
     if not later.any():
