@@ -13,6 +13,7 @@ _LAZY = {
     "CallSet": "atsnb.calls.callset",
     "load_calls": "atsnb.calls.load",
 }
+_SUBPACKAGES = {"metrics", "reports", "views", "simulate"}
 
 
 def __getattr__(name: str):
@@ -20,4 +21,8 @@ def __getattr__(name: str):
         import importlib
 
         return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in _SUBPACKAGES:
+        import importlib
+
+        return importlib.import_module(f"atsnb.{name}")
     raise AttributeError(f"module 'atsnb' has no attribute {name!r}")
