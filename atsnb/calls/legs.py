@@ -23,6 +23,7 @@ TEXT_COLUMNS = ["src", "dst", "dcontext", "lastapp", "lastdata", "disposition", 
 # Columns that make two rows "the same row" when a second CDR writer duplicated it.
 # (uniqueid, sequence) alone identifies a row where the schema has sequence; the rest covers old ones.
 _DUPLICATE_KEY = ["calldate", "uniqueid", "dstchannel", "disposition", "duration", "billsec", "sequence"]
+_DUPLICATE_TEXT = {"uniqueid", "dstchannel", "disposition"}
 # Rows without linkedid are joined through shared channel names only within this window, because
 # channel counters restart with Asterisk and names repeat over months.
 _CLOSURE_WINDOW = "1D"
@@ -129,9 +130,20 @@ def _text_frame(cdr: pd.DataFrame) -> pd.DataFrame:
 
 
 def _dedupe(df: pd.DataFrame) -> pd.DataFrame:
-    """Drop rows written twice (two CDR back ends on one table): same row, same everything."""
-    h = pd.util.hash_pandas_object(df[_DUPLICATE_KEY].astype({"sequence": "float64"}), index=False)
-    twice = h.duplicated().to_numpy()
+    """Drop rows written twice (two CDR back ends on one table): same row, same everything.
+
+    The numeric part of the key is hashed first: only rows sharing it can be duplicates, and they
+    are few, so the text columns are hashed for those rows alone.
+    """
+    numeric = [c for c in _DUPLICATE_KEY if c not in _DUPLICATE_TEXT]
+    cheap = pd.util.hash_pandas_object(df[numeric].astype({"sequence": "float64"}), index=False)
+    suspects = cheap.duplicated(keep=False).to_numpy()
+    if not suspects.any():
+        return df
+    sub = df[_DUPLICATE_KEY][suspects]
+    h = pd.util.hash_pandas_object(sub.astype({"sequence": "float64"}), index=False)
+    twice = np.zeros(len(df), dtype=bool)
+    twice[np.flatnonzero(suspects)[h.duplicated().to_numpy()]] = True
     return df[~twice] if twice.any() else df
 
 
