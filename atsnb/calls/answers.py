@@ -52,7 +52,7 @@ def _from_siblings(legs: Legs) -> np.ndarray:
     lost = (legs["disposition"].to_numpy() == "NO ANSWER") & (legs["b_kind"].to_numpy() == PHONE)
     if not lost.any():
         return out
-    key = ["cidx", "uniqueid", "t0"]
+    key = ["cidx", "uid", "t0"]
     ends = legs.frame([*key, "t1"], lost).groupby(key, sort=False)["t1"].max().rename("sibling_end")
     hit = legs.frame(key, early).join(ends, on=key)["sibling_end"].to_numpy()
     out[np.flatnonzero(early)] = hit

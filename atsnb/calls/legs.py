@@ -12,7 +12,7 @@ import pandas as pd
 
 from atsnb.calls.channels import local_base, parse_channels
 from atsnb.calls.groups import Legs, Runs
-from atsnb.calls.text import as_objects, text_mask
+from atsnb.calls.text import as_objects, coded_objects, text_mask
 from atsnb.calls.topology import Topology
 
 # Kinds of one side of a row.
@@ -96,8 +96,11 @@ def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str) -> tuple[Legs, 
         "b_kind": _kinds(b, trunks), "b_peer": b["peer"].to_numpy(), "b_num": b["number"].to_numpy(),
         "answered": text_mask(df["disposition"], lambda d: d.upper() == "ANSWERED"),
     }
+    # The uniqueid's code ("uid") stands in for it wherever legs are grouped by channel.
+    columns["uid"], columns["uniqueid"] = coded_objects(df["uniqueid"])
     for col in TEXT_COLUMNS:
-        columns[col] = as_objects(df[col])
+        if col != "uniqueid":
+            columns[col] = as_objects(df[col])
     columns["call_id"] = _call_keys(df, columns["linkedid"])
     # Factorising the Arrow column is several times faster than the object array it equals.
     keys = df["linkedid"] if columns["call_id"] is columns["linkedid"] else columns["call_id"]

@@ -17,11 +17,19 @@ import pyarrow.compute as pc
 
 def as_objects(values: pd.Series | np.ndarray) -> np.ndarray:
     """The column as a numpy object array of str ('' for missing), built from its distinct values."""
+    return coded_objects(values)[1]
+
+
+def coded_objects(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of the distinct values (equal codes ⇔ equal text; missing counts as '') and the
+    column as :func:`as_objects` gives it: grouping and joining on the codes is far cheaper."""
     codes, uniques = _factorize(values)
     table = np.empty(len(uniques) + 1, dtype=object)
     table[:-1] = np.asarray(uniques, dtype=object)
     table[-1] = ""
-    return table[codes]  # code -1 (missing) picks the trailing ''
+    blank = np.flatnonzero(table[:-1] == "")
+    codes = np.where(codes < 0, blank[0] if len(blank) else len(uniques), codes).astype(np.int64)
+    return codes, table[codes]
 
 
 def text_mask(values: pd.Series | np.ndarray, predicate: Callable[[str], bool]) -> np.ndarray:
