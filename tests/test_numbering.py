@@ -1,4 +1,4 @@
-"""The numbering-plan registry: the shipped file, a folder of regulator CSVs, and clear errors."""
+"""Phone-number normalisation and the numbering-plan registry: the shipped file, regulator CSV folders, errors."""
 
 from __future__ import annotations
 
@@ -6,8 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from atsnb.calls import numbers as calls_numbers
+from atsnb.directory.validate import normalise_value
 from atsnb.errors import InputError
-from atsnb.reference.numbering import Registry, default_registry, normalise_number, normalise_numbers
+from atsnb.numbers import normalize_number, normalize_numbers
+from atsnb.reference.numbering import Registry, default_registry
+from atsnb.store.directories import DIRECTORIES
 
 HEADER = "\ufeffАВС/ DEF;От;До;Емкость;Оператор;Регион;Территория ГАР;ИНН\n"
 
@@ -27,18 +31,38 @@ def test_the_shipped_registry_is_loaded_once():
     [
         ("8 (912) 345-67-89", "79123456789"),
         ("+7 912 345 67 89", "79123456789"),
+        ("79123456789", "79123456789"),
         ("9123456789", "79123456789"),
+        ("4951234567", "74951234567"),
+        ("8001234567", "78001234567"),
+        ("81044201234567", "44201234567"),
+        ("0044201234567", "44201234567"),
+        ("+44 20 1234 5678", "442012345678"),
+        ("+81 3 1234 5678", "81312345678"),  # Japan: 11 digits starting with 8, but written with +
+        ("2125551234", "2125551234"),  # ten digits outside the Russian zones stay foreign
         ("201", "201"),
+        ("112", "112"),
+        ("anonymous", ""),
         (None, ""),
+        (float("nan"), ""),
     ],
 )
 def test_numbers_are_normalised_to_eleven_digits(raw, expected):
-    assert normalise_number(raw) == expected
+    assert normalize_number(raw) == expected
 
 
-def test_vectorised_normalisation_matches_the_scalar_one():
-    raw = pd.Series(["8 (912) 345-67-89", "+7 912 345 67 89", "201", None, "9161234567"])
-    assert list(normalise_numbers(raw)) == [normalise_number(x) for x in raw]
+def test_the_column_normaliser_matches_the_scalar_one_and_keeps_the_index():
+    raw = pd.Series(["8 (912) 345-67-89", "+7 912 345 67 89", "201", None, "9161234567", "201"], index=list("abcdef"))
+    out = normalize_numbers(raw)
+    assert list(out.index) == list("abcdef")
+    assert list(out) == [normalize_number(x) for x in raw]
+    assert normalize_numbers(pd.Series([], dtype=object)).empty
+
+
+def test_the_calls_layer_and_directories_use_the_same_rule():
+    assert calls_numbers.normalize_number is normalize_number
+    assert calls_numbers.normalize_numbers is normalize_numbers
+    assert normalise_value(DIRECTORIES["partners"].column("number"), "8 (912) 345-67-89") == "79123456789"
 
 
 def test_the_shipped_registry_knows_a_moscow_mts_number(shipped):

@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import pytest
 
-from atsnb.reference.numbering import normalise_number
+from atsnb.numbers import normalize_number
 from atsnb.simulate import simulate
 
 END = "2026-11-20 18:00"  # a Friday evening: the week before is complete
@@ -261,7 +261,7 @@ def test_website_callbacks_call_the_employee_first_then_the_client(sim):
     cb, cdr = sim.tables["callbacks"], sim.tables["cdr"]
     assert set(cb["status"]) <= {"connected", "employee_no_answer", "client_no_answer", "failed"}
     assert "connected" in set(cb["status"])
-    assert cb["number"].map(normalise_number).str.fullmatch(r"79\d{9}").all()
+    assert cb["number"].map(normalize_number).str.fullmatch(r"79\d{9}").all()
     connected = cb[cb["status"] == "connected"]
     rows = cdr.set_index("linkedid").loc[connected["linkedid"]]
     assert rows["channel"].str.extract(r"PJSIP/(\d+)-")[0].to_numpy().tolist() == connected["extension"].tolist()

@@ -1,40 +1,11 @@
-"""Phone numbers in one form, so the same client is the same key whatever the PBX wrote.
+"""The calls layer's name for the package-wide phone-number rule in :mod:`atsnb.numbers`.
 
-Russian numbers become 11 digits starting with 7: ``+7 916 123-45-67``, ``89161234567`` and
-``9161234567`` are all ``79161234567``.  ``810…`` (the old international prefix) and ``00…`` are
-cut to the country code.  Short numbers (extensions, services) keep their digits.
+Reconstruction, classification and the topology import the normaliser from here; the rule itself
+lives one layer down so reference data and directories share it without importing the calls layer.
 """
 
 from __future__ import annotations
 
-import pandas as pd
+from atsnb.numbers import normalize_number, normalize_numbers
 
-_RUSSIAN_NATIONAL_DIGITS = 10
-
-
-def normalize_number(raw: object) -> str:
-    """One number in canonical form ('' for nothing usable)."""
-    if raw is None or (isinstance(raw, float) and raw != raw):
-        return ""
-    text = str(raw).strip()
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if not digits:
-        return ""
-    if len(digits) == 11 and digits[0] == "8":
-        return "7" + digits[1:]
-    if len(digits) == _RUSSIAN_NATIONAL_DIGITS and digits[0] in "3489":
-        return "7" + digits
-    if digits.startswith("810") and len(digits) > 11:
-        return digits[3:]
-    if digits.startswith("00") and len(digits) > 10:
-        return digits[2:]
-    return digits
-
-
-def normalize_numbers(values: pd.Series) -> pd.Series:
-    """:func:`normalize_number` over a column, parsing each distinct value once."""
-    codes, uniques = pd.factorize(values.fillna("").astype(str))
-    mapped = pd.Index([normalize_number(u) for u in uniques], dtype=object)
-    if len(mapped) == 0:
-        return pd.Series("", index=values.index, dtype=object)
-    return pd.Series(mapped.take(codes), index=values.index, dtype=object)
+__all__ = ["normalize_number", "normalize_numbers"]

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import pandas as pd
 from croniter import croniter
 
-from atsnb.calls.numbers import normalize_number
 from atsnb.i18n import t
+from atsnb.numbers import normalize_number
 from atsnb.store.directories import DIRECTORIES, Catalog, Column, Directory
 
 

@@ -28,38 +28,12 @@ import numpy as np
 import pandas as pd
 
 from atsnb.errors import InputError
+from atsnb.numbers import normalize_number, normalize_numbers
 
 #: Header markers that identify a registry file (the first column's name varies: "АВС/ DEF", "ABC/DEF").
 HEADER_MARKERS = ("от", "до", "емкость", "оператор", "регион")
 FILE_PATTERN = re.compile(r"^(ABC|АВС|DEF)-\d[x0-9]{2}.*\.csv(\.gz)?$", re.IGNORECASE)
 SHIPPED = "DEF-9xx.csv.gz"
-
-_NON_DIGITS = re.compile(r"\D+")
-
-
-def normalise_number(raw: object) -> str:
-    """A Russian number as 11 digits starting with 7 (``"8 (912) 345-67-89"`` → ``"79123456789"``).
-
-    Ten-digit numbers get the country code, a leading 8 becomes 7; anything else (extensions,
-    foreign numbers) comes back as its bare digits so it never matches a registry range by accident.
-    """
-    if raw is None or (isinstance(raw, float) and np.isnan(raw)):
-        return ""
-    digits = _NON_DIGITS.sub("", str(raw))
-    if len(digits) == 10:
-        return "7" + digits
-    if len(digits) == 11 and digits[0] in "78":
-        return "7" + digits[1:]
-    return digits
-
-
-def normalise_numbers(raw: pd.Series) -> pd.Series:
-    """Vectorised :func:`normalise_number` for a column of numbers."""
-    digits = raw.fillna("").astype(str).str.replace(r"\D+", "", regex=True)
-    ten = digits.str.len() == 10
-    eleven = (digits.str.len() == 11) & digits.str[0].isin(["7", "8"])
-    out = digits.where(~ten, "7" + digits)
-    return out.where(~eleven, "7" + digits.str[1:])
 
 
 def _region(region: str, territory: str) -> str:
@@ -128,7 +102,7 @@ class Registry:
 
     def lookup(self, number: object) -> tuple[str, str] | None:
         """``(operator, region)`` of one number in any common spelling, or None if it is not Russian/known."""
-        digits = normalise_number(number)
+        digits = normalize_number(number)
         if len(digits) != 11 or digits[0] != "7":
             return None
         i = int(self._index(np.array([int(digits)], dtype=np.int64))[0])
@@ -136,7 +110,7 @@ class Registry:
 
     def lookup_many(self, numbers: pd.Series) -> pd.DataFrame:
         """Operator and region for a column of numbers (empty strings where unknown), same index."""
-        norm = normalise_numbers(pd.Series(numbers))
+        norm = normalize_numbers(pd.Series(numbers))
         valid = (norm.str.len() == 11) & norm.str.startswith("7")
         values = np.zeros(len(norm), dtype=np.int64)
         values[valid.to_numpy()] = norm[valid].astype(np.int64).to_numpy()
