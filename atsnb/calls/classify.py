@@ -155,12 +155,12 @@ def classify(legs: Legs, runs: Runs, topology: Topology, short_abandon_s: float)
     out_cid = pick(col["outbound_cnum"], runs.first_row((b_kind == TRUNK) & (legs["outbound_cnum"].to_numpy() != "")))
     out_trunk = pick(col["b_peer"], trunk_row)
 
-    norm = _normalizer(orig_src, did, out_dst, out_cid)
+    orig_src_n, did_n, out_dst_n, out_cid_n = _normalized(orig_src, did, out_dst, out_cid)
     caller = np.where(inbound, orig_src, np.where(dialer != "", dialer, orig_src))
-    line = np.where(inbound, norm(did), np.where(outgoing, norm(out_cid), ""))
+    line = np.where(inbound, did_n, np.where(outgoing, out_cid_n, ""))
     line = np.where(outgoing & (line == ""), out_trunk, line)
     dialed = np.where(inbound, np.where(did != "", did, orig_dst), np.where(outgoing, out_dst, orig_dst))
-    external_number = np.where(inbound, norm(orig_src), np.where(outgoing, norm(out_dst), ""))
+    external_number = np.where(inbound, orig_src_n, np.where(outgoing, out_dst_n, ""))
 
     answered = ~np.isnan(answer) & (talk_s > 0)
     answered_by = np.where(answered, answered_by, "")
@@ -190,15 +190,13 @@ def classify(legs: Legs, runs: Runs, topology: Topology, short_abandon_s: float)
     })
 
 
-def _normalizer(*columns: np.ndarray):
-    """Normalise numbers once over every distinct value of the given columns, then look them up."""
-    distinct = pd.unique(np.concatenate(columns)) if columns and len(columns[0]) else np.array([], object)
-    table = dict(zip(distinct, normalize_numbers(pd.Series(distinct, dtype=object)), strict=True))
-
-    def norm(values: np.ndarray) -> np.ndarray:
-        return pd.Series(values, dtype=object).map(table).to_numpy(dtype=object)
-
-    return norm
+def _normalized(*columns: np.ndarray) -> list[np.ndarray]:
+    """Each column's numbers normalised, once per distinct value over all of them (one hashing pass)."""
+    if not columns or not len(columns[0]):
+        return [np.asarray(c, dtype=object) for c in columns]
+    codes, distinct = pd.factorize(np.concatenate(columns), use_na_sentinel=False)
+    table = normalize_numbers(pd.Series(distinct, dtype=object)).to_numpy(dtype=object)
+    return np.split(table[codes], len(columns))
 
 
 def _union_seconds(legs: Legs, talk: np.ndarray, n: int) -> np.ndarray:

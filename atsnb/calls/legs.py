@@ -96,7 +96,8 @@ def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str) -> tuple[Legs, 
         "b_kind": _kinds(b, trunks), "b_peer": b["peer"].to_numpy(), "b_num": b["number"].to_numpy(),
         "answered": text_mask(df["disposition"], lambda d: d.upper() == "ANSWERED"),
     }
-    # The uniqueid's code ("uid") stands in for it wherever legs are grouped by channel.
+    # The uniqueid's code ("uid") stands in for it wherever legs are grouped by channel (never
+    # missing: _text_frame turned missing text into '').
     columns["uid"], columns["uniqueid"] = coded_objects(df["uniqueid"])
     for col in TEXT_COLUMNS:
         if col != "uniqueid":

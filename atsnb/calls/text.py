@@ -21,15 +21,13 @@ def as_objects(values: pd.Series | np.ndarray) -> np.ndarray:
 
 
 def coded_objects(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes of the distinct values (equal codes ⇔ equal text; missing counts as '') and the
-    column as :func:`as_objects` gives it: grouping and joining on the codes is far cheaper."""
+    """Integer codes of the distinct values (equal codes ⇔ equal text, when nothing is missing) and
+    the column as :func:`as_objects` gives it: grouping and joining on the codes is far cheaper."""
     codes, uniques = _factorize(values)
     table = np.empty(len(uniques) + 1, dtype=object)
     table[:-1] = np.asarray(uniques, dtype=object)
     table[-1] = ""
-    blank = np.flatnonzero(table[:-1] == "")
-    codes = np.where(codes < 0, blank[0] if len(blank) else len(uniques), codes).astype(np.int64)
-    return codes, table[codes]
+    return codes, table[codes]  # code -1 (missing) picks the trailing ''
 
 
 def text_mask(values: pd.Series | np.ndarray, predicate: Callable[[str], bool]) -> np.ndarray:
