@@ -3,7 +3,6 @@
 import pandas as pd
 import pytest
 
-from atsnb import i18n
 from atsnb.cli import main
 from atsnb.store import Store
 
@@ -12,7 +11,6 @@ from atsnb.store import Store
 def store(store_path, monkeypatch):
     monkeypatch.setenv("ATSNB_STORE", str(store_path))
     monkeypatch.setenv("ATSNB_UI_LANGUAGE", "en")
-    monkeypatch.setattr(i18n, "_language", None)  # the command sets the language; undo it afterwards
     return Store.open(store_path)
 
 

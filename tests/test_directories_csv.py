@@ -3,18 +3,10 @@
 import pandas as pd
 import pytest
 
-from atsnb import i18n
 from atsnb.directory.csv_io import export_csv, export_text, import_csv
 from atsnb.directory.validate import check_rows
 from atsnb.errors import InputError
 from atsnb.store import Store
-
-
-@pytest.fixture(autouse=True)
-def _language(monkeypatch):
-    """Russian unless a test asks otherwise, whatever language an earlier test left set."""
-    monkeypatch.setattr(i18n, "_language", None)
-    monkeypatch.delenv("ATSNB_UI_LANGUAGE", raising=False)
 
 
 @pytest.fixture

@@ -5,20 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from atsnb import i18n
 from atsnb.directory.csv_io import header_names, import_text
 from atsnb.directory.validate import KINDS
 from atsnb.errors import InputError
 from atsnb.store import DIRECTORIES, Store
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "directories.md"
-
-
-@pytest.fixture(autouse=True)
-def _language(monkeypatch):
-    """Russian unless a test asks otherwise, whatever language an earlier test left set."""
-    monkeypatch.setattr(i18n, "_language", None)
-    monkeypatch.delenv("ATSNB_UI_LANGUAGE", raising=False)
 
 
 def _examples() -> list[tuple[str, str]]:

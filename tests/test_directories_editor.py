@@ -7,16 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from atsnb import i18n
 from atsnb.directory.editor import DirectoryEditor
 from atsnb.store import Store
-
-
-@pytest.fixture(autouse=True)
-def _language(monkeypatch):
-    """Russian unless a test asks otherwise, whatever language an earlier test left set."""
-    monkeypatch.setattr(i18n, "_language", None)
-    monkeypatch.delenv("ATSNB_UI_LANGUAGE", raising=False)
 
 
 @pytest.fixture
