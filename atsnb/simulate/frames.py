@@ -33,6 +33,18 @@ def to_local(epoch: np.ndarray | pd.Series, tz: str, *, whole_seconds: bool = Tr
     return utc.dt.tz_convert(tz).dt.tz_localize(None)
 
 
+def _in_time_order(rows: list[tuple], fields: tuple[str, ...], tz: str, times: tuple[str, ...], *,
+                   whole_seconds: bool = True) -> pd.DataFrame:
+    """A log table as the PBX inserts it: rows ordered by the first of ``times``, ``id`` counting
+    from 1 in that order (the auto-increment key), every column of ``times`` as local datetimes."""
+    raw = pd.DataFrame.from_records(rows, columns=list(fields))
+    raw = raw.sort_values(times[0], kind="stable").reset_index(drop=True)
+    for col in times:
+        raw[col] = to_local(raw[col].to_numpy(float), tz, whole_seconds=whole_seconds)
+    raw["id"] = np.arange(1, len(raw) + 1, dtype=np.int64)
+    return raw
+
+
 def cdr_frame(rows: list[tuple], tz: str, flavour: str) -> tuple[pd.DataFrame, np.ndarray]:
     """The CDR table of ``flavour`` in the order Asterisk wrote the rows (at Party A's hang-up),
     and the epoch second each row was written."""
@@ -60,10 +72,7 @@ def cdr_frame(rows: list[tuple], tz: str, flavour: str) -> tuple[pd.DataFrame, n
 
 def cel_frame(rows: list[tuple], tz: str, extra_column: str = "extra") -> pd.DataFrame:
     """CEL events ordered by time (``id`` = insertion order), second-resolution ``eventtime``."""
-    raw = pd.DataFrame.from_records(rows, columns=list(CEL_FIELDS))
-    raw = raw.sort_values("eventtime", kind="stable").reset_index(drop=True)
-    raw["eventtime"] = to_local(raw["eventtime"].to_numpy(float), tz)
-    raw["id"] = np.arange(1, len(raw) + 1, dtype=np.int64)
+    raw = _in_time_order(rows, CEL_FIELDS, tz, ("eventtime",))
     raw["amaflags"] = AMAFLAGS_DOCUMENTATION
     raw["accountcode"] = ""
     raw["userdeftype"] = ""
@@ -73,28 +82,19 @@ def cel_frame(rows: list[tuple], tz: str, extra_column: str = "extra") -> pd.Dat
 
 def queue_log_frame(rows: list[tuple], tz: str) -> pd.DataFrame:
     """queue_log lines; ``time`` is text ``YYYY-MM-DD HH:MM:SS.ffffff`` as the realtime driver writes it."""
-    raw = pd.DataFrame.from_records(rows, columns=list(QLOG_FIELDS))
-    raw = raw.sort_values("time", kind="stable").reset_index(drop=True)
-    raw["time"] = to_local(raw["time"].to_numpy(float), tz, whole_seconds=False).dt.strftime("%Y-%m-%d %H:%M:%S.%f")
-    raw["id"] = np.arange(1, len(raw) + 1, dtype=np.int64)
+    raw = _in_time_order(rows, QLOG_FIELDS, tz, ("time",), whole_seconds=False)
+    raw["time"] = raw["time"].dt.strftime("%Y-%m-%d %H:%M:%S.%f")
     return raw[[c for c, _ in QUEUE_LOG_COLUMNS]]
 
 
 def ratings_frame(rows: list[tuple], tz: str) -> pd.DataFrame:
-    raw = pd.DataFrame.from_records(rows, columns=list(RATING_FIELDS))
-    raw = raw.sort_values("rated_at", kind="stable").reset_index(drop=True)
-    raw["rated_at"] = to_local(raw["rated_at"].to_numpy(float), tz)
-    raw["id"] = np.arange(1, len(raw) + 1, dtype=np.int64)
+    raw = _in_time_order(rows, RATING_FIELDS, tz, ("rated_at",))
     raw["rating"] = raw["rating"].astype(np.int64)
     return raw[[c for c, _ in RATINGS_COLUMNS]]
 
 
 def callbacks_frame(rows: list[tuple], tz: str) -> pd.DataFrame:
-    raw = pd.DataFrame.from_records(rows, columns=list(CALLBACK_FIELDS))
-    raw = raw.sort_values("requested_at", kind="stable").reset_index(drop=True)
-    for col in ("requested_at", "called_at", "connected_at"):
-        raw[col] = to_local(raw[col].to_numpy(float), tz)
-    raw["id"] = np.arange(1, len(raw) + 1, dtype=np.int64)
+    raw = _in_time_order(rows, CALLBACK_FIELDS, tz, ("requested_at", "called_at", "connected_at"))
     return raw[[c for c, _ in CALLBACKS_COLUMNS]]
 
 
