@@ -89,10 +89,7 @@ def _line_sightings(cdr: pd.DataFrame) -> pd.DataFrame:
         raw = _text(cdr, column)
         has = raw != ""
         frames.append(pd.DataFrame({"raw": raw[has], "call": calls[has], "at": at[has], "kind": kind}))
-    found = pd.concat(frames, ignore_index=True)
-    numbers = {raw: _as("lines", "number", raw) for raw in found["raw"].unique()}
-    found["number"] = found["raw"].map(numbers)
-    return found.dropna(subset=["number"]).drop(columns="raw")
+    return _checked(pd.concat(frames, ignore_index=True), "lines", "number")
 
 
 def _extension_sightings(cdr: pd.DataFrame, saved_trunks: set[str] | None) -> pd.DataFrame:
@@ -107,10 +104,7 @@ def _extension_sightings(cdr: pd.DataFrame, saved_trunks: set[str] | None) -> pd
     from_phone = _is_device(a, trunks)
     frames.append(pd.DataFrame({"raw": _text(cdr, "cnum")[from_phone], "call": calls[from_phone],
                                 "at": at[from_phone]}))
-    found = pd.concat(frames, ignore_index=True)
-    extensions = {raw: _as("employees", "extension", raw) for raw in found["raw"].unique()}
-    found["extension"] = found["raw"].map(extensions)
-    return found.dropna(subset=["extension"]).drop(columns="raw")
+    return _checked(pd.concat(frames, ignore_index=True), "employees", "extension")
 
 
 def _is_device(parts: pd.DataFrame, trunks: set[str]) -> pd.Series:
@@ -118,7 +112,15 @@ def _is_device(parts: pd.DataFrame, trunks: set[str]) -> pd.Series:
     return (parts.tech != "") & (parts.tech != "Local") & (parts.peer != "") & ~parts.peer.isin(trunks)
 
 
-def _as(directory: str, column: str, raw: str) -> str | None:
+def _checked(found: pd.DataFrame, directory: str, column: str) -> pd.DataFrame:
+    """Sightings with their ``raw`` value replaced by ``column`` as the directory stores it; rows
+    whose value the directory would refuse are dropped (each distinct value is checked once)."""
+    checked = {raw: _valid(directory, column, raw) for raw in found["raw"].unique()}
+    found[column] = found["raw"].map(checked)
+    return found.dropna(subset=[column]).drop(columns="raw")
+
+
+def _valid(directory: str, column: str, raw: str) -> str | None:
     """``raw`` normalised as the directory stores it, or None when it is not a valid value."""
     try:
         value = normalise_value(DIRECTORIES[directory].column(column), raw)
