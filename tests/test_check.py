@@ -130,3 +130,13 @@ def test_delivery_other_reads_the_free_form_url_from_the_config_file(pbx_db, tmp
     monkeypatch.delenv("ATSNB_PBX_URL", raising=False)
     assert main(["--config", str(config), "check", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["endpoint"] == f"{server.user}@{server.host}:{server.port}/{db}"
+
+
+def test_a_cdr_table_without_its_time_column_is_named_and_check_fails(pbx_db, monkeypatch, capsys):
+    server, db = pbx_db
+    con = server.connect(db)
+    con.cursor().execute("CREATE TABLE cdr (src varchar(80), dst varchar(80), uniqueid varchar(32))")
+    monkeypatch.setenv("ATSNB_PBX_URL", server.url(db))
+    assert main(["check", "--json"]) == 1
+    cdr = next(t for t in json.loads(capsys.readouterr().out)["tables"] if t["kind"] == "cdr")
+    assert cdr["found"] and cdr["flavour"] == "" and len(cdr["missing_columns"]) == 1
