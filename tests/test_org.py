@@ -3,7 +3,7 @@
 import pandas as pd
 
 from atsnb.config import Settings
-from atsnb.reference.org import Org, Panel
+from atsnb.reference.org import Org, Panel, parent_cycles
 from atsnb.store import Store
 
 DEPARTMENTS = pd.DataFrame(
@@ -84,6 +84,11 @@ def test_undeclared_departments_and_parent_cycles_do_not_break_the_tree():
     assert (0, "Склад") in org.tree_rows() and (0, "Призрак") in org.tree_rows()
     assert (1, "D") in org.tree_rows()
     assert org.employees_in("Склад") == {"10"}
+
+
+def test_parent_cycles_name_only_the_departments_on_a_cycle():
+    parents = {"A": "B", "B": "A", "C": "A", "D": None, "E": "E", "F": "Призрак"}
+    assert parent_cycles(parents) == {"A": ["A", "B", "A"], "B": ["B", "A", "B"], "E": ["E", "E"]}
 
 
 def test_from_catalog_reads_the_directories_and_the_default_threshold(store_path):

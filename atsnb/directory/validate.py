@@ -23,6 +23,7 @@ from croniter import croniter
 
 from atsnb.i18n import t
 from atsnb.numbers import normalize_number
+from atsnb.reference.org import parent_cycles
 from atsnb.store.directories import DIRECTORIES, Catalog, Column, Directory
 
 
@@ -373,7 +374,7 @@ def _red_phone_targets(ctx: _Rows) -> list[Problem]:
 
 def _department_cycles(ctx: _Rows) -> list[Problem]:
     """No department ends up inside itself through its parents."""
-    cyclic = _cyclic(dict(zip(ctx.result["name"], ctx.result["parent"], strict=True)))
+    cyclic = parent_cycles(dict(zip(ctx.result["name"], ctx.result["parent"], strict=True)))
     return [
         Problem(label, "parent", t("dir_cycle", value=name, chain=" → ".join(cyclic[name])))
         for label, name in ctx.pairs("name")
@@ -398,17 +399,3 @@ DIRECTORY_RULES: dict[str, Callable[[_Rows], list[Problem]]] = {
     "departments": _department_cycles,
     "monitors": _monitor_participants,
 }
-
-
-def _cyclic(parents: dict[object, object]) -> dict[object, list[str]]:
-    """Departments on a cycle of parents → the cycle as names, starting from that department."""
-    out: dict[object, list[str]] = {}
-    for start in parents:
-        path: list[object] = []
-        node: object = start
-        while node is not None and node in parents and node not in path:
-            path.append(node)
-            node = parents[node]
-        if node is not None and node == start:
-            out[start] = [str(n) for n in [*path, start]]
-    return out

@@ -22,7 +22,7 @@ nobody declared is treated as a top-level department, and a cycle of parents is 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -265,18 +265,27 @@ def _text(value: object) -> str | None:
     return str(value).strip()
 
 
+def parent_cycles(parents: Mapping[object, object]) -> dict[object, list[str]]:
+    """Departments on a cycle of parents → the cycle as names, from that department back to it.
+
+    Import validation reports these cycles; the tree cuts each one, so both follow parents alike.
+    """
+    out: dict[object, list[str]] = {}
+    for start in parents:
+        path: list[object] = []
+        node: object = start
+        while node is not None and node in parents and node not in path:
+            path.append(node)
+            node = parents[node]
+        if node is not None and node == start:
+            out[start] = [str(n) for n in [*path, start]]
+    return out
+
+
 def _settled_parents(parents: dict[str, str | None]) -> dict[str, str | None]:
     """Parents as the tree uses them: an undeclared parent means top level, and in each cycle the
     alphabetically first department is cut loose to the top, so every chain ends."""
     settled = {name: (p if p in parents else None) for name, p in parents.items()}
-    done: set[str] = set()
-    for start in sorted(settled):
-        path: list[str] = []
-        node: str | None = start
-        while node is not None and node not in done and node not in path:
-            path.append(node)
-            node = settled[node]
-        if node is not None and node in path:
-            settled[min(path[path.index(node):])] = None
-        done.update(path)
+    for cycle in parent_cycles(settled).values():
+        settled[min(cycle)] = None
     return settled
