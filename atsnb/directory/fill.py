@@ -28,6 +28,7 @@ from atsnb.calls.channels import parse_channels
 from atsnb.calls.topology import STATE_KEY, Topology
 from atsnb.directory.validate import BadValue, normalise_value
 from atsnb.store import DIRECTORIES, Store
+from atsnb.store.directories import is_missing
 
 CDR_COLUMNS = ["calldate", "channel", "dstchannel", "did", "outbound_cnum", "cnum", "linkedid", "uniqueid",
                "lastapp", "lastdata", "dcontext", "dst"]
@@ -188,7 +189,7 @@ def _merge(store: Store, name: str, key: str, seen: pd.DataFrame) -> FillResult:
 
 
 def _cell(value: object) -> object:
-    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+    return None if is_missing(value) else value
 
 
 def _combined_seen_as(stored: object, found: str) -> str:

@@ -24,7 +24,7 @@ from croniter import croniter
 from atsnb.i18n import t
 from atsnb.numbers import normalize_number
 from atsnb.reference.org import parent_cycles
-from atsnb.store.directories import DIRECTORIES, Catalog, Column, Directory
+from atsnb.store.directories import DIRECTORIES, Catalog, Column, Directory, is_missing
 
 
 @dataclass(frozen=True)
@@ -193,7 +193,7 @@ KINDS: dict[str, Callable[[str], object]] = {
 
 def normalise_value(column: Column, raw: object) -> object:
     """The stored form of one cell (None when empty); raises :class:`BadValue` when it cannot be."""
-    if raw is None or (not isinstance(raw, str) and pd.isna(raw)):
+    if is_missing(raw):
         return None
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)  # 101.0 from a numeric column with gaps
@@ -286,7 +286,7 @@ def _keep_stored(catalog: Catalog, d: Directory, out: pd.DataFrame, absent: set[
         for col in keep:
             if col in absent or out.iat[i, out.columns.get_loc(col)] is None:
                 value = row[col]
-                out.iat[i, out.columns.get_loc(col)] = None if pd.isna(value) else value
+                out.iat[i, out.columns.get_loc(col)] = None if is_missing(value) else value
 
 
 def _key_tuples(d: Directory, df: pd.DataFrame) -> list[tuple[object, ...]]:

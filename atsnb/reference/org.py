@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from atsnb.config import Settings
-from atsnb.store.directories import Catalog
+from atsnb.store.directories import Catalog, is_missing
 
 EXTERNAL_DIRECTIONS: frozenset[str] = frozenset({"incoming", "outgoing"})
 
@@ -52,8 +52,7 @@ def parse_directions(text: object) -> frozenset[str] | None:
 
 
 def _blank(value: object) -> bool:
-    return value is None or (not isinstance(value, str) and pd.isna(value)) or (
-        isinstance(value, str) and not value.strip())
+    return is_missing(value) or (isinstance(value, str) and not value.strip())
 
 
 def _int_or_none(value: object) -> int | None:

@@ -219,9 +219,15 @@ class Catalog:
             return con.total_changes - before
 
 
+def is_missing(value: object) -> bool:
+    """A directory cell that holds nothing: None, NaN, NaT or pd.NA — the one test import checks,
+    the fill, the organisation model and the writer share (an empty text is a value here)."""
+    return value is None or (not isinstance(value, str | bytes) and pd.isna(value))
+
+
 def _sql_value(value: object) -> object:
     """A cell as SQLite takes it: None for any missing marker, plain Python for numpy scalars
     (SQLite would store a numpy integer as a blob)."""
-    if value is None or (not isinstance(value, str | bytes) and pd.isna(value)):
+    if is_missing(value):
         return None
     return value.item() if hasattr(value, "item") else value
