@@ -55,17 +55,15 @@ def run(args: argparse.Namespace) -> int:
         raise AtsnbError(t("simulate.bad_size"))
     progress = not args.no_progress and sys.stderr.isatty()
     sink = sink_for(args.to, settings, args.flavour, progress=progress)
-    end = build_history(sink, settings, days=args.days, seed=args.seed, employees=args.employees,
-                        calls_per_day=args.calls_per_day, flavour=args.flavour,
-                        recordings_share=args.recordings_share, end=_parse_end(args.end, settings))
+    company = {"seed": args.seed, "employees": args.employees, "calls_per_day": args.calls_per_day,
+               "flavour": args.flavour, "recordings_share": args.recordings_share}
+    end = build_history(sink, settings, days=args.days, end=_parse_end(args.end, settings), **company)
     if args.follow:
         from atsnb.simulate.follow import follow
 
         tick = args.tick if args.tick is not None else float(settings.sync.follow_interval_s)
         print(t("simulate.following", seconds=tick), flush=True)
-        follow(sink, seed=args.seed, employees=args.employees, calls_per_day=args.calls_per_day,
-               tz=settings.pbx.timezone, flavour=args.flavour, recordings_share=args.recordings_share,
-               start=end, tick_s=tick)
+        follow(sink, tz=settings.pbx.timezone, start=end, tick_s=tick, **company)
     return 0
 
 
