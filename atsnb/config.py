@@ -76,7 +76,7 @@ class SyncSettings:
     """Incremental copy from the PBX: batch size, the overlap re-read for late rows, follow interval."""
 
     batch_rows: int = 50_000
-    overlap_s: int = 900
+    overlap_s: int = 14_400  # a CDR row is written at hang-up: cover the longest call + the sync interval
     follow_interval_s: int = 60
     retries: int = 5
 

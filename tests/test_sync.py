@@ -180,6 +180,17 @@ def test_follow_syncs_again_and_picks_up_new_rows(pbx_db, store_path):
     assert first["tables"]["cdr"]["added"] == 1 and added == 1
 
 
+def test_an_hour_long_call_whose_row_appears_at_hang_up_is_caught_by_the_default_overlap(pbx_db, store_path):
+    server, db = pbx_db
+    con = create_pbx(server, db)
+    insert(con, "cdr", [leg(1, "2025-05-10 09:00:00"), leg(2, "2025-05-10 10:30:00")])
+    settings = settings_for(server, db, store_path)
+    sync_pbx(settings)
+    # Started at 09:40, ended at 10:45: the PBX writes its row at hang-up, after the 10:30 leg was synced.
+    insert(con, "cdr", [leg(3, "2025-05-10 09:40:00")])
+    assert sync_pbx(settings).tables["cdr"].added == 1
+
+
 def test_a_row_dated_in_the_future_waits_and_does_not_push_the_watermark(pbx_db, store_path, caplog):
     server, db = pbx_db
     con = create_pbx(server, db)
