@@ -227,3 +227,11 @@ def test_warm_up_builds_the_app_only_in_a_preheated_kernel(tmp_path, monkeypatch
     monkeypatch.setenv("VOILA_PREHEAT", "True")
     warm_up("dashboard")
     assert (store / "atsnb.sqlite").exists()  # the store was opened and the report built once
+
+
+def test_a_chart_without_data_says_so_instead_of_drawing_empty_axes():
+    empty = Report("dashboard", "Дашборд", {}, [
+        Element("daily", "По дням", pd.DataFrame({"День": [], "n": []}), kind="bar", x="День", y=["n"])])
+    app = ReportApp("dashboard", lambda **_f: empty, CHOICES)
+    chart = app.body.children[0].children[0]
+    assert isinstance(chart, w.HTML) and "Нет данных" in chart.value

@@ -152,6 +152,8 @@ class ReportApp:
     @staticmethod
     def _chart(element: Element) -> w.Widget:
         title = f'<div class="atsnb-title">{html.escape(element.title)}</div>'
+        if element.data.empty:  # empty axes would look like a broken chart
+            return w.HTML(title + f'<p class="atsnb-note">{html.escape(t("dash_no_data"))}</p>')
         parts: list[w.Widget] = [w.HTML(title + legend_html(element)), chart_figure(element, titled=False)]
         if element.note:
             parts.append(w.HTML(f'<p class="atsnb-note">{html.escape(element.note)}</p>'))
