@@ -7,9 +7,10 @@ function builds one of them and can be called on its own from a notebook.
 
 from __future__ import annotations
 
+from typing import Unpack
+
 import pandas as pd
 
-from atsnb.config import Settings
 from atsnb.i18n import t
 from atsnb.metrics import counts, durations, load, service
 from atsnb.metrics.attribution import calls_per_employee_per_day
@@ -17,7 +18,7 @@ from atsnb.metrics.calls import external, inbound
 from atsnb.metrics.summary import distinct_calls_by
 from atsnb.reports.build import Col, element, kpi, weekday_names
 from atsnb.reports.model import Element, Report
-from atsnb.reports.scope import Scope, StoreLike, load_scope
+from atsnb.reports.scope import Scope, ScopeKeywords, load_scope
 
 HOURLY_LOAD_UP_TO_DAYS = 31  # longer periods chart the load per day (min of mins, mean, max of maxes)
 NO_DEPARTMENT = "rep_no_department"
@@ -193,18 +194,8 @@ def dashboard_report(scope: Scope) -> Report:
 
 def dashboard(
     period: str = "last_30_days",
-    *,
-    start: object = None,
-    end: object = None,
-    department: str | None = None,
-    employee: str | None = None,
-    line: str | None = None,
-    direction: str | None = None,
-    store: StoreLike = None,
-    settings: Settings | None = None,
-    now: pd.Timestamp | None = None,
+    **keywords: Unpack[ScopeKeywords],
 ) -> Report:
     """The Dashboard report for a period and filters (see :mod:`atsnb.reports.scope`)."""
-    scope = load_scope(period, start=start, end=end, department=department, employee=employee, line=line,
-                       direction=direction, store=store, settings=settings, now=now)
+    scope = load_scope(period, **keywords)
     return dashboard_report(scope)

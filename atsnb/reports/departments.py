@@ -8,10 +8,11 @@ meant to be added up (no totals row).  Employees without a department roll up to
 
 from __future__ import annotations
 
+from typing import Unpack
+
 import numpy as np
 import pandas as pd
 
-from atsnb.config import Settings
 from atsnb.i18n import t
 from atsnb.metrics.effective import effective_by_employee
 from atsnb.metrics.summary import pivot_by_time, summary_by
@@ -20,7 +21,7 @@ from atsnb.reports.dashboard import NO_DEPARTMENT
 from atsnb.reports.detail import detail_element
 from atsnb.reports.employees import SUMMARY_COLS, panels, pivot_element, with_effective
 from atsnb.reports.model import Element, Report
-from atsnb.reports.scope import Scope, StoreLike, load_scope
+from atsnb.reports.scope import Scope, ScopeKeywords, load_scope
 
 INDENT = "\u2003"  # an em space per tree level in department names
 
@@ -124,18 +125,9 @@ def departments_report(scope: Scope, scale: str = "day") -> Report:
 def departments(
     period: str = "last_30_days",
     *,
-    start: object = None,
-    end: object = None,
-    department: str | None = None,
-    employee: str | None = None,
-    line: str | None = None,
-    direction: str | None = None,
     scale: str = "day",
-    store: StoreLike = None,
-    settings: Settings | None = None,
-    now: pd.Timestamp | None = None,
+    **keywords: Unpack[ScopeKeywords],
 ) -> Report:
     """The Departments report; ``scale`` (hour, day, week, month) sets the pivot's columns."""
-    scope = load_scope(period, start=start, end=end, department=department, employee=employee, line=line,
-                       direction=direction, store=store, settings=settings, now=now)
+    scope = load_scope(period, **keywords)
     return departments_report(scope, scale)

@@ -5,16 +5,17 @@ counts for them (:mod:`atsnb.metrics.attribution`).
 
 from __future__ import annotations
 
+from typing import Unpack
+
 import pandas as pd
 
-from atsnb.config import Settings
 from atsnb.i18n import t
 from atsnb.metrics.effective import effective_by_employee, effective_mask
 from atsnb.metrics.summary import pivot_by_time, summary_by
 from atsnb.reports.build import Col, element
 from atsnb.reports.detail import detail_element
 from atsnb.reports.model import Element, Report
-from atsnb.reports.scope import Scope, StoreLike, load_scope
+from atsnb.reports.scope import Scope, ScopeKeywords, load_scope
 
 SCALES = ("hour", "day", "week", "month")
 
@@ -128,18 +129,9 @@ def employees_report(scope: Scope, scale: str = "day") -> Report:
 def employees(
     period: str = "last_30_days",
     *,
-    start: object = None,
-    end: object = None,
-    department: str | None = None,
-    employee: str | None = None,
-    line: str | None = None,
-    direction: str | None = None,
     scale: str = "day",
-    store: StoreLike = None,
-    settings: Settings | None = None,
-    now: pd.Timestamp | None = None,
+    **keywords: Unpack[ScopeKeywords],
 ) -> Report:
     """The Employees report; ``scale`` (hour, day, week, month) sets the pivot's columns."""
-    scope = load_scope(period, start=start, end=end, department=department, employee=employee, line=line,
-                       direction=direction, store=store, settings=settings, now=now)
+    scope = load_scope(period, **keywords)
     return employees_report(scope, scale)

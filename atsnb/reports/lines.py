@@ -7,17 +7,18 @@ picks the number the daily chart follows — the busiest line when none is picke
 
 from __future__ import annotations
 
+from typing import Unpack
+
 import numpy as np
 import pandas as pd
 
-from atsnb.config import Settings
 from atsnb.i18n import t
 from atsnb.metrics import counts
 from atsnb.metrics.calls import external, inbound
 from atsnb.reports.build import Col, element
 from atsnb.reports.dashboard import line_load_by_line_element
 from atsnb.reports.model import Element, Report
-from atsnb.reports.scope import Scope, StoreLike, load_scope
+from atsnb.reports.scope import Scope, ScopeKeywords, load_scope
 
 
 def line_summary(calls: pd.DataFrame) -> pd.DataFrame:
@@ -116,18 +117,9 @@ def lines_report(scope: Scope, line: str | None = None) -> Report:
 def lines(
     period: str = "last_30_days",
     *,
-    start: object = None,
-    end: object = None,
-    department: str | None = None,
-    employee: str | None = None,
     line: str | None = None,
-    direction: str | None = None,
-    store: StoreLike = None,
-    settings: Settings | None = None,
-    now: pd.Timestamp | None = None,
+    **keywords: Unpack[ScopeKeywords],
 ) -> Report:
     """The External lines report; ``line`` picks the number the daily chart follows."""
-    scope = load_scope(period, start=start, end=end, department=department, employee=employee, line=line,
-                       direction=direction, store=store, settings=settings, now=now,
-                       apply_line=False)
+    scope = load_scope(period, line=line, apply_line=False, **keywords)
     return lines_report(scope, line)

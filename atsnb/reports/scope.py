@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TypedDict, TypeVar
 
 import pandas as pd
 
@@ -31,6 +31,21 @@ from atsnb.store import Store
 
 T = TypeVar("T")
 StoreLike = Store | str | os.PathLike[str] | None  # a store, its folder, or None for the configured one
+
+
+class ScopeKeywords(TypedDict, total=False):
+    """The keywords every report function passes on to :func:`load_scope` untouched: the period
+    bounds, the filters, and where the calls and settings come from."""
+
+    start: object
+    end: object
+    department: str | None
+    employee: str | Iterable[str] | None
+    line: str | Iterable[str] | None
+    direction: str | Iterable[str] | None
+    store: StoreLike
+    settings: Settings | None
+    now: pd.Timestamp | None
 
 
 class FilterError(AtsnbError):
