@@ -22,6 +22,12 @@ from atsnb.reports.scope import Scope, ScopeKeywords, load_scope
 
 HOURLY_LOAD_UP_TO_DAYS = 31  # longer periods chart the load per day (min of mins, mean, max of maxes)
 NO_DEPARTMENT = "rep_no_department"
+# the lowest, mean and peak number of busy lines, as the load chart and the per-line table show them
+LOAD_COLS = [
+    Col("min", "rep_col_load_min", "lines"),
+    Col("mean", "rep_col_load_mean", "lines"),
+    Col("max", "rep_col_load_max", "lines"),
+]
 
 
 def kpis_element(scope: Scope) -> Element:
@@ -65,9 +71,7 @@ def line_load_element(scope: Scope) -> Element:
     frame = _load_frame(scope, load.line_load_per_hour(scope.calls, scope.start, scope.end))
     return element("line_load", "rep_line_load", frame, [
         Col("hour", "rep_col_time"),
-        Col("min", "rep_col_load_min", "lines"),
-        Col("mean", "rep_col_load_mean", "lines"),
-        Col("max", "rep_col_load_max", "lines"),
+        *LOAD_COLS,
     ], kind="line", x="hour", y=["min", "mean", "max"], note="rep_line_load_note")
 
 
@@ -91,9 +95,7 @@ def line_load_by_line_element(scope: Scope) -> Element:
     table["line"] = table["line"].map(scope.line_label)
     return element("line_load_by_line", "rep_line_load_by_line", table, [
         Col("line", "rep_col_line"),
-        Col("min", "rep_col_load_min", "lines"),
-        Col("mean", "rep_col_load_mean", "lines"),
-        Col("max", "rep_col_load_max", "lines"),
+        *LOAD_COLS,
         Col("peak_hour", "rep_col_peak_hour"),
     ], note="rep_line_load_note")
 

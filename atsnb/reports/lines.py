@@ -49,10 +49,16 @@ def line_summary(calls: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["calls", "line"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
-def summary_element(scope: Scope) -> Element:
-    """Incoming / outgoing calls and talk time per company number, with its share of all external calls."""
+def named_line_summary(scope: Scope) -> pd.DataFrame:
+    """:func:`line_summary` of the scope's calls with each number under its name from the directory."""
     table = line_summary(scope.calls)
     table["line"] = table["line"].map(scope.line_label)
+    return table
+
+
+def summary_element(scope: Scope) -> Element:
+    """Incoming / outgoing calls and talk time per company number, with its share of all external calls."""
+    table = named_line_summary(scope)
     return element("summary", "rep_lines_summary", table, [
         Col("line", "rep_col_line"),
         Col("incoming", "incoming", "calls", sum=True),
@@ -67,8 +73,7 @@ def summary_element(scope: Scope) -> Element:
 
 def share_element(scope: Scope) -> Element:
     """Share of external calls per company number."""
-    table = line_summary(scope.calls)
-    table["line"] = table["line"].map(scope.line_label)
+    table = named_line_summary(scope)
     return element("share", "rep_lines_share", table, [
         Col("line", "rep_col_line"),
         Col("calls", "rep_col_calls", "calls", sum=True),
