@@ -7,7 +7,6 @@ import json
 
 from atsnb.commands import settings_from
 from atsnb.errors import PBXConnectionError
-from atsnb.i18n import set_language
 from atsnb.source.check import check_pbx, render
 from atsnb.source.mysql import endpoint
 
@@ -28,7 +27,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    set_language(settings.ui.language)
     if not args.json:
         report = check_pbx(settings)
         print("\n".join(render(report)))

@@ -21,7 +21,7 @@ import pandas as pd
 
 from atsnb.commands import settings_from
 from atsnb.config import Settings
-from atsnb.i18n import set_language, t
+from atsnb.i18n import t
 
 log = logging.getLogger(__name__)
 DEMO_STORE = Path(".atsnb") / "demo-store"
@@ -56,7 +56,6 @@ def run(args: argparse.Namespace) -> int:
     from atsnb.simulate.targets import recordings_folder
 
     settings = demo_settings(args)
-    set_language(settings.ui.language)
     sink = StoreSink(settings, progress=sys.stderr.isatty())
     fresh = sink.history_end() is None
     print(t("demo.building", days=args.days, path=sink.describe()) if fresh else t("demo.reusing", path=sink.describe()),

@@ -13,7 +13,7 @@ from atsnb.directory.csv_io import export_csv, export_text, import_csv
 from atsnb.directory.fill import FillResult, fill_employees, fill_lines
 from atsnb.directory.validate import check_stored, title
 from atsnb.errors import InputError
-from atsnb.i18n import set_language, t
+from atsnb.i18n import t
 from atsnb.store import DIRECTORIES, Store
 
 NAMES = ", ".join(DIRECTORIES)
@@ -82,7 +82,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _store(args: argparse.Namespace) -> Store:
     settings = settings_from(args)
-    set_language(settings.ui.language)
     return Store.open(settings.store_path)
 
 

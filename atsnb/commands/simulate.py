@@ -11,7 +11,7 @@ import pandas as pd
 from atsnb.commands import settings_from
 from atsnb.config import Settings
 from atsnb.errors import AtsnbError
-from atsnb.i18n import set_language, t
+from atsnb.i18n import t
 from atsnb.simulate.company import MAX_EMPLOYEES
 from atsnb.simulate.sinks import Sink
 
@@ -50,7 +50,6 @@ def run(args: argparse.Namespace) -> int:
     from atsnb.simulate.sinks import sink_for
 
     settings = settings_from(args)
-    set_language(settings.ui.language)
     if args.days < 1 or not 5 <= args.employees <= MAX_EMPLOYEES:
         raise AtsnbError(t("simulate.bad_size"))
     progress = not args.no_progress and sys.stderr.isatty()

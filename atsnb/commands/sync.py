@@ -10,7 +10,7 @@ import time
 
 from atsnb.commands import settings_from
 from atsnb.errors import PBXConnectionError, StoreError
-from atsnb.i18n import set_language, t
+from atsnb.i18n import t
 from atsnb.sync import SyncReport, sync_pbx
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,6 @@ def show(report: SyncReport, as_json: bool) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    set_language(settings.ui.language)
     progress = not args.no_progress and sys.stderr.isatty()
     interval = args.interval if args.interval is not None else settings.sync.follow_interval_s
     while True:
