@@ -26,11 +26,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 import webbrowser
 from dataclasses import dataclass
 from pathlib import Path
-
-import httpx
 
 from atsnb.config import SECRET_KEYS, Settings
 from atsnb.errors import AtsnbError
@@ -207,16 +207,18 @@ def start_dashboards(
 
 
 def _wait_until_up(server: Server) -> None:
+    """Until Voila answers HTTP (any answer: the login redirect counts), or fails, or times out."""
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise ServeError(f"Voila stopped at start-up with exit code {server.process.returncode}; see the log above.")
         try:
-            if httpx.get(server.url, timeout=2).status_code < 500:
+            with urllib.request.urlopen(server.url, timeout=2):  # plain urllib: no request log lines
                 return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.3)
     raise ServeError(f"Voila did not answer on {server.url} within {START_TIMEOUT_S} s.")
 
 
