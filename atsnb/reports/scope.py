@@ -120,10 +120,13 @@ def read_calls(store: Store, settings: Settings, start: pd.Timestamp, end: pd.Ti
 
 
 def read_steps(
-    store: Store, start: pd.Timestamp, end: pd.Timestamp, columns: list[str] | None = None
+    store: Store, start: pd.Timestamp, end: pd.Timestamp, columns: list[str] | None = None,
+    kinds: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Route steps of the period, and of the day after it for calls that run over midnight."""
-    return store.table("steps").read(start, end + pd.Timedelta(days=1), columns=columns)
+    """Route steps of the period, and of the day after it for calls that run over midnight; only
+    those of ``kinds`` when given (filtered while reading: most steps of a real route are rings)."""
+    where = [("kind", "in", kinds)] if kinds else None
+    return store.table("steps").read(start, end + pd.Timedelta(days=1), columns=columns, where=where)
 
 
 CODED_COLUMNS = ("direction", "status", "line")
@@ -164,7 +167,7 @@ def load_scope(
     lines_dir = store.catalog.read("lines")
     line_names = {str(n): str(m) for n, m in zip(lines_dir["number"], lines_dir["name"], strict=True) if m}
     calls = compact(read_calls(store, settings, lo, hi))
-    answers = read_steps(store, lo, hi, ANSWER_STEP_COLUMNS)
+    answers = read_steps(store, lo, hi, ANSWER_STEP_COLUMNS, kinds=["answer"])
     directions, lines, employees = _as_list(direction), _as_list(line), _as_list(employee)
     if directions:
         calls = calls[calls["direction"].isin(directions)]

@@ -122,8 +122,12 @@ class PartitionedTable:
         start: pd.Timestamp | None = None,
         end: pd.Timestamp | None = None,
         columns: list[str] | None = None,
+        where: list[tuple[str, str, object]] | None = None,
     ) -> pd.DataFrame:
-        """Rows with ``start <= time_col < end`` (either bound optional), reading only the months needed."""
+        """Rows with ``start <= time_col < end`` (either bound optional), reading only the months needed.
+
+        ``where`` adds conditions in pyarrow's filter form, e.g. ``[("kind", "==", "answer")]``:
+        rows that fail them are dropped while reading, before they become pandas objects."""
         months = self.months()
         if months and start is not None:
             months = [m for m in months if m >= _wall(start).strftime("%Y-%m")]
@@ -132,7 +136,7 @@ class PartitionedTable:
         files = [self._file(m) for m in months]
         if not files:
             return pd.DataFrame()
-        filters = []
+        filters = list(where or [])
         if start is not None:
             filters.append((self.time_col, ">=", start))
         if end is not None:
