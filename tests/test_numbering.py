@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atsnb.calls import numbers as calls_numbers
 from atsnb.directory.validate import normalise_value
 from atsnb.errors import InputError
 from atsnb.numbers import normalize_number, normalize_numbers
@@ -59,9 +58,7 @@ def test_the_column_normaliser_matches_the_scalar_one_and_keeps_the_index():
     assert normalize_numbers(pd.Series([], dtype=object)).empty
 
 
-def test_the_calls_layer_and_directories_use_the_same_rule():
-    assert calls_numbers.normalize_number is normalize_number
-    assert calls_numbers.normalize_numbers is normalize_numbers
+def test_directories_use_the_same_rule():
     assert normalise_value(DIRECTORIES["partners"].column("number"), "8 (912) 345-67-89") == "79123456789"
 
 

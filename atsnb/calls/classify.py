@@ -22,9 +22,9 @@ import pandas as pd
 
 from atsnb.calls.groups import NO_ROW, Legs, Runs, pick
 from atsnb.calls.legs import LOCAL, NONE, PHONE, TRUNK
-from atsnb.calls.numbers import normalize_numbers
 from atsnb.calls.text import first_field, text_mask
 from atsnb.calls.topology import Topology
+from atsnb.numbers import normalize_numbers
 
 DIRECTIONS = np.array(["incoming", "outgoing", "internal", "mixed"], dtype=object)
 INCOMING, OUTGOING, INTERNAL, MIXED = 0, 1, 2, 3

@@ -13,9 +13,9 @@ import pandas as pd
 from atsnb.calls.classify import DIRECTIONS, INCOMING, MIXED
 from atsnb.calls.groups import Legs, Runs
 from atsnb.calls.legs import LOCAL, PHONE
-from atsnb.calls.numbers import normalize_numbers
 from atsnb.calls.text import first_field, object_frame, text_map, text_mask
 from atsnb.calls.topology import Topology
+from atsnb.numbers import normalize_numbers
 
 KINDS = ["line", "ivr", "queue", "group", "ring", "forward", "transfer", "answer", "voicemail", "hangup"]
 STEP_COLUMNS = ["call_id", "seq", "at", "kind", "party", "target", "outcome", "duration_s"]
