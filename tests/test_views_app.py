@@ -7,6 +7,7 @@ import base64
 import datetime as dt
 import io
 import re
+import shutil
 
 import bqplot as bq
 import ipywidgets as w
@@ -18,11 +19,15 @@ from atsnb.errors import AtsnbError
 from atsnb.i18n import set_language
 from atsnb.reports.export import csv_bytes
 from atsnb.reports.model import Element, Report
-from atsnb.views.app import ReportApp, close_tree, warm_up
+from atsnb.store import Store
+from atsnb.views.app import DashboardPage, ReportApp, close_tree
 from atsnb.views.charts import chart_figure, legend_html
 from atsnb.views.export import DownloadButtons, file_name
 from atsnb.views.filters import FilterBar, parse_query
 from atsnb.views.tables import TableView
+from tests.support.demo_store import DEMO_PERIOD, demo_store
+
+DEMO_QUERY = f"period=custom&start={DEMO_PERIOD['start']}&end={DEMO_PERIOD['end']}"
 
 CHOICES = {
     "periods": [{"value": p, "label": p} for p in ("today", "last_30_days", "this_month", "custom")],
@@ -218,15 +223,57 @@ def test_the_dashboard_speaks_english_by_the_language_setting():
         set_language("ru")
 
 
-def test_warm_up_builds_the_app_only_in_a_preheated_kernel(tmp_path, monkeypatch):
-    store = tmp_path / "store"
-    monkeypatch.setenv("ATSNB_STORE", str(store))
+@pytest.fixture
+def own_demo_store(tmp_path_factory, tmp_path, monkeypatch):
+    """A copy of the demo store this test may write to, as ``atsnb serve`` passes it to kernels."""
+    source, _settings = demo_store(tmp_path_factory)
+    root = tmp_path / "store"
+    shutil.copytree(source, root)
+    monkeypatch.setenv("ATSNB_STORE", str(root))
+    monkeypatch.setenv("ATSNB_UI_LANGUAGE", "ru")
+    monkeypatch.delenv("ATSNB_CONFIG", raising=False)
+    return Store.open(root)
+
+
+def test_a_kernel_started_for_a_request_builds_the_page_for_its_address(own_demo_store, monkeypatch):
     monkeypatch.setenv("VOILA_PREHEAT", "False")
-    warm_up("dashboard")
-    assert not (store / "atsnb.sqlite").exists()  # a kernel started for a request goes straight to it
+    monkeypatch.setenv("QUERY_STRING", DEMO_QUERY + "&direction=incoming")
+    page = DashboardPage("dashboard")
+    assert page.app.filters.values()["direction"] == "incoming" and page.app.report is not None
+    page.wait_for_request()  # returns at once: there is no visitor to wait for
+    assert page.widget.children == (page.app.widget,)
+
+
+def test_a_preheated_page_is_computed_ahead_and_follows_its_visitors_address(own_demo_store, monkeypatch):
     monkeypatch.setenv("VOILA_PREHEAT", "True")
-    warm_up("dashboard")
-    assert (store / "atsnb.sqlite").exists()  # the store was opened and the report built once
+    monkeypatch.setenv("QUERY_STRING", DEMO_QUERY)  # what the pool kernel must not read before its request
+    page = DashboardPage("dashboard")
+    app, ahead = page.app, page.app.report
+    assert app.filters.values()["period"] == "last_30_days" and ahead is not None
+
+    page.follow("")  # the visitor asks for the default view of unchanged data: nothing is recomputed
+    assert page.app is app and app.report is ahead
+
+    page.follow(DEMO_QUERY)  # other filters: the same app recomputes once for them
+    assert page.app is app and app.report is not ahead
+    assert app.filters.values()["start"] == dt.date.fromisoformat(DEMO_PERIOD["start"])
+    for_demo = app.report
+    total = kpi(app.report, "Внешних звонков")
+    assert total > 0
+
+    calls = own_demo_store.table("calls")
+    external = calls.read(columns=["call_id", "direction"]).query("direction in ['incoming', 'outgoing']")
+    removed = calls.delete_keys(external.head(10))  # as if a sync had rewritten the calls
+    assert removed == 10
+    page.follow(DEMO_QUERY)  # the same address, newer data: the page is rebuilt from the store
+    assert page.app is not app and page.widget.children == (page.app.widget,)
+    assert app.widget.comm is None  # the old widgets are closed
+    assert page.app.report is not for_demo and kpi(page.app.report, "Внешних звонков") == total - 10
+
+
+def kpi(report: Report, column: str) -> float:
+    cards = next(e for e in report.elements if e.kind == "kpi")
+    return float(cards.data[column].iloc[0])
 
 
 def test_a_chart_without_data_says_so_instead_of_drawing_empty_axes():

@@ -11,7 +11,7 @@ Tables and their keys are declared in :data:`TABLES`; every writer goes through
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -49,6 +49,24 @@ class Store:
     def writing(self, timeout_s: float = 30.0) -> Iterator[None]:
         with write_lock(self.root, timeout_s):
             yield
+
+    def revision(self, tables: Iterable[str] = ("calls", "steps")) -> tuple[tuple[str, int, int], ...]:
+        """A value that changes whenever anything is written to ``tables`` or the catalog: the name,
+        size and modification time of their files.  Writers replace whole files (month partitions
+        by rename, SQLite in place), so a reader that kept a result can tell in a few ``stat``
+        calls whether it is still the store's."""
+        files = [self.catalog.path, self.catalog.path.with_name(self.catalog.path.name + "-wal")]
+        for name in tables:
+            folder = self.root / name
+            files += sorted(folder.glob("*.parquet")) if folder.exists() else []
+        out = []
+        for f in files:
+            try:
+                st = f.stat()
+            except FileNotFoundError:
+                continue
+            out.append((str(f), st.st_size, st.st_mtime_ns))
+        return tuple(out)
 
     def is_empty(self) -> bool:
         return not any(self.table(name).months() for name in TABLES)

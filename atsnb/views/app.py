@@ -162,6 +162,20 @@ class ReportApp:
         return box
 
 
+def build_app(name: str, query: str, settings: Settings) -> ReportApp:
+    """The app of one report with the filters of a page address's ``query``."""
+    if name not in REPORTS:
+        raise AtsnbError(f"There is no dashboard named {name!r} (known: {', '.join(REPORTS)}).")
+    i18n.set_language(settings.ui.language)
+    store = Store.open(settings.store_path)
+    report_function = getattr(atsnb.reports, name)
+
+    def compute(**filters: object) -> Report:
+        return report_function(**filters, store=store, settings=settings)
+
+    return ReportApp(name, compute, filter_choices(store, settings), parse_query(query), settings.tz)
+
+
 def dashboard_app(
     name: str,
     *,
@@ -173,21 +187,8 @@ def dashboard_app(
     ``query`` is the page's query string (default: Voila's ``QUERY_STRING``), which may preset
     the filters.  Reads the store and the language from the settings (``ATSNB_CONFIG``,
     ``ATSNB_STORE``, ``ATSNB_UI_LANGUAGE`` as passed by ``atsnb serve``)."""
-    if name not in REPORTS:
-        raise AtsnbError(f"There is no dashboard named {name!r} (known: {', '.join(REPORTS)}).")
-    settings = settings or load_settings()
-    i18n.set_language(settings.ui.language)
-    store = Store.open(settings.store_path)
-    report_function = getattr(atsnb.reports, name)
-
-    def compute(**filters: object) -> Report:
-        return report_function(**filters, store=store, settings=settings)
-
     query = os.environ.get("QUERY_STRING", "") if query is None else query
-    return ReportApp(name, compute, filter_choices(store, settings), parse_query(query), settings.tz).widget
-
-
-WARM_UP_QUERY = "period=custom&start=2000-01-01&end=2000-01-01"  # a day with no calls: cheap, touches every path
+    return build_app(name, query, settings or load_settings()).widget
 
 
 def preheated() -> bool:
@@ -195,26 +196,50 @@ def preheated() -> bool:
     return os.environ.get("VOILA_PREHEAT", "False") != "False"
 
 
-def warm_up(name: str) -> None:
-    """In a preheated kernel, before its request: build the app once over an empty day and throw it
-    away, so the first real request finds pandas, the store reader and the widget classes warm
-    (about 40 % off the first report).  Does nothing in a kernel started for a request."""
-    if not preheated():
-        return
-    try:
-        close_tree(dashboard_app(name, query=WARM_UP_QUERY))
-    except Exception:  # the request will show the same problem to the user; here it only costs the warm-up
-        log.debug("warm-up of %s failed", name, exc_info=True)
+class DashboardPage:
+    """What a dashboard notebook shows: the app of one report, computed as early as possible.
 
+    A kernel started for a request builds the app for the request's address at once.  A preheated
+    kernel (Voila's pool) builds it for the default filters *before* its visitor arrives, so the
+    page is ready when they come; :meth:`wait_for_request` then takes the visitor's address and
+    recomputes only if it asks for other filters, if anything was written to the store since, or
+    if the day turned (periods such as "today" have moved) — the figures are never older than the
+    page."""
 
-def wait_for_request(name: str) -> None:
-    """What a dashboard notebook runs before reading its query string.  A preheated kernel warms up
-    and then waits for its visitor (Voila's ``wait_for_request``); a kernel started for a request
-    returns at once — without even importing :mod:`voila.utils`, which pulls in the whole server
-    (seconds of a cold page)."""
-    if not preheated():
-        return
-    warm_up(name)
-    from voila.utils import wait_for_request as voila_wait
+    def __init__(self, name: str, *, settings: Settings | None = None):
+        self.name = name
+        self.settings = settings or load_settings()
+        self.store = Store.open(self.settings.store_path)
+        self.widget = w.VBox(layout=w.Layout(width="100%"))
+        self.app: ReportApp | None = None
+        self._build("" if preheated() else os.environ.get("QUERY_STRING", ""))
 
-    voila_wait()
+    def _freshness(self) -> tuple[object, ...]:
+        return dt.datetime.now(self.settings.tz).date(), self.store.revision()
+
+    def _build(self, query: str) -> None:
+        self._built_on = self._freshness()
+        old, self.app = self.app, build_app(self.name, query, self.settings)
+        self.widget.children = (self.app.widget,)
+        if old is not None:
+            close_tree(old.widget)
+
+    def wait_for_request(self) -> None:
+        """In a preheated kernel, wait for the visitor (Voila's ``wait_for_request``) and bring the
+        page to their address and the store's current data.  A kernel started for a request
+        returns at once — without even importing :mod:`voila.utils`, which pulls in the whole
+        server (seconds of a cold page)."""
+        if not preheated():
+            return
+        from voila.utils import wait_for_request as voila_wait
+
+        voila_wait()
+        self.follow(os.environ.get("QUERY_STRING", ""))
+
+    def follow(self, query: str) -> None:
+        """Bring an app built ahead of its visitor to their address's filters and the store's
+        current data, recomputing only what changed."""
+        if self._freshness() != self._built_on:  # new data may also bring new filter choices
+            self._build(query)
+        elif self.app is not None and self.app.filters.apply(parse_query(query)):
+            self.app.refresh()

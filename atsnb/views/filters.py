@@ -38,6 +38,10 @@ def as_options(items: Iterable[Mapping[str, object]] | None) -> list[tuple[str, 
     ]
 
 
+def _values(options: Iterable[tuple[str, str]]) -> set[str]:
+    return {value for _, value in options}
+
+
 def _parse_date(text: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text) if text else None
@@ -50,38 +54,30 @@ class FilterBar:
 
     def __init__(self, choices: Mapping[str, object], initial: Mapping[str, str] | None = None, *,
                  with_scale: bool = False):
-        initial = dict(initial or {})
         periods = as_options(choices.get("periods"))
-        period = initial.get("period", DEFAULT_PERIOD)
-        if period not in {value for _, value in periods}:
-            period = DEFAULT_PERIOD
         item = w.Layout(width="auto", min_width="170px", max_width="260px", flex="1 1 170px")
         self.period = w.Dropdown(
-            options=periods, value=period,
+            options=periods, value=DEFAULT_PERIOD,
             description=t("dash_filter_period"), layout=item, style={"description_width": "initial"},
         )
         date_item = w.Layout(width="auto", min_width="150px", max_width="200px", flex="1 1 150px")
-        self.start = w.DatePicker(description=t("dash_filter_start"), value=_parse_date(initial.get("start")),
-                                  layout=date_item, style={"description_width": "initial"})
-        self.end = w.DatePicker(description=t("dash_filter_end"), value=_parse_date(initial.get("end")),
-                                layout=date_item, style={"description_width": "initial"})
+        self.start = w.DatePicker(description=t("dash_filter_start"), layout=date_item,
+                                  style={"description_width": "initial"})
+        self.end = w.DatePicker(description=t("dash_filter_end"), layout=date_item,
+                                style={"description_width": "initial"})
         self._quiet = False  # set while the bar changes its own widgets: one change, one recompute
         self.choices: dict[str, w.Dropdown] = {}
         for key in CHOICE_FILTERS:
             options = [(t("dash_all"), "")] + as_options(choices.get(f"{key}s"))
-            value = initial.get(key, "")
-            if value not in {v for _, v in options}:
-                value = ""
-            self.choices[key] = w.Dropdown(options=options, value=value, description=t(f"dash_filter_{key}"),
+            self.choices[key] = w.Dropdown(options=options, value="", description=t(f"dash_filter_{key}"),
                                            layout=item, style={"description_width": "initial"})
         self.scale: w.Dropdown | None = None
         if with_scale:  # the time scale of the pivot tables (employees, departments)
             scales = as_options(choices.get("scales"))
-            value = initial.get("scale", DEFAULT_SCALE)
-            self.scale = w.Dropdown(options=scales, value=value if value in {v for _, v in scales} else DEFAULT_SCALE,
+            self.scale = w.Dropdown(options=scales, value=DEFAULT_SCALE,
                                     description=t("dash_filter_scale"), layout=item,
                                     style={"description_width": "initial"})
-        self._sync_custom_dates()
+        self.apply(initial or {})
         self.period.observe(lambda _change: self._sync_custom_dates(), "value")
         self.widget = w.Box(
             [self.period, self.start, self.end, *self.choices.values(), *([self.scale] if self.scale else [])],
@@ -90,17 +86,39 @@ class FilterBar:
         )
         self.widget.add_class("atsnb-filters")
 
+    def apply(self, preset: Mapping[str, str]) -> bool:
+        """Set every filter from ``preset`` (as parsed from a page address; unknown or invalid values
+        fall back to the defaults) without notifying observers, and say whether the report
+        arguments changed — so the caller recomputes once, and only if needed."""
+        before = self.values()
+        quiet, self._quiet = self._quiet, True
+        try:
+            period = preset.get("period", DEFAULT_PERIOD)
+            self.period.value = period if period in _values(self.period.options) else DEFAULT_PERIOD
+            self.start.value = _parse_date(preset.get("start"))
+            self.end.value = _parse_date(preset.get("end"))
+            for key, widget in self.choices.items():
+                value = preset.get(key, "")
+                widget.value = value if value in _values(widget.options) else ""
+            if self.scale is not None:
+                value = preset.get("scale", DEFAULT_SCALE)
+                self.scale.value = value if value in _values(self.scale.options) else DEFAULT_SCALE
+            self._sync_custom_dates()
+        finally:
+            self._quiet = quiet
+        return self.values() != before
+
     def _sync_custom_dates(self) -> None:
         shown = "flex" if self.period.value == "custom" else "none"
         self.start.layout.display = shown
         self.end.layout.display = shown
         if self.period.value == "custom" and self.start.value is None:
             today = dt.date.today()
-            self._quiet = True
+            quiet, self._quiet = self._quiet, True
             try:
                 self.start.value, self.end.value = today.replace(day=1), today
             finally:
-                self._quiet = False
+                self._quiet = quiet
 
     def values(self) -> dict[str, object]:
         """The report function's keyword arguments: ``period`` (with ``start``/``end`` dates for a
