@@ -134,7 +134,8 @@ def main() -> None:
     from atsnb.reports.departments import departments_report
     from atsnb.reports.employees import employees_report
     from atsnb.reports.lines import lines_report
-    from atsnb.reports.scope import Scope, compact
+    from atsnb.reports.reading import compact
+    from atsnb.reports.scope import Scope
     from atsnb.store import Store
 
     t0 = time.perf_counter()

@@ -52,6 +52,22 @@ def test_dashboard_figures_equal_the_metrics_on_load_calls(demo):
     assert 0 < kpis[t("rep_kpi_unanswered_pct")] < 60
 
 
+def test_reports_read_the_cells_load_calls_returns(demo):
+    from atsnb.reports.reading import CODED_COLUMNS, SCOPE_COLUMNS, read_call_columns, read_calls
+
+    path, settings = demo
+    lo, hi = period_range(**DEMO_PERIOD, tz=settings.pbx.timezone)
+    full = period_calls(demo)
+    got = read_calls(Store.open(path), settings, lo, hi)
+    assert list(got.columns) == SCOPE_COLUMNS
+    for column in CODED_COLUMNS:
+        assert list(got[column].cat.categories) == sorted(set(full[column].dropna()))
+    pd.testing.assert_frame_equal(got.astype({c: full[c].dtype for c in CODED_COLUMNS}), full[SCOPE_COLUMNS])
+    some = got.iloc[::7]
+    extra = read_call_columns(Store.open(path), settings, some, ["caller", "recording"])
+    pd.testing.assert_frame_equal(extra, full[["caller", "recording"]].iloc[::7])
+
+
 def test_dashboard_daily_charts_cover_every_day_and_add_up(demo):
     report = run("dashboard", demo)
     calls = period_calls(demo)

@@ -30,6 +30,24 @@ def test_upsert_is_idempotent_and_partitions_by_month(store_path):
     assert sorted(feb._key) == ["b", "c"]
 
 
+def test_read_of_whole_and_partial_months_keeps_only_the_period(store_path):
+    store = Store.open(store_path)
+    t = store.table("calls")
+    times = pd.date_range("2025-01-01", "2025-04-30 23:00", freq="7h", tz="Europe/Moscow")
+    calls = pd.DataFrame({"call_id": [f"c{i}" for i in range(len(times))], "start": times,
+                          "line": [f"74950000{i % 3}" for i in range(len(times))]})
+    with store.writing():
+        t.upsert(calls)
+    lo, hi = pd.Timestamp("2025-01-20 05:00", tz="Europe/Moscow"), pd.Timestamp("2025-04-03", tz="Europe/Moscow")
+    got = t.read(lo, hi, dictionary=["line"])  # January and April in part, February and March whole
+    want = calls[(calls.start >= lo) & (calls.start < hi)].reset_index(drop=True)
+    assert got["call_id"].tolist() == want["call_id"].tolist()
+    assert isinstance(got["line"].dtype, pd.CategoricalDtype)
+    assert got["line"].astype(str).tolist() == want["line"].tolist()
+    whole = t.read(pd.Timestamp("2025-02-01", tz="Europe/Moscow"), pd.Timestamp("2025-04-01", tz="Europe/Moscow"))
+    assert whole["start"].dt.month.unique().tolist() == [2, 3]
+
+
 def _hold_lock(path, ready, release):
     store = Store.open(path)
     with store.writing():

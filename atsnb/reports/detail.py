@@ -21,6 +21,7 @@ from atsnb.reports.scope import Scope
 
 DETAIL_LIMIT = 20_000
 HANGUP_PARTIES = ("caller", "callee", "system")
+SHOWN_ONLY = ["caller", "dialed", "recording"]  # columns no figure uses: read for the rows shown
 
 
 def route_summary(steps: pd.DataFrame) -> pd.Series:
@@ -68,6 +69,7 @@ def detail_element(scope: Scope) -> Element:
     route summary and the recording's file name."""
     everything = scope.calls.sort_values("start", kind="stable")
     calls = everything.tail(DETAIL_LIMIT).copy()
+    calls[SHOWN_ONLY] = scope.columns_of(calls, SHOWN_ONLY)
     rows = scope.attributed[isin(scope.attributed["call_id"], calls["call_id"])]
     handled = joined(rows["call_id"].to_numpy(dtype=object),
                      rows["employee"].astype(str).map(scope.employee_label).to_numpy(dtype=object), ", ")

@@ -27,6 +27,7 @@ from atsnb.metrics.attribution import ANSWER_STEP_COLUMNS, employee_calls
 from atsnb.metrics.calls import isin
 from atsnb.reference.org import Org
 from atsnb.reports.period import describe, period_range
+from atsnb.reports.reading import read_call_columns, read_calls, read_steps
 from atsnb.store import Store
 
 T = TypeVar("T")
@@ -81,6 +82,13 @@ class Scope:
         steps = read_steps(self.store, calls["start"].min(), self.end)
         return steps[isin(steps["call_id"], calls["call_id"])] if not steps.empty else steps
 
+    def columns_of(self, calls: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+        """``columns`` of ``calls`` (some of the scope's), read for just those calls when the scope
+        was loaded without them (the detail table's numbers and recordings)."""
+        if set(columns) <= set(calls.columns) or self.store is None:
+            return calls[columns]
+        return read_call_columns(self.store, self.settings, calls, columns)
+
     def employee_label(self, extension: str) -> str:
         return employee_label(self.org, extension)
 
@@ -112,32 +120,6 @@ def _as_list(value: object) -> list[str] | None:
     return [str(value)]
 
 
-def read_calls(store: Store, settings: Settings, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-    """The calls of ``[start, end)`` through the calls layer's loader (partition-pruned)."""
-    from atsnb.calls import load_calls
-
-    return load_calls(start, end, store=store, settings=settings)
-
-
-def read_steps(
-    store: Store, start: pd.Timestamp, end: pd.Timestamp, columns: list[str] | None = None,
-    kinds: list[str] | None = None,
-) -> pd.DataFrame:
-    """Route steps of the period, and of the day after it for calls that run over midnight; only
-    those of ``kinds`` when given (filtered while reading: most steps of a real route are rings)."""
-    where = [("kind", "in", kinds)] if kinds else None
-    return store.table("steps").read(start, end + pd.Timedelta(days=1), columns=columns, where=where)
-
-
-CODED_COLUMNS = ("direction", "status", "line")
-
-
-def compact(calls: pd.DataFrame) -> pd.DataFrame:
-    """Direction, status and line as categoricals: a dozen masks and groupings per report then work
-    on small integer codes instead of a million strings each."""
-    return calls.astype({column: "category" for column in CODED_COLUMNS})
-
-
 def load_scope(
     period: str = "last_30_days",
     *,
@@ -166,7 +148,7 @@ def load_scope(
     org = Org.from_catalog(store.catalog, settings)
     lines_dir = store.catalog.read("lines")
     line_names = {str(n): str(m) for n, m in zip(lines_dir["number"], lines_dir["name"], strict=True) if m}
-    calls = compact(read_calls(store, settings, lo, hi))
+    calls = read_calls(store, settings, lo, hi)
     answers = read_steps(store, lo, hi, ANSWER_STEP_COLUMNS, kinds=["answer"])
     directions, lines, employees = _as_list(direction), _as_list(line), _as_list(employee)
     if directions:
