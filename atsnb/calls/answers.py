@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from atsnb.calls.groups import Legs
 from atsnb.calls.legs import PHONE, TRUNK, epoch_seconds
@@ -23,11 +24,11 @@ from atsnb.calls.text import is_in
 
 def refine_answers(legs: Legs, cel: pd.DataFrame | None, tz: str) -> None:
     """Move ``legs["ta"]`` later where a witness shows the person answered later (in place)."""
-    ta = legs["ta"].to_numpy().copy()
+    ta = legs["ta"].copy()
     candidate = _from_siblings(legs)
     if cel is not None and not cel.empty:
         candidate = np.fmax(candidate, _from_bridges(legs, cel, tz))
-    t1 = legs["t1"].to_numpy()
+    t1 = legs["t1"]
     # Whole-second timestamps: a witness within a second of the recorded answer is the same moment.
     better = ~np.isnan(candidate) & ~np.isnan(ta) & (candidate > ta + 1.0) & (candidate <= t1)
     if better.any():
@@ -39,9 +40,9 @@ def _early(legs: Legs) -> np.ndarray:
     """Answered legs whose Party A may have been up before the far side answered: the caller's
     channel to a phone (IVR, queue), or a phone originated by the PBX to a trunk (a website callback
     rings the employee first, then the client)."""
-    a_kind, b_kind = legs["a_kind"].to_numpy(), legs["b_kind"].to_numpy()
+    a_kind, b_kind = legs["a_kind"], legs["b_kind"]
     pair = ((a_kind == TRUNK) & (b_kind == PHONE)) | ((a_kind == PHONE) & (b_kind == TRUNK))
-    return legs["answered"].to_numpy() & pair & ~np.isnan(legs["ta"].to_numpy())
+    return legs["answered"] & pair & ~np.isnan(legs["ta"])
 
 
 def _from_siblings(legs: Legs) -> np.ndarray:
@@ -49,12 +50,17 @@ def _from_siblings(legs: Legs) -> np.ndarray:
     early = _early(legs)
     if not early.any():
         return out
-    lost = (legs["disposition"].to_numpy() == "NO ANSWER") & (legs["b_kind"].to_numpy() == PHONE)
+    lost = (legs["disposition"] == legs.vocab.code("NO ANSWER")) & (legs["b_kind"] == PHONE)
     if not lost.any():
         return out
+    # Siblings share the caller's channel: its uniqueid, coded here for the few legs that matter.
+    either = np.flatnonzero(early | lost)
+    uid = np.full(len(legs), -1, dtype=np.int64)
+    uid[either] = pd.factorize(pd.Series(pd.array(legs.uniqueid.take(pa.array(either)), dtype="str")))[0]
+    legs_by = pd.DataFrame({"cidx": legs["cidx"], "uid": uid, "t0": legs["t0"], "t1": legs["t1"]})
     key = ["cidx", "uid", "t0"]
-    ends = legs.frame([*key, "t1"], lost).groupby(key, sort=False)["t1"].max().rename("sibling_end")
-    hit = legs.frame(key, early).join(ends, on=key)["sibling_end"].to_numpy()
+    ends = legs_by[lost].groupby(key, sort=False)["t1"].max().rename("sibling_end")
+    hit = legs_by.loc[early, key].join(ends, on=key)["sibling_end"].to_numpy()
     out[np.flatnonzero(early)] = hit
     return out
 
@@ -65,15 +71,16 @@ def _from_bridges(legs: Legs, cel: pd.DataFrame, tz: str) -> np.ndarray:
     early = _early(legs)
     if not early.any():
         return out
-    channels = pd.unique(legs["uniqueid"].to_numpy()[early])
-    enter = cel[(cel["eventtype"].astype(str) == "BRIDGE_ENTER") & is_in(cel["uniqueid"], channels)]
+    rows = np.flatnonzero(early)
+    channels = legs.uniqueid.take(pa.array(rows))
+    enter = cel[(cel["eventtype"].astype(str) == "BRIDGE_ENTER").to_numpy() & is_in(cel["uniqueid"], channels)]
     enter = enter[~enter["extra"].fillna("").astype(str).str.contains("holding_bridge", regex=False)]
     if enter.empty:
         return out
     when = epoch_seconds(enter["eventtime"], tz)
     bridges = pd.DataFrame({"uniqueid": enter["uniqueid"].astype(str).to_numpy(), "at": when}).sort_values("at")
-    want = pd.DataFrame({"row": np.flatnonzero(early), "uniqueid": legs["uniqueid"].to_numpy()[early],
-                         "ta": legs["ta"].to_numpy()[early]}).sort_values("ta")
+    want = pd.DataFrame({"row": rows, "uniqueid": pd.array(channels, dtype="str"),
+                         "ta": legs["ta"][early]}).sort_values("ta")
     # Bridge times and CDR times are both whole seconds; a bridge a second before the recorded
     # answer is the same moment.
     want["probe"] = want["ta"] - 1.0

@@ -2,8 +2,9 @@
 ``Local/201@from-queue-0000002b;2`` → tech Local, number 201, context from-queue.
 
 Asterisk appends an 8-hex-digit counter to every channel name, so names are unique and useless
-as keys, while the part before it (the peer) has few distinct values.  The counter is cut in one
-Arrow pass and the few distinct peers are parsed once each.
+as keys, while the part before it (the stem) has few distinct values.  The counter is found by
+looking at the last bytes of every name at once (numpy over the Arrow buffers), the stems are
+dictionary-encoded, and the few distinct stems are parsed once each.
 """
 
 from __future__ import annotations
@@ -14,9 +15,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from atsnb.calls.text import object_frame
+from atsnb.calls.vocabulary import CODE, Vocabulary
 
-# Asterisk appends "-" and an 8-hex-digit counter to every channel name (and ";1"/";2" to Local halves).
-_COUNTER = r"-[0-9a-fA-F]{8}(;[12])?$"
+PARTS = ("tech", "peer", "number", "context")
+_HEX = np.zeros(256, dtype=bool)
+_HEX[np.frombuffer(b"0123456789abcdefABCDEF", dtype=np.uint8)] = True
+_COUNTER = 9  # "-" and 8 hex digits
+_HALF = 2  # ";1" / ";2" of a Local channel's halves
+_ALL_HEX = np.frombuffer(np.ones(8, dtype=bool).tobytes(), dtype=np.uint64)[0]  # eight True bytes
 
 
 def parse_channels(names: pd.Series) -> pd.DataFrame:
@@ -24,16 +30,80 @@ def parse_channels(names: pd.Series) -> pd.DataFrame:
 
     Both halves of a Local channel give the same parts: they are one hop of the call.
     """
-    arr = pa.array(names.fillna("").astype(str), type=pa.large_string())
+    codes, stems = channel_stems(arrow_text(names))
+    parts = np.array([split_peer(s) for s in stems] + [("", "", "", "")], dtype=object).reshape(-1, 4)
+    return object_frame({name: parts[:, i][codes] for i, name in enumerate(PARTS)}, index=names.index)
+
+
+def coded_channels(names: pa.Array, vocab: Vocabulary) -> dict[str, np.ndarray]:
+    """:func:`parse_channels` as codes of ``vocab``: each distinct stem is parsed and encoded once."""
+    codes, stems = channel_stems(names)
+    parts = np.array([vocab.encode(split_peer(s)) for s in stems] + [[0, 0, 0, 0]], dtype=CODE).reshape(-1, 4)
+    return {name: parts[:, i][codes] for i, name in enumerate(PARTS)}
+
+
+def arrow_text(values: pd.Series) -> pa.Array:
+    """A text column as one Arrow large_string array, missing values as ''."""
+    if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
+        values = values.fillna("").astype(str)
+    arr = pa.array(values, type=pa.large_string())
     if isinstance(arr, pa.ChunkedArray):  # a column read from several store files
         arr = arr.combine_chunks()
-    stem = pc.replace_substring_regex(arr, _COUNTER, "")
-    encoded = stem.dictionary_encode()
-    codes = encoded.indices.to_numpy(zero_copy_only=False)
-    uniques = encoded.dictionary.to_pylist()
-    parts = np.array([_split_peer(u) for u in uniques] + [("", "", "", "")], dtype=object).reshape(-1, 4)
-    out = {name: parts[:, i][codes] for i, name in enumerate(("tech", "peer", "number", "context"))}
-    return object_frame(out, index=names.index)
+    return pc.fill_null(arr, "") if arr.null_count else arr
+
+
+def channel_stems(names: pa.Array) -> tuple[np.ndarray, list[str]]:
+    """Each name's code into the distinct stems (the name without ``-<8 hex>`` and ``;1``/``;2``).
+
+    A name keeps its counter-less form only when it really ends with the counter; anything else
+    (no counter, a malformed one) is its own stem.
+    """
+    names = pc.fill_null(names.cast(pa.large_string()), "")
+    if not len(names):
+        return np.zeros(0, dtype=np.int64), []
+    half, counted = _counter_ends(names)
+    plain = counted & ~half
+    pieces = [(np.flatnonzero(plain), pc.utf8_slice_codeunits(names, 0, -_COUNTER)),
+              (np.flatnonzero(counted & half), None), (np.flatnonzero(~counted), None)]
+    codes = np.zeros(len(names), dtype=np.int64)
+    dictionaries = []
+    for k, (rows, cut) in enumerate(pieces):
+        if k == 0:
+            encoded = pc.dictionary_encode(cut)
+            indices = np.asarray(encoded.indices, dtype=np.int64)[rows]
+        else:
+            some = names.take(pa.array(rows))
+            some = pc.utf8_slice_codeunits(some, 0, -(_COUNTER + _HALF)) if k == 1 else some
+            encoded = pc.dictionary_encode(some)
+            indices = np.asarray(encoded.indices, dtype=np.int64)
+        dictionaries.append(encoded.dictionary)
+        codes[rows] = indices
+    joint = pc.dictionary_encode(pa.concat_arrays(dictionaries))
+    remap = np.asarray(joint.indices, dtype=np.int64)
+    at = np.cumsum([0, *[len(d) for d in dictionaries]])
+    for k, (rows, _) in enumerate(pieces):
+        codes[rows] = remap[at[k] + codes[rows]]
+    return codes, joint.dictionary.to_pylist()
+
+
+def _counter_ends(names: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Per name: does it end with ``;1``/``;2``, and does ``-<8 hex>`` precede that end."""
+    offsets = np.frombuffer(names.buffers()[1], dtype=np.int64)[names.offset:names.offset + len(names) + 1]
+    data_buffer = names.buffers()[2]
+    none = np.zeros(len(names), dtype=bool)
+    if data_buffer is None or offsets[-1] - offsets[0] < _COUNTER:
+        return none, none
+    data = np.frombuffer(data_buffer, dtype=np.uint8)[:offsets[-1]]
+    start, end = offsets[:-1], offsets[1:]
+    tail = np.take(data, end - 1, mode="clip")
+    half = (end - start >= _HALF) & (np.take(data, end - 2, mode="clip") == ord(";")) & (
+        (tail == ord("1")) | (tail == ord("2")))
+    stop = end - _HALF * half
+    # The last nine bytes before the stop of every name, as one (names × 9) gather.
+    windows = np.lib.stride_tricks.sliding_window_view(data, _COUNTER)
+    last = windows[np.clip(stop - _COUNTER, 0, len(windows) - 1)]
+    hex_digits = np.ascontiguousarray(_HEX[last[:, 1:]]).view(np.uint64).ravel() == _ALL_HEX
+    return half, (stop - start >= _COUNTER) & (last[:, 0] == ord("-")) & hex_digits
 
 
 def local_base(names: pd.Series) -> pd.Series:
@@ -41,7 +111,7 @@ def local_base(names: pd.Series) -> pd.Series:
     return names.fillna("").astype(str).str.replace(r";[12]$", "", regex=True)
 
 
-def _split_peer(stem: str) -> tuple[str, str, str, str]:
+def split_peer(stem: str) -> tuple[str, str, str, str]:
     """``tech/peer`` → (tech, peer, number, context); number/context split ``peer`` at ``@``."""
     if not stem:
         return ("", "", "", "")

@@ -22,8 +22,8 @@ import pandas as pd
 
 from atsnb.calls.groups import NO_ROW, Legs, Runs, pick
 from atsnb.calls.legs import LOCAL, NONE, PHONE, TRUNK
-from atsnb.calls.text import first_field, text_mask
 from atsnb.calls.topology import Topology
+from atsnb.calls.vocabulary import CODE, EMPTY
 from atsnb.numbers import normalize_numbers
 
 DIRECTIONS = np.array(["incoming", "outgoing", "internal", "mixed"], dtype=object)
@@ -36,14 +36,14 @@ CALL_COLUMNS = ["call_id", "start", "answer", "end", "direction", "status", "cal
 def mark_legs(legs: Legs, runs: Runs, topology: Topology) -> None:
     """Add per-leg columns: ``direction_code`` of its call, ``person``, ``talk``, ``hold``, ``grp``
     (queue / ring group passed) and ``reach`` (what the leg reached, for ``last_target``)."""
-    a_kind, b_kind = legs["a_kind"].to_numpy(), legs["b_kind"].to_numpy()
-    orig = legs["orig"].to_numpy()
+    a_kind, b_kind = legs["a_kind"], legs["b_kind"]
+    orig = legs["orig"]
     from_trunk = runs.any(orig & (a_kind == TRUNK))
     to_trunk = runs.any(b_kind == TRUNK)
     direction = np.where(from_trunk, np.where(to_trunk, MIXED, INCOMING), np.where(to_trunk, OUTGOING, INTERNAL))
     leg_dir = runs.broadcast(direction)
     external = leg_dir != INTERNAL
-    ok = legs["answered"].to_numpy() & (legs["billsec"].to_numpy() > 0) & ~np.isnan(legs["ta"].to_numpy())
+    ok = legs["answered"] & (legs["billsec"] > 0) & ~np.isnan(legs["ta"])
     client_side = (a_kind == TRUNK) | (a_kind == LOCAL)
     person = ok & (b_kind == PHONE) & (client_side | ~external)
     person &= ~_consultation_halves(legs, person)
@@ -69,20 +69,20 @@ def _is_ivr_context(context: str) -> bool:
 def _reached(legs: Legs, topology: Topology) -> np.ndarray:
     """What each leg reached, for ``last_target``: the person who talked, else the phone that rang,
     the queue/group it passed, the number it was forwarded to, the parking lot or the IVR."""
-    b_kind = legs["b_kind"].to_numpy()
-    grp = legs["grp"].to_numpy(dtype=object)
-    queue_member = (legs["a_kind"].to_numpy() == LOCAL) & text_mask(legs["a_ctx"], _is_queue_context)
-    out = np.full(len(legs), "", dtype=object)
-    ivr = (b_kind == NONE) & text_mask(legs["dcontext"], _is_ivr_context)
-    out[ivr] = legs["dcontext"].to_numpy(dtype=object)[ivr]
-    park = (b_kind == NONE) & (legs["lastapp"] == "Park").to_numpy()
-    out[park] = legs["dst"].to_numpy(dtype=object)[park]
-    forward = (b_kind == LOCAL) & ~legs["b_num"].isin(set(topology.extensions)).to_numpy()
-    out[forward] = legs["b_num"].to_numpy(dtype=object)[forward]
-    out = np.where(grp != "", grp, out)
-    rang = (b_kind == PHONE) & (grp == "") & ~queue_member
-    out = np.where(rang | legs["person"].to_numpy(), legs["b_peer"].to_numpy(dtype=object), out)
-    return out
+    vocab = legs.vocab
+    b_kind = legs["b_kind"]
+    grp = legs["grp"]
+    queue_member = (legs["a_kind"] == LOCAL) & vocab.where(legs["a_ctx"], _is_queue_context)
+    out = np.full(len(legs), EMPTY, dtype=CODE)
+    ivr = (b_kind == NONE) & vocab.where(legs["dcontext"], _is_ivr_context)
+    out[ivr] = legs["dcontext"][ivr]
+    park = (b_kind == NONE) & (legs["lastapp"] == vocab.code("Park"))
+    out[park] = legs["dst"][park]
+    forward = (b_kind == LOCAL) & ~vocab.among(legs["b_num"], topology.extensions)
+    out[forward] = legs["b_num"][forward]
+    out = np.where(grp != EMPTY, grp, out)
+    rang = (b_kind == PHONE) & (grp == EMPTY) & ~queue_member
+    return np.where(rang | legs["person"], legs["b_peer"], out)
 
 
 def _consultation_halves(legs: Legs, person: np.ndarray) -> np.ndarray:
@@ -93,10 +93,10 @@ def _consultation_halves(legs: Legs, person: np.ndarray) -> np.ndarray:
     transfer covers the client's talk.  So a non-queue Local leg to a phone that the caller's channel
     also reached directly is consultation.
     """
-    via_local = person & (legs["a_kind"].to_numpy() == LOCAL) & ~text_mask(legs["a_ctx"], _is_queue_context)
+    via_local = person & (legs["a_kind"] == LOCAL) & ~legs.vocab.where(legs["a_ctx"], _is_queue_context)
     if not via_local.any():
         return np.zeros(len(legs), bool)
-    direct = person & (legs["a_kind"].to_numpy() == TRUNK)
+    direct = person & (legs["a_kind"] == TRUNK)
     both = legs.frame(["cidx", "b_peer"], via_local | direct)
     both["direct"] = direct[via_local | direct]
     reached_directly = both.groupby(["cidx", "b_peer"], sort=False)["direct"].transform("any").to_numpy()
@@ -107,81 +107,85 @@ def _consultation_halves(legs: Legs, person: np.ndarray) -> np.ndarray:
 
 def _group_names(legs: Legs, topology: Topology) -> np.ndarray:
     """The queue or ring group a leg passed: Queue(name,…) rows, or dst of a known/ext-group group."""
-    out = np.full(len(legs), "", dtype=object)
-    # A transfer out of a queue keeps lastapp=Queue on the caller's next row, but dials the target.
-    is_queue = ((legs["lastapp"] == "Queue") & ~legs["dst"].isin(set(topology.extensions))).to_numpy()
-    if is_queue.any():
-        out[is_queue] = first_field(legs["lastdata"][is_queue], ",")
-    known = set(topology.groups) | set(topology.queues)
+    vocab = legs.vocab
+    out = np.full(len(legs), EMPTY, dtype=CODE)
     dst = legs["dst"]
-    is_group = ~is_queue & (dst.isin(known) | (legs["dcontext"] == "ext-group")).to_numpy()
-    out[is_group] = dst[is_group].to_numpy(dtype=object)
+    # A transfer out of a queue keeps lastapp=Queue on the caller's next row, but dials the target.
+    is_queue = (legs["lastapp"] == vocab.code("Queue")) & ~vocab.among(dst, topology.extensions)
+    if is_queue.any():
+        out[is_queue] = vocab.derive(legs["lastdata"][is_queue], lambda v: v.split(",", 1)[0])
+    known = set(topology.groups) | set(topology.queues)
+    is_group = ~is_queue & (vocab.among(dst, known) | (legs["dcontext"] == vocab.code("ext-group")))
+    out[is_group] = dst[is_group]
     return out
 
 
 def classify(legs: Legs, runs: Runs, topology: Topology, short_abandon_s: float) -> pd.DataFrame:
-    """One row per call with the columns of :data:`CALL_COLUMNS` (times as epoch seconds)."""
+    """One row per call with the columns of :data:`CALL_COLUMNS` (times as epoch seconds; text as
+    codes of ``legs.vocab``, except ``call_id``)."""
+    vocab = legs.vocab
     n = runs.n
-    t0, ta, t1 = legs["t0"].to_numpy(), legs["ta"].to_numpy(), legs["t1"].to_numpy()
-    talk, person = legs["talk"].to_numpy(), legs["person"].to_numpy()
-    a_kind, b_kind = legs["a_kind"].to_numpy(), legs["b_kind"].to_numpy()
-    orig = legs["orig"].to_numpy()
-    direction = runs.first_of_call(legs["direction_code"].to_numpy())
-    col = {c: legs[c].to_numpy(dtype=object) for c in ("a_peer", "b_peer", "src", "dst", "did", "outbound_cnum",
-                                                       "recordingfile", "cnum", "grp", "reach")}
-    extensions = set(topology.extensions)
+    t0, ta, t1 = legs["t0"], legs["ta"], legs["t1"]
+    talk, person = legs["talk"], legs["person"]
+    a_kind, b_kind = legs["a_kind"], legs["b_kind"]
+    orig = legs["orig"]
+    direction = runs.first_of_call(legs["direction_code"])
+    col = legs.columns
 
     start, end = runs.min(t0), runs.max(t1)
     answer = runs.min(ta, talk)
-    talk_s = _union_seconds(legs, talk | legs["hold"].to_numpy(), runs.n)
+    talk_s = _union_seconds(legs, talk | legs["hold"], runs.n)
     answered_by = pick(col["b_peer"], runs.first_row_by(ta, person))
     # A call forwarded outside counts for the extension that forwarded it (a mobile is nobody's extension).
-    forwarding = (b_kind == LOCAL) & ~legs["b_num"].isin(extensions).to_numpy() & legs["dst"].isin(extensions).to_numpy()
+    forwarding = ((b_kind == LOCAL) & ~vocab.among(col["b_num"], topology.extensions)
+                  & vocab.among(col["dst"], topology.extensions))
     forwarder = pick(col["dst"], runs.first_row(forwarding))
 
     dialer_row = runs.first_row(orig & (a_kind == PHONE))
     dialer_row = np.where(dialer_row == NO_ROW, runs.first_row(a_kind == PHONE), dialer_row)
     dialer = pick(col["a_peer"], dialer_row)
     orig_row = runs.first_row(orig)
-    dialer = np.where(dialer == "", pick(col["cnum"], orig_row), dialer)
+    dialer = np.where(dialer == EMPTY, pick(col["cnum"], orig_row), dialer)
 
     inbound = (direction == INCOMING) | (direction == MIXED)
     outgoing = direction == OUTGOING
     orig_src = pick(col["src"], orig_row)
     orig_dst = pick(col["dst"], orig_row)
-    did = pick(col["did"], runs.first_row(legs["did"].to_numpy() != ""))
+    did = pick(col["did"], runs.first_row(col["did"] != EMPTY))
     trunk_row = runs.first_row(b_kind == TRUNK)
     out_dst = pick(col["dst"], trunk_row)
-    out_cid = pick(col["outbound_cnum"], runs.first_row((b_kind == TRUNK) & (legs["outbound_cnum"].to_numpy() != "")))
+    out_cid = pick(col["outbound_cnum"], runs.first_row((b_kind == TRUNK) & (col["outbound_cnum"] != EMPTY)))
     out_trunk = pick(col["b_peer"], trunk_row)
 
-    orig_src_n, did_n, out_dst_n, out_cid_n = _normalized(orig_src, did, out_dst, out_cid)
-    caller = np.where(inbound, orig_src, np.where(dialer != "", dialer, orig_src))
-    line = np.where(inbound, did_n, np.where(outgoing, out_cid_n, ""))
-    line = np.where(outgoing & (line == ""), out_trunk, line)
-    dialed = np.where(inbound, np.where(did != "", did, orig_dst), np.where(outgoing, out_dst, orig_dst))
-    external_number = np.where(inbound, orig_src_n, np.where(outgoing, out_dst_n, ""))
+    orig_src_n, did_n, out_dst_n, out_cid_n = np.split(
+        vocab.derive_all(np.concatenate([orig_src, did, out_dst, out_cid]), normalize_numbers), 4)
+    caller = np.where(inbound, orig_src, np.where(dialer != EMPTY, dialer, orig_src))
+    line = np.where(inbound, did_n, np.where(outgoing, out_cid_n, EMPTY))
+    line = np.where(outgoing & (line == EMPTY), out_trunk, line)
+    dialed = np.where(inbound, np.where(did != EMPTY, did, orig_dst), np.where(outgoing, out_dst, orig_dst))
+    external_number = np.where(inbound, orig_src_n, np.where(outgoing, out_dst_n, EMPTY))
 
     answered = ~np.isnan(answer) & (talk_s > 0)
-    answered_by = np.where(answered, answered_by, "")
-    employee = np.where(direction == MIXED, np.where(answered_by != "", answered_by, forwarder),
+    answered_by = np.where(answered, answered_by, EMPTY)
+    employee = np.where(direction == MIXED, np.where(answered_by != EMPTY, answered_by, forwarder),
                         np.where(direction == INCOMING, answered_by, dialer))
     # A leg counts from when it was answered (a group's winner after the losers it started with).
     reached_at = np.where(person, ta, t0)
-    last_target = pick(col["reach"], runs.last_row_by(reached_at, col["reach"] != ""))
+    last_target = pick(col["reach"], runs.last_row_by(reached_at, col["reach"] != EMPTY))
     last_target = np.where(outgoing, out_dst, last_target)
-    group = pick(col["grp"], runs.last_row(col["grp"] != ""))
+    group = pick(col["grp"], runs.last_row(col["grp"] != EMPTY))
 
     wait_s = np.where(answered, answer, end) - start
-    status = np.where(answered, "answered",
-                      np.where((direction == INCOMING) & (wait_s < short_abandon_s), "dropped", "unanswered"))
-    rec = legs["recordingfile"].to_numpy() != ""
+    status = np.where(answered, vocab.code("answered"),
+                      np.where((direction == INCOMING) & (wait_s < short_abandon_s), vocab.code("dropped"),
+                               vocab.code("unanswered")))
+    rec = col["recordingfile"] != EMPTY
     recording = pick(col["recordingfile"], np.minimum(runs.first_row(rec & talk), runs.first_row(rec)))
     return pd.DataFrame({
-        "call_id": runs.first_of_call(legs["call_id"].to_numpy(dtype=object)),
+        "call_id": pd.array(legs.call_ids, dtype="str"),
         "start": start, "answer": np.where(answered, answer, np.nan), "end": end,
-        "direction": DIRECTIONS[direction] if n else np.array([], object),
-        "status": status.astype(object), "caller": caller, "dialed": dialed,
+        "direction": vocab.encode(DIRECTIONS)[direction] if n else np.array([], CODE),
+        "status": status, "caller": caller, "dialed": dialed,
         "external_number": external_number, "line": line, "answered_by": answered_by,
         "employee": employee, "last_target": last_target, "group": group,
         "wait_s": np.round(wait_s).astype(np.int64), "talk_s": np.round(np.where(answered, talk_s, 0)).astype(np.int64),
@@ -190,20 +194,11 @@ def classify(legs: Legs, runs: Runs, topology: Topology, short_abandon_s: float)
     })
 
 
-def _normalized(*columns: np.ndarray) -> list[np.ndarray]:
-    """Each column's numbers normalised, once per distinct value over all of them (one hashing pass)."""
-    if not columns or not len(columns[0]):
-        return [np.asarray(c, dtype=object) for c in columns]
-    codes, distinct = pd.factorize(np.concatenate(columns), use_na_sentinel=False)
-    table = normalize_numbers(pd.Series(distinct, dtype=object)).to_numpy(dtype=object)
-    return np.split(table[codes], len(columns))
-
-
 def _union_seconds(legs: Legs, talk: np.ndarray, n: int) -> np.ndarray:
     """Per call, the length of the union of the legs' [answer, end] (hold legs: [start, end])."""
-    begin = np.where(legs["hold"].to_numpy(), legs["t0"].to_numpy(), legs["ta"].to_numpy())
-    sub = pd.DataFrame({"c": legs["cidx"].to_numpy()[talk], "a": begin[talk],
-                        "b": legs["t1"].to_numpy()[talk]}).sort_values(["c", "a"], kind="stable")
+    begin = np.where(legs["hold"], legs["t0"], legs["ta"])
+    sub = pd.DataFrame({"c": legs["cidx"][talk], "a": begin[talk],
+                        "b": legs["t1"][talk]}).sort_values(["c", "a"], kind="stable")
     if sub.empty:
         return np.zeros(n)
     reach = sub.groupby("c", sort=False)["b"].cummax()
@@ -216,9 +211,9 @@ def _transfers(legs: Legs, runs: Runs, answer: np.ndarray) -> np.ndarray:
     """How many times the answered client was sent elsewhere: legs of the client's channel to a
     phone or to a parking lot that begin after the first answer (a pickup from the lot is the same
     transfer as the park)."""
-    client = np.isin(legs["a_kind"].to_numpy(), (TRUNK, LOCAL))
-    park = (legs["lastapp"] == "Park").to_numpy()
-    b_kind = legs["b_kind"].to_numpy()
+    client = np.isin(legs["a_kind"], (TRUNK, LOCAL))
+    park = legs["lastapp"] == legs.vocab.code("Park")
+    b_kind = legs["b_kind"]
     onward = client & (((b_kind == PHONE) & ~park) | (park & (b_kind == NONE)))
-    after = legs["t0"].to_numpy() >= runs.broadcast(answer) + 0.5
+    after = legs["t0"] >= runs.broadcast(answer) + 0.5
     return runs.count(onward & after)

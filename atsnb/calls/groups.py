@@ -3,23 +3,33 @@
 Legs stay in the order they came; :class:`Runs` holds the permutation that puts them in call
 order (call, then time).  A reduction takes the one numeric column it needs through that
 permutation and runs one ``ufunc.reduceat`` over every call at once; "the first leg where …" is
-the smallest position in call order among the legs where it holds.  Text columns are never
-reordered, which is what makes this cheap: a million Python strings are slow to move.
+the smallest position in call order among the legs where it holds.  Text columns are integer
+codes (:mod:`atsnb.calls.vocabulary`), so picking and moving them costs what numbers cost.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+
+from atsnb.calls.vocabulary import EMPTY, Vocabulary
 
 NO_ROW = np.iinfo(np.int64).max
 
 
 class Legs:
-    """Named numpy columns of equal length, read like a DataFrame's columns."""
+    """Named numpy columns of equal length; text columns are codes into ``vocab``.
 
-    def __init__(self, columns: dict[str, np.ndarray]):
+    ``uniqueid`` (Arrow) stays out of the columns: it is unique per leg, so it is read only for the
+    few legs that need it; ``call_ids`` (Arrow) is the id of each call, in call-index order.
+    """
+
+    def __init__(self, columns: dict[str, np.ndarray], vocab: Vocabulary, uniqueid: pa.Array, call_ids: pa.Array):
         self.columns = columns
+        self.vocab = vocab
+        self.uniqueid = uniqueid
+        self.call_ids = call_ids
 
     def __len__(self) -> int:
         return len(next(iter(self.columns.values()))) if self.columns else 0
@@ -28,17 +38,15 @@ class Legs:
     def empty(self) -> bool:
         return len(self) == 0
 
-    def __getitem__(self, name: str) -> pd.Series:
-        values = self.columns[name]
-        # dtype=object stops pandas from re-encoding Python strings to Arrow on every access.
-        return pd.Series(values, dtype=object if values.dtype == object else None, copy=False)
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
 
-    def __setitem__(self, name: str, values: np.ndarray | pd.Series) -> None:
-        self.columns[name] = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+    def __setitem__(self, name: str, values: np.ndarray) -> None:
+        self.columns[name] = np.asarray(values)
 
     def frame(self, names: list[str], mask: np.ndarray | None = None) -> pd.DataFrame:
         """A small DataFrame of some columns (of the rows where ``mask`` holds)."""
-        return pd.DataFrame({n: self[n][mask] if mask is not None else self[n] for n in names}).reset_index(drop=True)
+        return pd.DataFrame({n: self[n][mask] if mask is not None else self[n] for n in names})
 
 
 class Runs:
@@ -104,9 +112,9 @@ class Runs:
         return values[self.order[self.starts]] if self.n else values[:0]
 
 
-def pick(values: np.ndarray, rows: np.ndarray, default: object = "") -> np.ndarray:
-    """``values[rows]`` with ``default`` where the row is missing (NO_ROW or -1)."""
+def pick(values: np.ndarray, rows: np.ndarray, default: int = EMPTY) -> np.ndarray:
+    """``values[rows]`` with ``default`` (the code of '') where the row is missing (NO_ROW or -1)."""
     ok = (rows >= 0) & (rows != NO_ROW)
-    out = np.full(len(rows), default, dtype=values.dtype if values.dtype != object else object)
+    out = np.full(len(rows), default, dtype=values.dtype)
     out[ok] = values[rows[ok]]
     return out

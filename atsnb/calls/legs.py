@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from atsnb.calls.channels import local_base, parse_channels
+from atsnb.calls.channels import arrow_text, coded_channels, local_base
 from atsnb.calls.groups import Legs, Runs
-from atsnb.calls.text import as_objects, coded_objects, text_mask
 from atsnb.calls.topology import Topology
+from atsnb.calls.vocabulary import EMPTY, Vocabulary
 
 # Kinds of one side of a row.
 NONE, PHONE, TRUNK, LOCAL = 0, 1, 2, 3
 
-TEXT_COLUMNS = ["src", "dst", "dcontext", "lastapp", "lastdata", "disposition", "uniqueid", "linkedid", "did",
-                "recordingfile", "cnum", "outbound_cnum"]
+# Text columns kept as vocabulary codes (uniqueid and linkedid, unique per leg or call, stay in Arrow).
+TEXT_COLUMNS = ["src", "dst", "dcontext", "lastapp", "lastdata", "disposition", "did", "recordingfile", "cnum",
+                "outbound_cnum"]
 # Columns that make two rows "the same row" when a second CDR writer duplicated it.
 # (uniqueid, sequence) alone identifies a row where the schema has sequence; the rest covers old ones.
 _DUPLICATE_KEY = ["calldate", "uniqueid", "dstchannel", "disposition", "duration", "billsec", "sequence"]
@@ -71,105 +74,107 @@ def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str) -> tuple[Legs, 
     """One leg per distinct CDR row with the columns reconstruction reads, and the calls as runs.
 
     Times are float seconds since the epoch (``t0`` start, ``ta`` answer or NaN, ``t1`` end), so the
-    later arithmetic is plain numpy.
+    later arithmetic is plain numpy; text columns are codes into one vocabulary, built in Arrow.
     """
-    df = _text_frame(cdr)
-    df = _dedupe(df)
-    born = localize(df["calldate"], tz, df["uniqueid"])
+    cdr = _dedupe(cdr)
+    calldate = pd.to_datetime(cdr["calldate"] if "calldate" in cdr.columns else cdr["start"])
+    uniqueid = cdr["uniqueid"] if "uniqueid" in cdr.columns else None
+    born = localize(calldate, tz, uniqueid)
     t0 = born.to_numpy(dtype="datetime64[ns]").astype(np.int64) / 1e9
-    duration = pd.to_numeric(df["duration"], errors="coerce").fillna(0).clip(lower=0).to_numpy(float)
-    billsec = pd.to_numeric(df["billsec"], errors="coerce").fillna(0).clip(lower=0).to_numpy(float)
-    billsec = np.minimum(billsec, duration)
+    duration = _number(cdr, "duration").clip(lower=0).to_numpy(float)
+    billsec = np.minimum(_number(cdr, "billsec").clip(lower=0).to_numpy(float), duration)
     t1 = t0 + duration
     ta = np.where(billsec > 0, t1 - billsec, np.nan)
-    if "answer" in df.columns and df["answer"].notna().any():
-        ans = localize(df["answer"], tz, df["uniqueid"])
+    if "answer" in cdr.columns and cdr["answer"].notna().any():
+        ans = localize(pd.to_datetime(cdr["answer"]), tz, uniqueid)
         known = ans.notna().to_numpy()
         ta = np.where(known & (billsec > 0), ans.to_numpy(dtype="datetime64[ns]").astype(np.int64) / 1e9, ta)
-    a = parse_channels(df["channel"])
-    b = parse_channels(df["dstchannel"])
+    vocab, codes = Vocabulary.of_columns([_text(cdr, col) for col in TEXT_COLUMNS])
+    columns: dict[str, np.ndarray] = dict(zip(TEXT_COLUMNS, codes, strict=True))
+    a = coded_channels(_text(cdr, "channel"), vocab)
+    b = coded_channels(_text(cdr, "dstchannel"), vocab)
     trunks = set(topology.trunks)
-    columns = {
+    columns.update({
         "t0": t0, "ta": ta, "t1": t1, "billsec": billsec,
-        "seq": pd.to_numeric(df["sequence"], errors="coerce").fillna(-1).to_numpy(np.int64),
-        "a_kind": _kinds(a, trunks), "a_peer": a["peer"].to_numpy(), "a_ctx": a["context"].to_numpy(),
-        "b_kind": _kinds(b, trunks), "b_peer": b["peer"].to_numpy(), "b_num": b["number"].to_numpy(),
-        "answered": text_mask(df["disposition"], lambda d: d.upper() == "ANSWERED"),
-    }
-    # The uniqueid's code ("uid") stands in for it wherever legs are grouped by channel (never
-    # missing: _text_frame turned missing text into '').
-    columns["uid"], columns["uniqueid"] = coded_objects(df["uniqueid"])
-    for col in TEXT_COLUMNS:
-        if col != "uniqueid":
-            columns[col] = as_objects(df[col])
-    columns["call_id"] = _call_keys(df, columns["linkedid"])
-    # Factorising the Arrow column is several times faster than the object array it equals.
-    keys = df["linkedid"] if columns["call_id"] is columns["linkedid"] else columns["call_id"]
-    cidx, _ = pd.factorize(keys, sort=True)
+        "seq": (pd.to_numeric(cdr["sequence"], errors="coerce").fillna(-1).to_numpy(np.int64)
+                if "sequence" in cdr.columns else np.full(len(cdr), -1, dtype=np.int64)),
+        "a_kind": _kinds(a, vocab, trunks), "a_peer": a["peer"], "a_ctx": a["context"],
+        "b_kind": _kinds(b, vocab, trunks), "b_peer": b["peer"], "b_num": b["number"],
+        "answered": vocab.where(columns["disposition"], lambda d: d.upper() == "ANSWERED"),
+    })
+    uid, linked = _text(cdr, "uniqueid"), _text(cdr, "linkedid")
+    keys = _call_keys(cdr, calldate, uid, linked)
+    cidx, call_ids = pd.factorize(pd.Series(pd.array(keys, dtype="str"), copy=False), sort=True)
     columns["cidx"] = cidx.astype(np.int64)
     runs = Runs(columns["cidx"], np.lexsort((columns["seq"], t0, cidx)))
-    legs = Legs(columns)
-    own = (columns["uniqueid"] == columns["linkedid"]) & (columns["linkedid"] != "")
+    legs = Legs(columns, vocab, uid, pa.array(call_ids, type=pa.large_string()))
+    own = np.asarray(pc.and_(pc.equal(uid, linked), pc.not_equal(linked, "")), dtype=bool)
     first = np.zeros(len(cidx), bool)
     first[runs.order[runs.starts]] = True
     legs["orig"] = np.where(runs.broadcast(runs.any(own)), own, first)
     return legs, runs
 
 
-def _text_frame(cdr: pd.DataFrame) -> pd.DataFrame:
-    """The CDR columns reconstruction needs, text ones as plain strings ('' for missing)."""
-    out = pd.DataFrame(index=cdr.index)
-    if "calldate" in cdr.columns:
-        out["calldate"] = pd.to_datetime(cdr["calldate"])
-    else:  # Asterisk's own schema: start instead of calldate
-        out["calldate"] = pd.to_datetime(cdr["start"])
-    for col in [*TEXT_COLUMNS, "channel", "dstchannel"]:
-        out[col] = cdr[col].fillna("").astype(str) if col in cdr.columns else ""
-    for col in ("duration", "billsec"):
-        out[col] = cdr[col] if col in cdr.columns else 0
-    out["sequence"] = cdr["sequence"] if "sequence" in cdr.columns else -1
-    if "answer" in cdr.columns:
-        out["answer"] = pd.to_datetime(cdr["answer"])
-    return out
+def _text(cdr: pd.DataFrame, col: str) -> pa.Array:
+    """A CDR text column in Arrow ('' for missing values and for a column the schema lacks)."""
+    if col not in cdr.columns:
+        return pa.array(np.full(len(cdr), "", dtype=object), type=pa.large_string())
+    return arrow_text(cdr[col])
 
 
-def _dedupe(df: pd.DataFrame) -> pd.DataFrame:
+def _number(cdr: pd.DataFrame, col: str) -> pd.Series:
+    if col not in cdr.columns:
+        return pd.Series(np.zeros(len(cdr)))
+    return pd.to_numeric(cdr[col], errors="coerce").fillna(0)
+
+
+def _dedupe(cdr: pd.DataFrame) -> pd.DataFrame:
     """Drop rows written twice (two CDR back ends on one table): same row, same everything.
 
     The numeric part of the key is hashed first: only rows sharing it can be duplicates, and they
     are few, so the text columns are hashed for those rows alone.
     """
-    numeric = [c for c in _DUPLICATE_KEY if c not in _DUPLICATE_TEXT]
-    cheap = pd.util.hash_pandas_object(df[numeric].astype({"sequence": "float64"}), index=False)
+    def column(col: str, default: object) -> pd.Series | object:
+        return cdr[col] if col in cdr.columns else default
+
+    numeric = pd.DataFrame({
+        "calldate": pd.to_datetime(cdr["calldate"] if "calldate" in cdr.columns else cdr["start"]),
+        "duration": column("duration", 0), "billsec": column("billsec", 0),
+        "sequence": column("sequence", -1)}, index=cdr.index)
+    cheap = pd.util.hash_pandas_object(numeric.astype({"sequence": "float64"}), index=False)
     suspects = cheap.duplicated(keep=False).to_numpy()
     if not suspects.any():
-        return df
-    sub = df[_DUPLICATE_KEY][suspects]
-    h = pd.util.hash_pandas_object(sub.astype({"sequence": "float64"}), index=False)
-    twice = np.zeros(len(df), dtype=bool)
+        return cdr
+    sub = numeric[suspects]
+    for col in _DUPLICATE_TEXT:
+        sub[col] = cdr[col][suspects].fillna("").astype(str) if col in cdr.columns else ""
+    h = pd.util.hash_pandas_object(sub[_DUPLICATE_KEY].astype({"sequence": "float64"}), index=False)
+    twice = np.zeros(len(cdr), dtype=bool)
     twice[np.flatnonzero(suspects)[h.duplicated().to_numpy()]] = True
-    return df[~twice] if twice.any() else df
+    return cdr[~twice] if twice.any() else cdr
 
 
-def _kinds(side: pd.DataFrame, trunks: set[str]) -> np.ndarray:
-    tech = side["tech"].to_numpy()
-    peer = side["peer"].to_numpy()
-    kind = np.where(tech == "Local", LOCAL, np.where(text_mask(peer, trunks.__contains__), TRUNK, PHONE))
-    return np.where(peer == "", NONE, kind).astype(np.int8)
+def _kinds(side: dict[str, np.ndarray], vocab: Vocabulary, trunks: set[str]) -> np.ndarray:
+    peer = side["peer"]
+    kind = np.where(side["tech"] == vocab.code("Local"), LOCAL, np.where(vocab.among(peer, trunks), TRUNK, PHONE))
+    return np.where(peer == EMPTY, NONE, kind).astype(np.int8)
 
 
-def _call_keys(df: pd.DataFrame, linkedid: np.ndarray) -> np.ndarray:
+def _call_keys(cdr: pd.DataFrame, calldate: pd.Series, uniqueid: pa.Array, linkedid: pa.Array) -> pa.Array:
     """The linkedid; for rows without one, the smallest uniqueid reachable through shared channels.
 
     Rows lacking linkedid (old schemas) are joined when they share a channel name (the caller's
     channel is Party A of every row it owns; a transferee's channel appears as dstchannel of one row
     and Party A of another) or the two halves of one Local channel, within one day.
     """
-    lost = linkedid == ""
+    lost = np.asarray(pc.equal(linkedid, ""), dtype=bool)
     if not lost.any():
         return linkedid
-    keys = linkedid.copy()
-    sub = df[lost]
+    keys = np.asarray(linkedid.to_numpy(zero_copy_only=False), dtype=object)
+    sub = pd.DataFrame({"calldate": calldate[lost].to_numpy(),
+                        "channel": _text(cdr, "channel").filter(pa.array(lost)).to_numpy(zero_copy_only=False),
+                        "dstchannel": _text(cdr, "dstchannel").filter(pa.array(lost)).to_numpy(zero_copy_only=False),
+                        "uniqueid": uniqueid.filter(pa.array(lost)).to_numpy(zero_copy_only=False)})
     day = sub["calldate"].dt.floor(_CLOSURE_WINDOW).astype(str).to_numpy()
     chan_base = local_base(sub["channel"]).to_numpy(dtype=object)
     dest_base = local_base(sub["dstchannel"]).to_numpy(dtype=object)
@@ -191,4 +196,4 @@ def _call_keys(df: pd.DataFrame, linkedid: np.ndarray) -> np.ndarray:
             break
         label = new
     keys[lost] = ranks[label]
-    return keys
+    return pa.array(keys, type=pa.large_string())

@@ -16,6 +16,7 @@ from atsnb.calls.classify import CALL_COLUMNS, classify, mark_legs
 from atsnb.calls.legs import prepare_legs
 from atsnb.calls.steps import STEP_COLUMNS, build_steps
 from atsnb.calls.topology import Topology
+from atsnb.calls.vocabulary import Vocabulary
 from atsnb.calls.witnesses import apply_witnesses
 
 
@@ -41,20 +42,20 @@ def reconstruct(
     calls = classify(legs, runs, topology, short_abandon_s)
     hangup_by = apply_witnesses(calls, legs, topology, cel, queue_log, tz, short_abandon_s)
     steps = build_steps(legs, runs, calls, topology, hangup_by)
-    return CallSet(_finish_calls(calls, tz), _finish_steps(steps, tz))
+    return CallSet(_finish_calls(calls, legs.vocab, tz), _finish_steps(steps, tz))
 
 
 def _to_time(seconds: pd.Series | np.ndarray, tz: str) -> pd.Series:
     return pd.to_datetime(pd.Series(seconds, dtype=float), unit="s", utc=True).dt.tz_convert(tz)
 
 
-def _finish_calls(calls: pd.DataFrame, tz: str) -> pd.DataFrame:
+def _finish_calls(calls: pd.DataFrame, vocab: Vocabulary, tz: str) -> pd.DataFrame:
     calls = calls.reset_index(drop=True)
     for c in ("start", "answer", "end"):
         calls[c] = _to_time(calls[c].to_numpy(), tz)
-    for c in ("call_id", "direction", "status", "caller", "dialed", "external_number", "line",
-              "answered_by", "employee", "last_target", "group", "recording"):
-        calls[c] = calls[c].astype(str)
+    for c in ("direction", "status", "caller", "dialed", "external_number", "line", "answered_by", "employee",
+              "last_target", "group", "recording"):
+        calls[c] = vocab.strings(calls[c].to_numpy())
     return calls[CALL_COLUMNS].reset_index(drop=True)
 
 

@@ -13,8 +13,9 @@ import pandas as pd
 from atsnb.calls.classify import DIRECTIONS, INCOMING, MIXED
 from atsnb.calls.groups import Legs, Runs
 from atsnb.calls.legs import LOCAL, PHONE
-from atsnb.calls.text import first_field, object_frame, text_map, text_mask
+from atsnb.calls.text import object_frame
 from atsnb.calls.topology import Topology
+from atsnb.calls.vocabulary import CODE, EMPTY
 from atsnb.numbers import normalize_numbers
 
 KINDS = ["line", "ivr", "queue", "group", "ring", "forward", "transfer", "answer", "voicemail", "hangup"]
@@ -23,14 +24,19 @@ _ORDER = {k: i for i, k in enumerate(KINDS)}
 
 
 def build_steps(legs: Legs, runs: Runs, calls: pd.DataFrame, topology: Topology,
-                hangup_by: pd.Series | None = None) -> pd.DataFrame:
-    """All steps of all calls (``at`` as epoch seconds), sorted and numbered per call."""
+                hangup_by: np.ndarray | None = None) -> pd.DataFrame:
+    """All steps of all calls (``at`` as epoch seconds), sorted and numbered per call.
+
+    ``calls`` holds text as codes of ``legs.vocab``; ``hangup_by`` is who hung up per call (codes).
+    Steps are assembled as codes and become Python strings once, in their final order.
+    """
     if legs.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in STEP_COLUMNS})
+    vocab = legs.vocab
     cidx = runs.cidx
-    t0, ta, t1 = legs["t0"].to_numpy(), legs["ta"].to_numpy(), legs["t1"].to_numpy()
-    disp = text_map(legs["disposition"], lambda d: d.lower().replace(" ", "_"))
-    caller_of_call = calls["caller"].to_numpy(dtype=object)
+    t0, ta, t1 = legs["t0"], legs["ta"], legs["t1"]
+    disp = vocab.derive(legs["disposition"], lambda d: d.lower().replace(" ", "_"))
+    caller_of_call = calls["caller"].to_numpy()
     caller = caller_of_call[cidx]
     parts: list[dict[str, np.ndarray]] = []
 
@@ -47,36 +53,38 @@ def build_steps(legs: Legs, runs: Runs, calls: pd.DataFrame, topology: Topology,
                 duration[mask], runs.rank[mask])
 
     start, end = calls["start"].to_numpy(), calls["end"].to_numpy()
-    inbound = np.flatnonzero(calls["direction"].isin([DIRECTIONS[INCOMING], DIRECTIONS[MIXED]]).to_numpy())
-    add("line", inbound, start[inbound], caller_of_call[inbound], calls["line"].to_numpy(dtype=object)[inbound], "",
+    direction = calls["direction"].to_numpy()
+    inbound = np.flatnonzero((direction == vocab.code(DIRECTIONS[INCOMING]))
+                             | (direction == vocab.code(DIRECTIONS[MIXED])))
+    add("line", inbound, start[inbound], caller_of_call[inbound], calls["line"].to_numpy()[inbound], EMPTY,
         (end - start)[inbound])
-    dcontext = legs["dcontext"].to_numpy(dtype=object)
-    ivr = text_mask(dcontext, lambda c: c.startswith("ivr-"))
-    add_legs("ivr", _first_per(runs, dcontext, ivr), t0, caller, dcontext, "", t1 - t0)
+    dcontext = legs["dcontext"]
+    ivr = vocab.where(dcontext, lambda c: c.startswith("ivr-"))
+    add_legs("ivr", _first_per(runs, dcontext, ivr), t0, caller, dcontext, EMPTY, t1 - t0)
     _add_groups(legs, topology, add)
-    b_kind = legs["b_kind"].to_numpy()
-    b_peer = legs["b_peer"].to_numpy(dtype=object)
-    answered_at = np.where(legs["answered"].to_numpy() & ~np.isnan(ta), ta, t1)
-    party = np.where(legs["a_kind"].to_numpy() == PHONE, legs["a_peer"].to_numpy(dtype=object), caller)
+    b_kind = legs["b_kind"]
+    b_peer = legs["b_peer"]
+    answered_at = np.where(legs["answered"] & ~np.isnan(ta), ta, t1)
+    party = np.where(legs["a_kind"] == PHONE, legs["a_peer"], caller)
     add_legs("ring", b_kind == PHONE, t0, party, b_peer, disp, answered_at - t0)
-    b_num = legs["b_num"].to_numpy(dtype=object)
-    forward = (b_kind == LOCAL) & ~text_mask(b_num, set(topology.extensions).__contains__) & text_mask(b_num, str.isdigit)
-    dst = legs["dst"].to_numpy(dtype=object)
+    b_num = legs["b_num"]
+    forward = (b_kind == LOCAL) & ~vocab.among(b_num, topology.extensions) & vocab.where(b_num, str.isdigit)
+    dst = legs["dst"]
     if forward.any():
-        number = np.full(len(legs), "", dtype=object)
-        number[forward] = normalize_numbers(pd.Series(b_num[forward], dtype=object)).to_numpy(dtype=object)
+        number = np.full(len(legs), EMPTY, dtype=CODE)
+        number[forward] = vocab.derive_all(b_num[forward], normalize_numbers)
         add_legs("forward", forward, t0, dst, number, disp, t1 - t0)
-    talk = legs["talk"].to_numpy()
-    talker = np.where(legs["person"].to_numpy(), b_peer, dst)
-    add_legs("answer", talk, ta, caller, talker, "answered", t1 - ta)
+    talk = legs["talk"]
+    talker = np.where(legs["person"], b_peer, dst)
+    add_legs("answer", talk, ta, caller, talker, vocab.code("answered"), t1 - ta)
     _add_transfers(runs, t0, ta, talk, talker, add)
-    vm = (legs["lastapp"].to_numpy(dtype=object) == "VoiceMail")
-    box = np.full(len(legs), "", dtype=object)
-    box[vm] = first_field(legs["lastdata"].to_numpy(dtype=object)[vm], "@")
+    vm = legs["lastapp"] == vocab.code("VoiceMail")
+    box = np.full(len(legs), EMPTY, dtype=CODE)
+    box[vm] = vocab.derive(legs["lastdata"][vm], lambda v: v.split("@", 1)[0])
     add_legs("voicemail", vm, t0, caller, box, disp, t1 - t0)
     every = np.arange(len(calls))
-    who = hangup_by.reindex(calls["call_id"]).fillna("").to_numpy(dtype=object) if hangup_by is not None else ""
-    add("hangup", every, end, who, "", calls["status"].to_numpy(dtype=object), np.zeros(len(calls)))
+    who = hangup_by if hangup_by is not None else EMPTY
+    add("hangup", every, end, who, EMPTY, calls["status"].to_numpy(), np.zeros(len(calls)))
     cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     # Same moment, same kind: the legs' own call order decides, never the order rows came in.
     order = np.lexsort((cols["rank"], cols["kind"], cols["at"], cols["c"]))
@@ -85,19 +93,20 @@ def build_steps(legs: Legs, runs: Runs, calls: pd.DataFrame, topology: Topology,
     first = np.r_[True, c[1:] != c[:-1]]
     starts = np.flatnonzero(first)
     seq = np.arange(len(c)) - np.repeat(starts, np.diff(np.r_[starts, len(c)]))
+    call_ids = np.asarray(legs.call_ids.to_numpy(zero_copy_only=False), dtype=object)
     return object_frame({
-        "call_id": calls["call_id"].to_numpy(dtype=object)[c], "seq": seq.astype(np.int64), "at": cols["at"],
-        "kind": np.array(KINDS, dtype=object)[cols["kind"]], "party": cols["party"], "target": cols["target"],
-        "outcome": cols["outcome"],
+        "call_id": call_ids[c], "seq": seq.astype(np.int64), "at": cols["at"],
+        "kind": np.array(KINDS, dtype=object)[cols["kind"]], "party": vocab.objects(cols["party"]),
+        "target": vocab.objects(cols["target"]), "outcome": vocab.objects(cols["outcome"]),
         "duration_s": np.round(np.clip(np.nan_to_num(cols["duration_s"]), 0, None)).astype(np.int64),
     })
 
 
 def _fill(value, n: int) -> np.ndarray:
-    """An object array of length ``n`` from an array or one repeated value."""
+    """A code array of length ``n`` from an array or one repeated code."""
     if isinstance(value, np.ndarray):
-        return value.astype(object, copy=False)
-    return np.full(n, value, dtype=object)
+        return value.astype(CODE, copy=False)
+    return np.full(n, value, dtype=CODE)
 
 
 def _take(value, mask: np.ndarray):
@@ -109,30 +118,32 @@ def _first_per(runs: Runs, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     out = np.zeros(runs.size, bool)
     if mask.any():
         rows = runs.order[mask[runs.order]]
-        seen = pd.DataFrame({"c": runs.cidx[rows], "v": pd.Series(values[rows], dtype=object)}).duplicated().to_numpy()
+        seen = pd.DataFrame({"c": runs.cidx[rows], "v": values[rows]}).duplicated().to_numpy()
         out[rows[~seen]] = True
     return out
 
 
 def _add_groups(legs: Legs, topology: Topology, add) -> None:
     """One step per queue / ring group a call passed, with whether it was answered there."""
-    grp = legs["grp"].to_numpy(dtype=object)
-    has = grp != ""
+    vocab = legs.vocab
+    grp = legs["grp"]
+    has = grp != EMPTY
     if not has.any():
         return
-    sub = pd.DataFrame({"c": legs["cidx"].to_numpy()[has], "grp": pd.Series(grp[has], dtype=object),
-                        "t0": legs["t0"].to_numpy()[has], "t1": legs["t1"].to_numpy()[has],
-                        "talk": legs["talk"].to_numpy()[has],
-                        "queue": legs["lastapp"].to_numpy(dtype=object)[has] == "Queue"})
-    agg = sub.groupby(["c", "grp"], sort=True).agg(
-        at=("t0", "min"), until=("t1", "max"), answered=("talk", "any"), queue=("queue", "any"),
+    # Groups of one call are listed by name (their order breaks ties between steps of one moment).
+    sub = pd.DataFrame({"c": legs["cidx"][has], "name": vocab.alphabetical(grp[has]), "grp": grp[has],
+                        "t0": legs["t0"][has], "t1": legs["t1"][has], "talk": legs["talk"][has],
+                        "queue": legs["lastapp"][has] == vocab.code("Queue")})
+    agg = sub.groupby(["c", "name"], sort=True).agg(
+        grp=("grp", "first"), at=("t0", "min"), until=("t1", "max"), answered=("talk", "any"), queue=("queue", "any"),
     ).reset_index()
-    names = agg["grp"].to_numpy(dtype=object)
-    queue = agg["queue"].to_numpy() | text_mask(names, set(topology.queues).__contains__)
-    outcome = np.where(agg["answered"].to_numpy(), "answered", "unanswered").astype(object)
+    names = agg["grp"].to_numpy()
+    queue = agg["queue"].to_numpy() | vocab.among(names, topology.queues)
+    outcome = np.where(agg["answered"].to_numpy(), vocab.code("answered"), vocab.code("unanswered"))
     at = agg["at"].to_numpy()
     for kind, pick in (("queue", queue), ("group", ~queue)):
-        add(kind, agg["c"].to_numpy()[pick], at[pick], "", names[pick], outcome[pick], (agg["until"].to_numpy() - at)[pick])
+        add(kind, agg["c"].to_numpy()[pick], at[pick], EMPTY, names[pick], outcome[pick],
+            (agg["until"].to_numpy() - at)[pick])
 
 
 def _add_transfers(runs: Runs, t0: np.ndarray, ta: np.ndarray, talk: np.ndarray, talker: np.ndarray, add) -> None:
@@ -143,8 +154,8 @@ def _add_transfers(runs: Runs, t0: np.ndarray, ta: np.ndarray, talk: np.ndarray,
     rows = rows[np.lexsort((runs.rank[rows], ta[rows], runs.cidx[rows]))]
     c, who = runs.cidx[rows], talker[rows]
     same_call = np.r_[False, c[1:] == c[:-1]]
-    prev = np.r_[np.array([""], dtype=object), who[:-1]]
+    prev = np.r_[np.array([EMPTY], dtype=who.dtype), who[:-1]]
     moved = same_call & (prev != who)
     if moved.any():
-        add("transfer", c[moved], t0[rows][moved], prev[moved], who[moved], "", np.zeros(int(moved.sum())),
+        add("transfer", c[moved], t0[rows][moved], prev[moved], who[moved], EMPTY, np.zeros(int(moved.sum())),
             runs.rank[rows][moved])

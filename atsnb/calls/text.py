@@ -1,8 +1,10 @@
-"""Fast text columns: the PBX's text repeats (contexts, apps, peers), so work on distinct values.
+"""Fast text columns outside the legs (topology inference, witnesses, output frames): the PBX's
+text repeats (contexts, apps, peers), so work on distinct values.
 
 pandas 3 keeps text in Arrow; turning a million Arrow strings into Python objects one by one, or
 running a Python string method per row, costs more than the whole reconstruction.  Factorising first
-and touching each distinct value once keeps it cheap.
+and touching each distinct value once keeps it cheap.  The legs themselves hold text as codes of
+:mod:`atsnb.calls.vocabulary`.
 """
 
 from __future__ import annotations
@@ -13,21 +15,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-
-
-def as_objects(values: pd.Series | np.ndarray) -> np.ndarray:
-    """The column as a numpy object array of str ('' for missing), built from its distinct values."""
-    return coded_objects(values)[1]
-
-
-def coded_objects(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes of the distinct values (equal codes ⇔ equal text, when nothing is missing) and
-    the column as :func:`as_objects` gives it: grouping and joining on the codes is far cheaper."""
-    codes, uniques = _factorize(values)
-    table = np.empty(len(uniques) + 1, dtype=object)
-    table[:-1] = np.asarray(uniques, dtype=object)
-    table[-1] = ""
-    return codes, table[codes]  # code -1 (missing) picks the trailing ''
 
 
 def text_mask(values: pd.Series | np.ndarray, predicate: Callable[[str], bool]) -> np.ndarray:
@@ -49,13 +36,14 @@ def first_field(values: pd.Series | np.ndarray, sep: str) -> np.ndarray:
     return text_map(values, lambda v: v.split(sep, 1)[0])
 
 
-def is_in(values: pd.Series, wanted: np.ndarray) -> np.ndarray:
-    """``values.isin(wanted)`` as a numpy mask.  For Arrow text pandas builds one Python scalar per
-    wanted value first — slower than the lookup itself when ``wanted`` is every caller's channel."""
+def is_in(values: pd.Series, wanted: pa.Array) -> np.ndarray:
+    """``values.isin(wanted)`` as a numpy mask, by one Arrow hash lookup (for Arrow text pandas
+    builds one Python scalar per wanted value first — slower than the lookup itself when ``wanted``
+    is every caller's channel)."""
     if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
-        return values.isin(wanted).to_numpy()
+        return values.isin(wanted.to_pylist()).to_numpy()
     arr = pa.array(values)
-    found = pc.is_in(arr, value_set=pa.array(np.asarray(wanted, dtype=object), type=arr.type))
+    found = pc.is_in(arr, value_set=wanted.cast(arr.type))
     return np.asarray(found.fill_null(False), dtype=bool)
 
 

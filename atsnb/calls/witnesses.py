@@ -16,10 +16,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from atsnb.calls.channels import parse_channels
+from atsnb.calls.channels import arrow_text, coded_channels
 from atsnb.calls.groups import Legs
 from atsnb.calls.legs import epoch_seconds
 from atsnb.calls.topology import Topology
+from atsnb.calls.vocabulary import CODE, EMPTY, Vocabulary
 
 # PBX timestamps are whole seconds, and CDR times add two truncations (start, duration): a witness
 # within a second of CDR's moment corrects the moment but not the billsec-exact talk time.
@@ -31,50 +32,52 @@ _HANGUP_SOURCE = r'"hangupsource"\s*:\s*"(?P<source>[^"]*)"'
 
 
 def apply_witnesses(calls: pd.DataFrame, legs: Legs, topology: Topology, cel: pd.DataFrame | None,
-                    queue_log: pd.DataFrame | None, tz: str, short_abandon_s: float) -> pd.Series | None:
-    """Correct ``calls`` in place from CEL / queue_log; returns who hung up per call (or None).
+                    queue_log: pd.DataFrame | None, tz: str, short_abandon_s: float) -> np.ndarray | None:
+    """Correct ``calls`` in place from CEL / queue_log; returns who hung up per call (codes of
+    ``legs.vocab``, or None without witnesses).
 
     Every event is first turned into the row of its call in ``calls`` (one Arrow hash lookup), so
     the per-call minima and maxima are integer-indexed numpy reductions, not string joins.
     """
+    vocab = legs.vocab
     hangup_by = None
     n = len(calls)
     if queue_log is not None and not queue_log.empty:
         event = queue_log["event"].astype(str)
         # callid is the caller's uniqueid: its first leg tells the call.
-        leg = _positions(queue_log["callid"], legs["uniqueid"].to_numpy(dtype=object))
-        row = np.where(leg >= 0, legs["cidx"].to_numpy()[np.maximum(leg, 0)], -1)
+        leg = _positions(queue_log["callid"], legs.uniqueid)
+        row = np.where(leg >= 0, legs["cidx"][np.maximum(leg, 0)], -1)
         when = epoch_seconds(queue_log["time"], tz)
         known = (row >= 0) & ~np.isnan(when)
         connect = known & (event == "CONNECT").to_numpy()
         _later_answer(calls, _per_call(np.fmin, n, row[connect], when[connect]))
         left = known & event.isin(QUEUE_LEFT).to_numpy()
-        _later_end(calls, _per_call(np.fmax, n, row[left], when[left]), short_abandon_s)
+        _later_end(calls, vocab, _per_call(np.fmax, n, row[left], when[left]), short_abandon_s)
         done = known & event.isin(QUEUE_COMPLETE).to_numpy()
-        call_id = pd.Series(calls["call_id"].to_numpy(dtype=object)[row[done]], index=queue_log.index[done])
-        hangup_by = _queue_hangup_by(queue_log[done], call_id)
+        hangup_by = _queue_hangup_by(queue_log[done], row[done], n, vocab)
     if cel is not None and not cel.empty:
         event = cel["eventtype"].astype(str)
         linked = cel["linkedid"].astype(str)
         own = (cel["uniqueid"].astype(str) == linked).to_numpy()
-        row = _positions(linked, calls["call_id"].to_numpy(dtype=object))
+        row = _positions(linked, legs.call_ids)
         hangup = (event == "HANGUP").to_numpy()
         gone = ((event == "LINKEDID_END").to_numpy() | (hangup & own)) & (row >= 0)
         when = epoch_seconds(cel["eventtime"], tz)
-        _later_end(calls, _per_call(np.fmax, n, row[gone], when[gone]), short_abandon_s)
+        _later_end(calls, vocab, _per_call(np.fmax, n, row[gone], when[gone]), short_abandon_s)
         moved = event.isin(TRANSFERS).to_numpy() & (row >= 0)
         if moved.any():
             counted = np.bincount(row[moved], minlength=n)
             calls["transfers"] = np.maximum(calls["transfers"].to_numpy(), counted).astype(np.int64)
-        from_cel = _hangup_by(cel[hangup & own], topology)
-        hangup_by = from_cel if hangup_by is None else from_cel.combine_first(hangup_by)
+        mine = hangup & own & (row >= 0)
+        seen, from_cel = _hangup_by(cel[mine], row[mine], n, topology, vocab)
+        hangup_by = from_cel if hangup_by is None else np.where(seen, from_cel, hangup_by)
     return hangup_by
 
 
-def _positions(keys: pd.Series, values: np.ndarray) -> np.ndarray:
+def _positions(keys: pd.Series, values: pa.Array) -> np.ndarray:
     """Position of each key's first occurrence in ``values`` (-1 where absent), as text."""
     arr = pa.array(keys.astype(str))
-    found = pc.index_in(arr, value_set=pa.array(values, type=arr.type))
+    found = pc.index_in(arr, value_set=values.cast(arr.type))
     return np.asarray(found.fill_null(-1), dtype=np.int64)
 
 
@@ -100,7 +103,7 @@ def _later_answer(calls: pd.DataFrame, when: np.ndarray) -> None:
     calls["talk_s"] = np.clip(calls["talk_s"].to_numpy() - cut, 0, None).astype(np.int64)
 
 
-def _later_end(calls: pd.DataFrame, when: np.ndarray, short_abandon_s: float) -> None:
+def _later_end(calls: pd.DataFrame, vocab: Vocabulary, when: np.ndarray, short_abandon_s: float) -> None:
     """Extend the end of calls to ``when`` (epoch s per call row, NaN if unknown) when a witness saw
     the caller still there later; an unanswered call's wait grows with it (it may stop being "dropped")."""
     end = calls["end"].to_numpy()
@@ -108,33 +111,44 @@ def _later_end(calls: pd.DataFrame, when: np.ndarray, short_abandon_s: float) ->
     if not later.any():
         return
     calls["end"] = np.where(later, when, end)
-    waiting = later & (calls["status"] != "answered").to_numpy()
+    status = calls["status"].to_numpy()
+    waiting = later & (status != vocab.code("answered"))
     wait = np.round(calls["end"].to_numpy() - calls["start"].to_numpy())
     calls["wait_s"] = np.where(waiting, wait, calls["wait_s"]).astype(np.int64)
-    dropped = (calls["direction"] == "incoming").to_numpy() & (wait < short_abandon_s)
-    calls["status"] = np.where(waiting, np.where(dropped, "dropped", "unanswered"), calls["status"])
+    dropped = (calls["direction"].to_numpy() == vocab.code("incoming")) & (wait < short_abandon_s)
+    calls["status"] = np.where(waiting, np.where(dropped, vocab.code("dropped"), vocab.code("unanswered")), status)
 
 
-def _queue_hangup_by(done: pd.DataFrame, call_id: pd.Series) -> pd.Series:
-    """Per call, who ended a queue call: COMPLETECALLER → ``caller``, COMPLETEAGENT → the agent's
-    extension (``Local/<ext>@from-queue/n``) or member name."""
+def _queue_hangup_by(done: pd.DataFrame, rows: np.ndarray, n: int, vocab: Vocabulary) -> np.ndarray:
+    """Per call row, who ended a queue call (codes; '' when unknown): COMPLETECALLER → ``caller``,
+    COMPLETEAGENT → the agent's extension (``Local/<ext>@from-queue/n``) or member name."""
+    out = np.full(n, EMPTY, dtype=CODE)
     if done.empty or "agent" not in done.columns:
-        return pd.Series(dtype=object)
+        return out
     agent = done["agent"].astype(str).str.extract(r"^(?:Local|PJSIP|SIP)/([^@/-]+)", expand=False)
     agent = agent.fillna(done["agent"].astype(str))
-    who = pd.Series(np.where(done["event"].astype(str) == "COMPLETECALLER", "caller", agent), index=done.index)
-    return who.groupby(call_id[done.index]).last()
+    who = np.where(done["event"].astype(str) == "COMPLETECALLER", "caller", agent)
+    last = pd.Series(who, dtype=object).groupby(rows).last()
+    out[last.index.to_numpy()] = vocab.encode(last.tolist())
+    return out
 
 
-def _hangup_by(hang: pd.DataFrame, topology: Topology) -> pd.Series:
-    """Per linkedid, who hung up: ``caller`` (the trunk side) or the extension; '' when unknown."""
+def _hangup_by(hang: pd.DataFrame, rows: np.ndarray, n: int, topology: Topology,
+               vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
+    """Per call row, whether CEL saw the caller's channel hang up, and who hung up (codes): ``caller``
+    (the trunk side), the extension, or '' when the event does not say."""
+    seen = np.zeros(n, dtype=bool)
+    out = np.full(n, EMPTY, dtype=CODE)
     if hang.empty:
-        return pd.Series(dtype=object)
+        return seen, out
+    # The first event of each call speaks for it; only those have their extra read.
+    call_rows, first = np.unique(rows, return_index=True)
+    hang = hang.iloc[first]
     # One Arrow pass instead of a JSON parse per event; the key/value layout of CEL's extra is fixed.
     found = pc.extract_regex(pa.array(hang["extra"].fillna("").astype(str)), _HANGUP_SOURCE)
-    source = pd.Series(pc.if_else(pc.is_null(found), "", pc.struct_field(found, "source")), index=hang.index,
-                       dtype=str)
-    side = parse_channels(source)
-    trunk = side["peer"].isin(set(topology.trunks))
-    who = pd.Series(np.where(trunk, "caller", side["peer"]), index=hang.index).where(source != "", "")
-    return who.groupby(hang["linkedid"].astype(str)).first()
+    source = pd.Series(pc.if_else(pc.is_null(found), "", pc.struct_field(found, "source")), dtype=str)
+    side = coded_channels(arrow_text(source), vocab)
+    who = np.where(vocab.among(side["peer"], topology.trunks), vocab.code("caller"), side["peer"])
+    seen[call_rows] = True
+    out[call_rows] = np.where(source.to_numpy() != "", who, EMPTY)
+    return seen, out

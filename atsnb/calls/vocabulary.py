@@ -1,0 +1,123 @@
+"""Text columns as integer codes into one shared vocabulary of the distinct texts.
+
+A million CDR rows hold only a few thousand distinct peers, contexts, apps and numbers.  Each text
+column is dictionary-encoded once in Arrow, every column's codes point into the same vocabulary, so
+reconstruction compares, picks and mixes integers (``np.where`` across columns stays valid), runs a
+string function once per distinct text, and makes Python strings only for the output frames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+CODE = np.int32
+EMPTY = 0  # the code of ''
+
+
+class Vocabulary:
+    """The distinct texts, ``''`` first (code 0); grows when reconstruction derives new texts."""
+
+    def __init__(self, words: list[str]):
+        self._words = words
+        self._index: dict[str, int] | None = None
+        self._objects: np.ndarray | None = None
+
+    @classmethod
+    def of_columns(cls, columns: list[pa.Array]) -> tuple[Vocabulary, list[np.ndarray]]:
+        """The vocabulary of Arrow text columns (missing values read as '') and each column's codes.
+
+        Each column is encoded on its own (a cheap hash pass), then only the columns' small
+        dictionaries are encoded together into the shared one.
+        """
+        encoded = [pc.dictionary_encode(col) for col in columns]
+        words = pa.concat_arrays([pa.array([""], pa.large_string()),
+                                  *[e.dictionary.cast(pa.large_string()) for e in encoded]])
+        joint = pc.dictionary_encode(words)
+        remap = np.asarray(joint.indices, dtype=CODE)
+        vocab = cls(joint.dictionary.to_pylist())
+        codes, at = [], 1
+        for e in encoded:
+            size = len(e.dictionary)
+            table = np.append(remap[at:at + size], CODE(EMPTY))  # the trailing entry serves nulls
+            at += size
+            codes.append(table[np.asarray(e.indices.fill_null(size), dtype=np.int64)])
+        return vocab, codes
+
+    def __len__(self) -> int:
+        return len(self._words)
+
+    @property
+    def index(self) -> dict[str, int]:
+        if self._index is None:
+            self._index = {w: i for i, w in enumerate(self._words)}
+        return self._index
+
+    def objects(self, codes: np.ndarray) -> np.ndarray:
+        """The texts of ``codes`` as a numpy object array of Python strings."""
+        if self._objects is None or len(self._objects) != len(self._words):
+            self._objects = np.array(self._words, dtype=object)
+        return self._objects[codes]
+
+    def strings(self, codes: np.ndarray) -> pd.Series:
+        """The texts of ``codes`` as a pandas ``str`` column, built in Arrow (no Python string per row)."""
+        words = pa.array(self._words, pa.large_string())
+        return pd.Series(pd.array(words.take(pa.array(codes)), dtype="str"))
+
+    def code(self, word: str) -> int:
+        """The code of ``word``, added when new (a code no column holds simply matches nothing)."""
+        found = self.index.get(word)
+        if found is None:
+            found = len(self._words)
+            self._words.append(word)
+            self.index[word] = found
+        return found
+
+    def encode(self, words: Iterable[str]) -> np.ndarray:
+        """Codes of Python strings, adding the new ones."""
+        return np.fromiter((self.code(w) for w in words), dtype=CODE)
+
+    def among(self, codes: np.ndarray, words: Iterable[str]) -> np.ndarray:
+        """Mask of ``codes`` whose text is one of ``words``."""
+        table = np.zeros(len(self._words), dtype=bool)
+        known = [self.index[w] for w in words if w in self.index]
+        table[known] = True
+        return table[codes]
+
+    def where(self, codes: np.ndarray, predicate: Callable[[str], bool]) -> np.ndarray:
+        """Mask of ``codes`` whose text satisfies ``predicate``, evaluated once per distinct code."""
+        present = self._present(codes)
+        table = np.zeros(len(self._words), dtype=bool)
+        table[present] = [bool(predicate(self._words[i])) for i in present]
+        return table[codes]
+
+    def derive(self, codes: np.ndarray, fn: Callable[[str], str]) -> np.ndarray:
+        """Codes of ``fn`` of each text, evaluated once per distinct code."""
+        present = self._present(codes)
+        table = np.zeros(len(self._words), dtype=CODE)
+        table[present] = self.encode(fn(self._words[i]) for i in present)
+        return table[codes]
+
+    def derive_all(self, codes: np.ndarray, fn: Callable[[pd.Series], pd.Series]) -> np.ndarray:
+        """Codes of a vectorised ``fn`` (Series of texts → Series of texts), run on the distinct texts."""
+        present = self._present(codes)
+        table = np.zeros(len(self._words), dtype=CODE)
+        texts = fn(pd.Series(self.objects(present), dtype=object))
+        table[present] = self.encode(texts.tolist())
+        return table[codes]
+
+    def alphabetical(self, codes: np.ndarray) -> np.ndarray:
+        """Ranks that order ``codes`` as their texts sort (equal texts, equal ranks)."""
+        present = self._present(codes)
+        table = np.zeros(len(self._words), dtype=np.int64)
+        table[present[np.argsort(self.objects(present), kind="stable")]] = np.arange(len(present))
+        return table[codes]
+
+    def _present(self, codes: np.ndarray) -> np.ndarray:
+        seen = np.zeros(len(self._words), dtype=bool)
+        seen[codes] = True
+        return np.flatnonzero(seen)
