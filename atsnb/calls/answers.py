@@ -17,15 +17,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from atsnb.calls.groups import Legs
+from atsnb.calls.groups import Legs, Runs
 from atsnb.calls.legs import PHONE, TRUNK, epoch_seconds
 from atsnb.calls.text import is_in
 
 
-def refine_answers(legs: Legs, cel: pd.DataFrame | None, tz: str) -> None:
+def refine_answers(legs: Legs, runs: Runs, cel: pd.DataFrame | None, tz: str) -> None:
     """Move ``legs["ta"]`` later where a witness shows the person answered later (in place)."""
     ta = legs["ta"].copy()
-    candidate = _from_siblings(legs)
+    candidate = _from_siblings(legs, runs)
     if cel is not None and not cel.empty:
         candidate = np.fmax(candidate, _from_bridges(legs, cel, tz))
     t1 = legs["t1"]
@@ -45,7 +45,7 @@ def _early(legs: Legs) -> np.ndarray:
     return legs["answered"] & pair & ~np.isnan(legs["ta"])
 
 
-def _from_siblings(legs: Legs) -> np.ndarray:
+def _from_siblings(legs: Legs, runs: Runs) -> np.ndarray:
     out = np.full(len(legs), np.nan)
     early = _early(legs)
     if not early.any():
@@ -53,15 +53,25 @@ def _from_siblings(legs: Legs) -> np.ndarray:
     lost = (legs["disposition"] == legs.vocab.code("NO ANSWER")) & (legs["b_kind"] == PHONE)
     if not lost.any():
         return out
-    # Siblings share the caller's channel: its uniqueid, coded here for the few legs that matter.
-    either = np.flatnonzero(early | lost)
-    uid = np.full(len(legs), -1, dtype=np.int64)
-    uid[either] = pd.factorize(pd.Series(pd.array(legs.uniqueid.take(pa.array(either)), dtype="str")))[0]
-    legs_by = pd.DataFrame({"cidx": legs["cidx"], "uid": uid, "t0": legs["t0"], "t1": legs["t1"]})
+    # Siblings start together in one call: legs of the same call and start time are neighbours in
+    # call order, so only moments holding both an early and a lost leg need their channels compared.
+    order = runs.order
+    t0 = legs["t0"]
+    cidx, start = runs.cidx[order], t0[order]
+    moment = np.cumsum(np.r_[True, (cidx[1:] != cidx[:-1]) | (start[1:] != start[:-1])]) - 1
+    both = np.zeros(len(legs), dtype=bool)
+    both[order] = (np.bincount(moment, weights=early[order]) > 0)[moment] & (
+        np.bincount(moment, weights=lost[order]) > 0)[moment]
+    rows = np.flatnonzero(both & (early | lost))
+    if not len(rows):
+        return out
+    # Siblings share the caller's channel: its uniqueid, coded here for these few legs.
+    uid = pd.factorize(pd.Series(pd.array(legs.uniqueid.take(pa.array(rows)), dtype="str")))[0]
+    sub = pd.DataFrame({"cidx": legs["cidx"][rows], "uid": uid, "t0": t0[rows], "t1": legs["t1"][rows]})
     key = ["cidx", "uid", "t0"]
-    ends = legs_by[lost].groupby(key, sort=False)["t1"].max().rename("sibling_end")
-    hit = legs_by.loc[early, key].join(ends, on=key)["sibling_end"].to_numpy()
-    out[np.flatnonzero(early)] = hit
+    ends = sub[lost[rows]].groupby(key, sort=False)["t1"].max().rename("sibling_end")
+    hit = sub[early[rows]].join(ends, on=key)["sibling_end"].to_numpy()
+    out[rows[early[rows]]] = hit
     return out
 
 

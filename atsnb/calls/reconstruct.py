@@ -37,7 +37,7 @@ def reconstruct(
     if cdr is None or cdr.empty:
         return CallSet(empty_calls(tz), _empty_steps(tz))
     legs, runs = prepare_legs(cdr, topology, tz)
-    refine_answers(legs, cel, tz)
+    refine_answers(legs, runs, cel, tz)
     mark_legs(legs, runs, topology)
     calls = classify(legs, runs, topology, short_abandon_s)
     hangup_by = apply_witnesses(calls, legs, topology, cel, queue_log, tz, short_abandon_s)

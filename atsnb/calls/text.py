@@ -48,9 +48,11 @@ def is_in(values: pd.Series, wanted: pa.Array) -> np.ndarray:
 
 
 def object_frame(columns: dict[str, np.ndarray | pd.Series], index: pd.Index | None = None) -> pd.DataFrame:
-    """A DataFrame that keeps object arrays as objects (pandas 3 would convert them to Arrow)."""
-    return pd.DataFrame({k: pd.Series(v, index=index, dtype=object, copy=False) if _is_text(v) else v
-                         for k, v in columns.items()}, index=index)
+    """A DataFrame that keeps object arrays as objects (pandas 3 would convert them to Arrow) and
+    takes every array as it is: gathering a million steps' strings into one block costs more than
+    making them."""
+    return pd.DataFrame({k: pd.Series(v, index=index, dtype=object if _is_text(v) else None, copy=False)
+                         if isinstance(v, np.ndarray) else v for k, v in columns.items()}, index=index, copy=False)
 
 
 def _is_text(v: np.ndarray | pd.Series) -> bool:

@@ -26,6 +26,7 @@ class Vocabulary:
         self._words = words
         self._index: dict[str, int] | None = None
         self._objects: np.ndarray | None = None
+        self._arrow: pa.Array | None = None
 
     @classmethod
     def of_columns(cls, columns: list[pa.Array]) -> tuple[Vocabulary, list[np.ndarray]]:
@@ -65,8 +66,9 @@ class Vocabulary:
 
     def strings(self, codes: np.ndarray) -> pd.Series:
         """The texts of ``codes`` as a pandas ``str`` column, built in Arrow (no Python string per row)."""
-        words = pa.array(self._words, pa.large_string())
-        return pd.Series(pd.array(words.take(pa.array(codes)), dtype="str"))
+        if self._arrow is None or len(self._arrow) != len(self._words):
+            self._arrow = pa.array(self._words, pa.large_string())
+        return pd.Series(pd.array(self._arrow.take(pa.array(codes)), dtype="str"))
 
     def code(self, word: str) -> int:
         """The code of ``word``, added when new (a code no column holds simply matches nothing)."""
