@@ -35,6 +35,12 @@ def test_nothing_happens_after_the_end_of_the_history(sim):
     assert sim.truth["start"].min() >= end.normalize() - pd.Timedelta(days=13)
 
 
+def test_days_ending_at_a_midnight_are_the_days_before_it():
+    two = simulate(days=2, seed=5, end="2026-11-18 00:00")  # a Monday and a Tuesday
+    days = pd.to_datetime(two.tables["cdr"]["calldate"]).dt.date.astype(str)
+    assert set(days) == {"2026-11-16", "2026-11-17"}
+
+
 def test_incoming_answer_and_abandon_rates_are_those_of_a_busy_small_office(sim):
     incoming = sim.truth[sim.truth["direction"] == "incoming"]
     answered = (incoming["status"] == "answered").mean()

@@ -31,8 +31,10 @@ class Day:
 
 
 def history_days(end: pd.Timestamp, days: int) -> list[Day]:
-    """The ``days`` local days ending with the day of ``end`` (a tz-aware timestamp)."""
-    last = end.normalize()
+    """The ``days`` local days ending with the day of ``end``'s last instant (a tz-aware timestamp):
+    up to now that is today, so far as it has gone; up to a midnight, the day before it — 14 days
+    ending at midnight on the 17th are the 3rd to the 16th, with no empty 17th."""
+    last = (end - pd.Timedelta(microseconds=1)).normalize()
     out = []
     for i in range(days - 1, -1, -1):
         d = (last - pd.Timedelta(days=i)).normalize()
