@@ -208,5 +208,22 @@ def test_transferred_calls_count_for_everyone_who_answered_them():
         ("d", "103"): ("main", 10.0, "answered"),
     }
     assert rows.set_index("employee").loc["102", "direction"] == "incoming"
+    assert (frame["call_id"].to_numpy()[rows["call"]] == rows["call_id"].to_numpy()).all()
+    coded = frame.astype({"employee": "category", "answered_by": "category", "direction": "category"})
+    pd.testing.assert_frame_equal(employee_calls(coded, steps).astype({"direction": object}),
+                                  rows.astype({"direction": object}))
     # (101, Mon), (102, Mon), (103, Mon), (103, Tue): 4 rows over 4 employee-days.
     assert calls_per_employee_per_day(rows) == 1.0
+
+
+def test_masks_and_codes_of_categoricals_equal_those_of_text():
+    from atsnb.metrics.calls import one_of
+    from atsnb.metrics.counts import drop_unused
+
+    text = pd.Series(["incoming", "mixed", None, "internal", "outgoing", "incoming"], index=[5, 4, 3, 2, 1, 0])
+    coded = text.astype(pd.CategoricalDtype(["unused", "outgoing", "mixed", "internal", "incoming"]))
+    for wanted in (["incoming", "mixed"], ["outgoing"], ["nowhere"]):
+        pd.testing.assert_series_equal(one_of(coded, wanted), text.isin(wanted))
+    used = drop_unused(coded.array)
+    assert list(used.categories) == ["outgoing", "mixed", "internal", "incoming"]
+    assert list(used) == list(coded)

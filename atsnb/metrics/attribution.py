@@ -30,15 +30,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from atsnb.metrics.counts import bucket_codes, distinct
+from atsnb.metrics.counts import bucket_codes, dense, drop_unused
 
 CALL_COLUMNS = ["call_id", "start", "direction", "status", "wait_s"]
 ANSWER_STEP_COLUMNS = ["call_id", "kind", "target", "duration_s"]
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes of a text column (-1 for empty or missing) and the distinct texts."""
-    codes, names = pd.factorize(values.astype("str"))
+    """Integer codes of a text column (-1 for empty or missing) and the distinct texts, in order of
+    first appearance; a categorical is factorized by its codes, not by a million strings."""
+    codes, names = pd.factorize(values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype("str"))
     names = np.asarray(names, dtype=object)
     empty = np.flatnonzero(names == "")
     if len(empty):
@@ -52,20 +53,24 @@ def _positions(values: pd.Series, among: pd.Series) -> np.ndarray:
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
+def shared_calls(calls: pd.DataFrame) -> np.ndarray:
+    """The calls that can have a second employee: transferred (``transfers`` > 0) or internal."""
+    return (calls["transfers"].to_numpy() > 0) | calls["direction"].eq("internal").to_numpy(dtype=bool)
+
+
 def _answer_rows(
     calls: pd.DataFrame, steps: pd.DataFrame, extensions: Iterable[str] | None, known: set[str]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(call position, employee name, talk) of the answer steps by employees, for calls that can
-    have a second employee (transfers > 0, or internal)."""
+    have a second employee (:func:`shared_calls`)."""
     none = (np.empty(0, np.int64), np.empty(0, object), np.empty(0, float))
-    shared = (calls["transfers"].to_numpy() > 0) | calls["direction"].eq("internal").to_numpy()
+    shared = shared_calls(calls)
     if steps is None or steps.empty or not shared.any():
         return none
-    answers = steps[steps["kind"].eq("answer").to_numpy()]
     candidates = np.flatnonzero(shared)  # a small set to hash: only these calls can be shared
-    pos = _positions(answers["call_id"], calls["call_id"].iloc[candidates])
-    keep = pos >= 0
-    answers, pos = answers[keep], candidates[pos[keep]]
+    pos = _positions(steps["call_id"], calls["call_id"].iloc[candidates])
+    keep = (pos >= 0) & steps["kind"].eq("answer").to_numpy(dtype=bool)
+    answers, pos = steps[keep], candidates[pos[keep]]
     target = answers["target"].astype("str").fillna("")
     is_employee = (target.str.fullmatch(r"\d{2,6}").fillna(False).to_numpy(dtype=bool)
                    | target.isin(known | set(extensions or ())).to_numpy())
@@ -73,12 +78,24 @@ def _answer_rows(
         answers["duration_s"].to_numpy(dtype=float)[is_employee]
 
 
+def _merge_keys(main_key: np.ndarray, own_key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted union of two sorted, distinct key arrays, and which of its keys are ``main_key``'s:
+    the few route-only keys are inserted into the long main array instead of sorting both."""
+    at = np.searchsorted(main_key, own_key)
+    hit = main_key[np.minimum(at, max(len(main_key) - 1, 0))] == own_key if len(main_key) else at < 0
+    new = ~hit
+    keys = np.insert(main_key, at[new], own_key[new])
+    is_main = np.insert(np.ones(len(main_key), bool), at[new], False)
+    return keys, is_main
+
+
 def employee_calls(
     calls: pd.DataFrame, steps: pd.DataFrame | None = None, extensions: Iterable[str] | None = None
 ) -> pd.DataFrame:
     """One row per (call, employee): columns of :data:`CALL_COLUMNS` plus ``employee`` (a
     categorical: a few dozen names over a million rows), ``role``, ``talk_s`` (this employee's) and
-    ``status`` as the module docstring defines, in call order.
+    ``status`` as the module docstring defines, and ``call``, the call's position in ``calls``; in
+    call order.
 
     An answer step is an employee's when its target looks like an extension (2–6 digits), is an
     ``employee`` or ``answered_by`` of the calls, or is in ``extensions`` (e.g. the employees
@@ -98,18 +115,16 @@ def employee_calls(
     main_key = main_idx * width + codes[main_idx]
     own = pd.Series(ans_talk).groupby(ans_idx * width + ans_code).sum() if len(ans_idx) else pd.Series(dtype=float)
     own_key = own.index.to_numpy(dtype=np.int64)
-    keys = distinct(np.concatenate([main_key, own_key]))
+    keys, is_main = _merge_keys(main_key, own_key)
     own_talk = np.full(len(keys), np.nan)
     own_talk[np.searchsorted(keys, own_key)] = own.to_numpy(dtype=float)
-    at = np.minimum(np.searchsorted(main_key, keys), max(len(main_key) - 1, 0))
-    is_main = main_key[at] == keys if len(main_key) else np.zeros(len(keys), bool)
     row_call = keys // width
     own0 = np.nan_to_num(own_talk)
     others = np.bincount(row_call, weights=own0, minlength=n)[row_call] - own0
     call_talk = calls["talk_s"].to_numpy(dtype=float)
     talk = np.where(np.isnan(own_talk), np.maximum(call_talk[row_call] - others, 0.0), own_talk)
     out = calls[CALL_COLUMNS].take(row_call).reset_index(drop=True)
-    out["employee"] = pd.Categorical.from_codes(keys % width, names.astype(str)).remove_unused_categories()
+    out["employee"] = drop_unused(pd.Categorical.from_codes(keys % width, names.astype(str), validate=False))
     # a categorical: a million "main"/"answered" strings cost 0.1 s to build as Arrow strings
     out["role"] = pd.Categorical.from_codes(np.where(is_main, 0, 1).astype(np.int8), ["main", "answered"])
     out["talk_s"] = talk
@@ -117,6 +132,7 @@ def employee_calls(
     if isinstance(status.dtype, pd.CategoricalDtype) and "answered" not in status.cat.categories:
         status = status.cat.add_categories(["answered"])
     out["status"] = status.where(talk <= 0, "answered")
+    out["call"] = row_call
     return out
 
 
@@ -126,5 +142,5 @@ def calls_per_employee_per_day(attributed: pd.DataFrame) -> float:
         return 0.0
     who, _ = pd.factorize(attributed["employee"])
     day = bucket_codes(attributed["start"], "day")
-    pairs = distinct((day - day.min()) * (who.max() + 1) + who)
+    pairs, _, _ = dense((day - day.min()) * (who.max() + 1) + who)  # counted, not sorted: days × employees is small
     return len(attributed) / len(pairs)

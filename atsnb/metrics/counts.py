@@ -33,6 +33,18 @@ def distinct(values: np.ndarray) -> np.ndarray:
     return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
 
 
+def drop_unused(values: pd.Categorical) -> pd.Categorical:
+    """``values`` without the categories that do not occur, the others in their order: what
+    ``remove_unused_categories`` gives, by counting the codes where pandas sorts a million of them."""
+    codes = values.codes
+    used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(values.categories)))
+    if len(used) == len(values.categories):
+        return values
+    recode = np.full(len(values.categories) + 1, -1, dtype=np.int64)  # the last entry serves code -1
+    recode[used] = np.arange(len(used))
+    return pd.Categorical.from_codes(np.take(recode, codes), values.categories[used], validate=False)
+
+
 def bucket_codes(when: pd.Series, scale: str) -> np.ndarray:
     """Integer bucket of every timestamp, by its wall clock in its own zone: hour 0–23, weekday
     0 (Monday)–6, or the day / week's Monday / month as days (months) since 1970.
@@ -45,9 +57,13 @@ def bucket_codes(when: pd.Series, scale: str) -> np.ndarray:
     wall = when.dt.tz_localize(None) if isinstance(when.dtype, pd.DatetimeTZDtype) else when
     if scale == "month":
         return wall.to_numpy(dtype="datetime64[M]").astype(np.int64)
+    # ticks since 1970 by the wall clock, divided as integers (a datetime64 cast per row costs 3x more)
+    ticks = wall.to_numpy()
+    per_second = np.timedelta64(1, "s") // np.timedelta64(1, np.datetime_data(ticks.dtype)[0])
+    ticks = ticks.view(np.int64)
     if scale == "hour":
-        return wall.dt.hour.to_numpy(dtype=np.int64)
-    days = wall.to_numpy(dtype="datetime64[D]").astype(np.int64)
+        return ticks // (3600 * per_second) % 24
+    days = ticks // (86400 * per_second)
     weekday = (days + 3) % 7  # 1970-01-01 was a Thursday
     return {"day": days, "weekday": weekday, "week": days - weekday}[scale]
 

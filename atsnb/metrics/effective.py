@@ -18,6 +18,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from atsnb.metrics.calls import one_of
 from atsnb.metrics.counts import time_key
 
 
@@ -32,7 +33,7 @@ def effective_mask(
     """Which rows are effective calls.  ``min_talk_s`` and ``directions`` (a set, or comma-separated
     text such as ``"incoming,outgoing"``) are one value for all rows or a per-row Series aligned on
     ``frame``."""
-    incoming = frame["direction"].isin(["incoming", "mixed"]).to_numpy(dtype=bool)  # mixed counts as incoming
+    incoming = one_of(frame["direction"], ["incoming", "mixed"]).to_numpy(dtype=bool)  # mixed counts as incoming
     outgoing = frame["direction"].eq("outgoing").to_numpy(dtype=bool)
 
     def counted(spec: Iterable[str] | str) -> np.ndarray:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Unpack
 
+import numpy as np
 import pandas as pd
 
 from atsnb.i18n import t
@@ -158,18 +159,21 @@ def bucket_label(lo: float, hi: float) -> str:
 
 
 def department_of(scope: Scope, employees: pd.Series) -> pd.Series:
-    """Each employee's department (NaN where none), looked up once per distinct employee."""
+    """Each employee's department ("no department" where none) as a categorical, looked up once per
+    distinct employee: a year's million rows then stay integer codes."""
     codes, names = pd.factorize(employees)
-    departments = pd.Series(names).map(scope.org.employee_department).to_numpy(dtype=object)
-    return pd.Series(departments[codes] if len(names) else [], index=employees.index, dtype=object)
+    departments = pd.Series(np.asarray(names, dtype=object), dtype=object).map(scope.org.employee_department)
+    labels, shown = pd.factorize(departments.fillna(t(NO_DEPARTMENT)))
+    entry = labels[codes] if len(names) else np.zeros(0, np.intp)
+    return pd.Series(pd.Categorical.from_codes(entry, shown), index=employees.index, name="department")
 
 
 def department_share_element(scope: Scope) -> Element:
     """Share of handled calls by the department of the employees who handled them (a call handled
     by two departments counts for each); calls nobody handled are not in it."""
     rows = scope.attributed
-    departments = department_of(scope, rows["employee"]).fillna(t(NO_DEPARTMENT)).rename("department")
-    per_department = distinct_calls_by(rows, departments)
+    per_department = distinct_calls_by(rows, department_of(scope, rows["employee"]))
+    per_department.index = pd.Index(np.asarray(per_department.index, dtype=object), name="department")  # names, not codes
     frame = per_department.sort_values(ascending=False).reset_index()
     frame["share_pct"] = counts.share_pct(frame["calls"])
     return element("department_share", "rep_department_share", frame, [

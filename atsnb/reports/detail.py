@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from atsnb.i18n import t
-from atsnb.metrics.calls import isin
 from atsnb.reports.build import Col, element, translated
 from atsnb.reports.model import Element
 from atsnb.reports.scope import Scope
@@ -67,10 +66,12 @@ def joined(keys: np.ndarray, texts: np.ndarray, sep: str) -> pd.Series:
 def detail_element(scope: Scope) -> Element:
     """Every call: start, direction, status, numbers, line, who handled it, wait, talk, transfers,
     route summary and the recording's file name."""
-    everything = scope.calls.sort_values("start", kind="stable")
-    calls = everything.tail(DETAIL_LIMIT).copy()
+    latest = scope.calls["start"].reset_index(drop=True).sort_values(kind="stable").index[-DETAIL_LIMIT:]
+    calls = scope.calls.iloc[latest].copy()
     calls[SHOWN_ONLY] = scope.columns_of(calls, SHOWN_ONLY)
-    rows = scope.attributed[isin(scope.attributed["call_id"], calls["call_id"])]
+    shown = np.zeros(len(scope.calls), bool)
+    shown[latest] = True
+    rows = scope.attributed[shown[scope.attributed["call"].to_numpy()]]
     handled = joined(rows["call_id"].to_numpy(dtype=object),
                      rows["employee"].astype(str).map(scope.employee_label).to_numpy(dtype=object), ", ")
     calls["handled_by"] = calls["call_id"].map(handled).astype(object).fillna("")
@@ -91,5 +92,5 @@ def detail_element(scope: Scope) -> Element:
         Col("transfers", "rep_col_transfers", sum=True),
         Col("route", "rep_col_route"),
         Col("recording", "rep_col_recording"),
-    ], note="rep_detail_note" if len(everything) <= DETAIL_LIMIT else "rep_detail_note_limited", totals=True,
-        shown=len(calls), total=len(everything))
+    ], note="rep_detail_note" if len(scope.calls) <= DETAIL_LIMIT else "rep_detail_note_limited", totals=True,
+        shown=len(calls), total=len(scope.calls))

@@ -18,13 +18,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypedDict, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from atsnb.config import Settings, load_settings
 from atsnb.errors import AtsnbError
 from atsnb.i18n import set_language, t
 from atsnb.metrics.attribution import ANSWER_STEP_COLUMNS, employee_calls
-from atsnb.metrics.calls import isin
+from atsnb.metrics.calls import isin, one_of
 from atsnb.reference.org import Org
 from atsnb.reports.period import describe, period_range
 from atsnb.reports.reading import read_call_columns, read_calls, read_steps
@@ -60,7 +61,7 @@ class Scope:
     start: pd.Timestamp
     end: pd.Timestamp
     calls: pd.DataFrame  # one row per call, filters applied
-    attributed: pd.DataFrame  # one row per (call, employee), see atsnb.metrics.attribution
+    attributed: pd.DataFrame  # one row per (call, employee), see atsnb.metrics.attribution; ``call`` = row of calls
     org: Org
     line_names: dict[str, str]  # company number → its name in the lines directory
     settings: Settings
@@ -152,9 +153,9 @@ def load_scope(
     answers = read_steps(store, lo, hi, ANSWER_STEP_COLUMNS, kinds=["answer"])
     directions, lines, employees = _as_list(direction), _as_list(line), _as_list(employee)
     if directions:
-        calls = calls[calls["direction"].isin(directions)]
+        calls = calls[one_of(calls["direction"], directions)]
     if lines and apply_line:
-        calls = calls[calls["line"].astype(str).isin(lines)]
+        calls = calls[one_of(calls["line"], lines)]
     attributed = employee_calls(calls, answers, extensions=org.employee_department)
     people: set[str] | None = None
     if department:
@@ -164,8 +165,11 @@ def load_scope(
     if employees:
         people = set(employees) if people is None else people & set(employees)
     if people is not None:
-        attributed = attributed[attributed["employee"].isin(people)]
-        calls = calls[isin(calls["call_id"], attributed["call_id"])]
+        attributed = attributed[one_of(attributed["employee"], people)]
+        handled = np.zeros(len(calls), bool)
+        handled[attributed["call"].to_numpy()] = True
+        calls = calls[handled]
+        attributed = attributed.assign(call=(np.cumsum(handled) - 1)[attributed["call"].to_numpy()])
     shown: dict[str, object] = {"period": describe(lo, hi)}
     if department:
         shown["department"] = department
