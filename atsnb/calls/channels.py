@@ -18,11 +18,8 @@ from atsnb.calls.text import object_frame
 from atsnb.calls.vocabulary import CODE, Vocabulary
 
 PARTS = ("tech", "peer", "number", "context")
-_HEX = np.zeros(256, dtype=bool)
-_HEX[np.frombuffer(b"0123456789abcdefABCDEF", dtype=np.uint8)] = True
 _COUNTER = 9  # "-" and 8 hex digits
 _HALF = 2  # ";1" / ";2" of a Local channel's halves
-_ALL_HEX = np.frombuffer(np.ones(8, dtype=bool).tobytes(), dtype=np.uint64)[0]  # eight True bytes
 
 
 def parse_channels(names: pd.Series) -> pd.DataFrame:
@@ -56,34 +53,31 @@ def channel_stems(names: pa.Array) -> tuple[np.ndarray, list[str]]:
     """Each name's code into the distinct stems (the name without ``-<8 hex>`` and ``;1``/``;2``).
 
     A name keeps its counter-less form only when it really ends with the counter; anything else
-    (no counter, a malformed one) is its own stem.
+    (no counter, a malformed one) is its own stem.  The cuts are byte slices: the counter is ASCII.
     """
     names = pc.fill_null(names.cast(pa.large_string()), "")
     if not len(names):
         return np.zeros(0, dtype=np.int64), []
     half, counted = _counter_ends(names)
+    raw = names.cast(pa.large_binary())
     plain = counted & ~half
-    pieces = [(np.flatnonzero(plain), pc.utf8_slice_codeunits(names, 0, -_COUNTER)),
-              (np.flatnonzero(counted & half), None), (np.flatnonzero(~counted), None)]
+    pieces = [(np.flatnonzero(plain), -_COUNTER), (np.flatnonzero(counted & half), -(_COUNTER + _HALF)),
+              (np.flatnonzero(~counted), None)]
     codes = np.zeros(len(names), dtype=np.int64)
     dictionaries = []
-    for k, (rows, cut) in enumerate(pieces):
-        if k == 0:
-            encoded = pc.dictionary_encode(cut)
-            indices = np.asarray(encoded.indices, dtype=np.int64)[rows]
-        else:
-            some = names.take(pa.array(rows))
-            some = pc.utf8_slice_codeunits(some, 0, -(_COUNTER + _HALF)) if k == 1 else some
-            encoded = pc.dictionary_encode(some)
-            indices = np.asarray(encoded.indices, dtype=np.int64)
+    for rows, cut in pieces:
+        most = len(rows) * 2 > len(names)  # then cut every name rather than gather these first
+        some = raw if most else raw.take(pa.array(rows))
+        encoded = pc.dictionary_encode(some if cut is None else pc.binary_slice(some, 0, cut))
+        indices = np.asarray(encoded.indices, dtype=np.int64)
+        codes[rows] = indices[rows] if most else indices
         dictionaries.append(encoded.dictionary)
-        codes[rows] = indices
     joint = pc.dictionary_encode(pa.concat_arrays(dictionaries))
     remap = np.asarray(joint.indices, dtype=np.int64)
     at = np.cumsum([0, *[len(d) for d in dictionaries]])
     for k, (rows, _) in enumerate(pieces):
         codes[rows] = remap[at[k] + codes[rows]]
-    return codes, joint.dictionary.to_pylist()
+    return codes, joint.dictionary.cast(pa.large_string()).to_pylist()
 
 
 def _counter_ends(names: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -99,11 +93,25 @@ def _counter_ends(names: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     half = (end - start >= _HALF) & (np.take(data, end - 2, mode="clip") == ord(";")) & (
         (tail == ord("1")) | (tail == ord("2")))
     stop = end - _HALF * half
-    # The last nine bytes before the stop of every name, as one (names × 9) gather.
-    windows = np.lib.stride_tricks.sliding_window_view(data, _COUNTER)
-    last = windows[np.clip(stop - _COUNTER, 0, len(windows) - 1)]
-    hex_digits = np.ascontiguousarray(_HEX[last[:, 1:]]).view(np.uint64).ravel() == _ALL_HEX
-    return half, (stop - start >= _COUNTER) & (last[:, 0] == ord("-")) & hex_digits
+    # The eight bytes before the stop of every name, read as one 64-bit word each.
+    words = np.ndarray(shape=(len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))
+    digits = words[np.clip(stop - 8, 0, len(words) - 1)]
+    return half, (stop - start >= _COUNTER) & (np.take(data, stop - _COUNTER, mode="clip") == ord("-")) & _all_hex(digits)
+
+
+def _all_hex(words: np.ndarray) -> np.ndarray:
+    """Whether all eight bytes of each 64-bit word are ASCII hex digits (SWAR range checks)."""
+    ones, high = np.uint64(0x0101010101010101), np.uint64(0x8080808080808080)
+
+    def within(x: np.ndarray, lo: int, hi: int) -> np.ndarray:
+        # With every byte below 0x80, adding (0x80 - lo) sets a byte's high bit iff byte >= lo, and
+        # adding (0x7F - hi) sets it iff byte > hi; no byte carries into the next.
+        return (x + ones * np.uint64(0x80 - lo)) & ~(x + ones * np.uint64(0x7F - hi)) & high
+
+    ascii_ = (words & high) == 0
+    digit = within(words, ord("0"), ord("9"))
+    letter = within(words | ones * np.uint64(0x20), ord("a"), ord("f"))
+    return ascii_ & ((digit | letter) == high)
 
 
 def local_base(names: pd.Series) -> pd.Series:

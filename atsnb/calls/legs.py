@@ -131,27 +131,41 @@ def _number(cdr: pd.DataFrame, col: str) -> pd.Series:
 def _dedupe(cdr: pd.DataFrame) -> pd.DataFrame:
     """Drop rows written twice (two CDR back ends on one table): same row, same everything.
 
-    The numeric part of the key is hashed first: only rows sharing it can be duplicates, and they
-    are few, so the text columns are hashed for those rows alone.
+    Only rows sharing the numeric part of the key can be duplicates, and they are few: that part is
+    folded into one integer per row first (equal values, equal integers), and the whole key is
+    hashed for the rows sharing it alone.
     """
-    def column(col: str, default: object) -> pd.Series | object:
-        return cdr[col] if col in cdr.columns else default
-
-    numeric = pd.DataFrame({
-        "calldate": pd.to_datetime(cdr["calldate"] if "calldate" in cdr.columns else cdr["start"]),
-        "duration": column("duration", 0), "billsec": column("billsec", 0),
-        "sequence": column("sequence", -1)}, index=cdr.index)
-    cheap = pd.util.hash_pandas_object(numeric.astype({"sequence": "float64"}), index=False)
-    suspects = cheap.duplicated(keep=False).to_numpy()
-    if not suspects.any():
+    calldate = pd.to_datetime(cdr["calldate"] if "calldate" in cdr.columns else cdr["start"])
+    folded = calldate.to_numpy(dtype="datetime64[ns]").view(np.uint64)
+    for col, default in (("duration", 0), ("billsec", 0), ("sequence", -1)):
+        folded = folded * np.uint64(0x9E3779B97F4A7C15) + _value_bits(cdr[col] if col in cdr.columns else default,
+                                                                     len(cdr))
+    ordered = np.sort(folded)
+    shared = ordered[1:][ordered[1:] == ordered[:-1]]
+    if not len(shared):
         return cdr
-    sub = numeric[suspects]
-    for col in _DUPLICATE_TEXT:
-        sub[col] = cdr[col][suspects].fillna("").astype(str) if col in cdr.columns else ""
+    suspects = np.isin(folded, shared)
+    sub = pd.DataFrame({"calldate": calldate[suspects]})
+    for col, default in (("uniqueid", ""), ("dstchannel", ""), ("disposition", ""), ("duration", 0),
+                         ("billsec", 0), ("sequence", -1)):
+        sub[col] = cdr[col][suspects] if col in cdr.columns else default
+        if col in _DUPLICATE_TEXT:
+            sub[col] = sub[col].fillna("").astype(str)
     h = pd.util.hash_pandas_object(sub[_DUPLICATE_KEY].astype({"sequence": "float64"}), index=False)
     twice = np.zeros(len(cdr), dtype=bool)
     twice[np.flatnonzero(suspects)[h.duplicated().to_numpy()]] = True
     return cdr[~twice] if twice.any() else cdr
+
+
+def _value_bits(values: pd.Series | int, n: int) -> np.ndarray:
+    """A numeric column as 64-bit patterns, equal for equal values (one NaN, one zero)."""
+    if not isinstance(values, pd.Series):
+        return np.full(n, values, dtype=np.int64).view(np.uint64)
+    values = pd.to_numeric(values, errors="coerce")
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "iu":  # plain integers: never missing
+        return values.to_numpy().astype(np.int64, copy=False).view(np.uint64)
+    floats = values.to_numpy(dtype=float, na_value=np.nan)
+    return (np.where(np.isnan(floats), np.inf, floats) + 0.0).view(np.uint64)
 
 
 def _kinds(side: dict[str, np.ndarray], vocab: Vocabulary, trunks: set[str]) -> np.ndarray:

@@ -130,20 +130,20 @@ def _add_groups(legs: Legs, topology: Topology, add) -> None:
     has = grp != EMPTY
     if not has.any():
         return
+    rows = np.flatnonzero(has)
     # Groups of one call are listed by name (their order breaks ties between steps of one moment).
-    sub = pd.DataFrame({"c": legs["cidx"][has], "name": vocab.alphabetical(grp[has]), "grp": grp[has],
-                        "t0": legs["t0"][has], "t1": legs["t1"][has], "talk": legs["talk"][has],
-                        "queue": legs["lastapp"][has] == vocab.code("Queue")})
-    agg = sub.groupby(["c", "name"], sort=True).agg(
-        grp=("grp", "first"), at=("t0", "min"), until=("t1", "max"), answered=("talk", "any"), queue=("queue", "any"),
-    ).reset_index()
-    names = agg["grp"].to_numpy()
-    queue = agg["queue"].to_numpy() | vocab.among(names, topology.queues)
-    outcome = np.where(agg["answered"].to_numpy(), vocab.code("answered"), vocab.code("unanswered"))
-    at = agg["at"].to_numpy()
+    rows = rows[np.lexsort((vocab.alphabetical(grp[rows]), legs["cidx"][rows]))]
+    c, names = legs["cidx"][rows], grp[rows]
+    starts = np.flatnonzero(np.r_[True, (c[1:] != c[:-1]) | (names[1:] != names[:-1])])
+    c, names = c[starts], names[starts]
+    at = np.fmin.reduceat(legs["t0"][rows], starts)
+    until = np.fmax.reduceat(legs["t1"][rows], starts)
+    answered = np.logical_or.reduceat(legs["talk"][rows], starts)
+    queue = np.logical_or.reduceat(legs["lastapp"][rows] == vocab.code("Queue"), starts)
+    queue |= vocab.among(names, topology.queues)
+    outcome = np.where(answered, vocab.code("answered"), vocab.code("unanswered"))
     for kind, pick in (("queue", queue), ("group", ~queue)):
-        add(kind, agg["c"].to_numpy()[pick], at[pick], EMPTY, names[pick], outcome[pick],
-            (agg["until"].to_numpy() - at)[pick])
+        add(kind, c[pick], at[pick], EMPTY, names[pick], outcome[pick], (until - at)[pick])
 
 
 def _add_transfers(runs: Runs, t0: np.ndarray, ta: np.ndarray, talk: np.ndarray, talker: np.ndarray, add) -> None:
