@@ -282,3 +282,21 @@ def test_a_chart_without_data_says_so_instead_of_drawing_empty_axes():
     app = ReportApp("dashboard", lambda **_f: empty, CHOICES)
     chart = app.body.children[0].children[0]
     assert isinstance(chart, w.HTML) and "Нет данных" in chart.value
+
+
+def test_hours_over_several_days_are_ticked_at_midnights_and_hours_of_one_day_by_the_clock():
+    hours = pd.date_range("2026-11-02", periods=14 * 24, freq="h", tz="Europe/Moscow")
+    data = pd.DataFrame({"Час": hours, "Линий": np.arange(len(hours)) % 5})
+    figure = chart_figure(Element("load", "Загрузка", data, kind="line", x="Час", y=["Линий"]))
+    x_axis = figure.axes[0]
+    assert list(x_axis.tick_values) == list(range(0, 14 * 24, 24))  # a label a day, short
+    assert list(x_axis.tick_labels.values()) == [f"{d:02d}.11" for d in range(2, 16)]
+    assert list(figure.marks[0].x[:2]) == [0, 1] and x_axis.tick_rotate == -40
+    one_day = chart_figure(Element("load", "Загрузка", data.head(24), kind="line", x="Час", y=["Линий"]))
+    assert one_day.marks[0].x[9] == "09:00" and one_day.axes[0].tick_values is None
+    month = pd.DataFrame({"Час": pd.date_range("2026-10-01", periods=31 * 24, freq="h"), "n": 1})
+    month_ticks = chart_figure(Element("load", "Загрузка", month, kind="line", x="Час", y=["n"])).axes[0]
+    assert len(month_ticks.tick_values) == 16 and month_ticks.tick_labels[48] == "03.10"  # every second day
+    days = pd.DataFrame({"День": hours[::24], "n": np.arange(14)})
+    bars = chart_figure(Element("daily", "По дням", days, kind="bar", x="День", y=["n"]))
+    assert bars.marks[0].x[0] == "02.11" and bars.axes[0].tick_values is None

@@ -24,11 +24,33 @@ MIN_LABELLED_SHARE = 0.04  # pie slices thinner than this carry no percentage (i
 
 
 def category_labels(values: pd.Series) -> list[str]:
-    """x categories as short text: days as ``dd.mm``, times as ``dd.mm HH:MM``, others as shown in tables."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        midnight = (values.dt.hour == 0) & (values.dt.minute == 0)
-        return list(values.dt.strftime("%d.%m" if midnight.all() else "%d.%m %H:%M"))
-    return [cell(v, None) for v in values]
+    """x categories as short text: days as ``dd.mm``; times within one day as ``HH:MM``; times over
+    several days as ``dd.mm HH:MM``, midnights as just ``dd.mm`` (the axis ticks only those, see
+    :func:`tick_values`); others as shown in tables."""
+    if not pd.api.types.is_datetime64_any_dtype(values):
+        return [cell(v, None) for v in values]
+    midnight = ((values.dt.hour == 0) & (values.dt.minute == 0)).to_numpy()
+    if midnight.all():
+        return list(values.dt.strftime("%d.%m"))
+    if values.dt.normalize().nunique() <= 1:
+        return list(values.dt.strftime("%H:%M"))
+    days, times = values.dt.strftime("%d.%m"), values.dt.strftime("%d.%m %H:%M")
+    return list(np.where(midnight, days, times))
+
+
+def day_ticks(values: pd.Series) -> list[int] | None:
+    """Positions of the points an hourly line over several days labels: its midnights, every n-th
+    of them so that no more than :data:`MAX_X_LABELS` show.  ``None`` where the axis may thin the
+    labels evenly itself — for hours over days that would pick odd hours with long, colliding
+    labels (and bqplot's category axis ignores chosen ticks, so such a line is drawn over the
+    point positions instead)."""
+    if not pd.api.types.is_datetime64_any_dtype(values) or len(values) <= MAX_X_LABELS:
+        return None
+    midnight = ((values.dt.hour == 0) & (values.dt.minute == 0)).to_numpy()
+    if midnight.all() or not midnight.any() or values.dt.normalize().nunique() <= 1:
+        return None
+    days = np.flatnonzero(midnight)
+    return [int(i) for i in days[::-(-len(days) // MAX_X_LABELS)]]
 
 
 def plotted_values(element: Element, column: str) -> np.ndarray:
@@ -84,14 +106,16 @@ def chart_figure(element: Element, *, titled: bool = True) -> bq.Figure:
         return _figure(element, [pie], [], titled)
     x_values = data[element.x] if element.x else pd.Series(data.index)
     labels = category_labels(x_values)
-    x_scale, y_scale = bq.OrdinalScale(), bq.LinearScale(min=0)
+    ticks = day_ticks(x_values) if element.kind == "line" else None
+    x_scale = bq.OrdinalScale() if ticks is None else bq.LinearScale(min=0, max=max(len(labels) - 1, 1))
+    y_scale = bq.LinearScale(min=0)
     ys = [plotted_values(element, y) for y in element.y]
     names = [str(y) for y in element.y]
     legend = len(ys) > 1
     y_data = ys if legend else ys[0]  # one series as a flat array
     colors = style.PALETTE if legend else style.PALETTE[:1]  # one series, one colour (not one per bar)
     if element.kind == "line":
-        mark = bq.Lines(x=labels, y=y_data, scales={"x": x_scale, "y": y_scale}, colors=colors,
+        mark = bq.Lines(x=labels if ticks is None else np.arange(len(labels)), y=y_data, scales={"x": x_scale, "y": y_scale}, colors=colors,
                         labels=names, stroke_width=2,
                         marker="circle" if len(labels) <= 40 else None, marker_size=16)
     else:
@@ -100,8 +124,11 @@ def chart_figure(element: Element, *, titled: bool = True) -> bq.Figure:
                        # "grouped" leaves a single series' y domain empty (nothing drawn) in bqplot 0.13
                        type="grouped" if legend and element.kind == "bar" else "stacked",
                        padding=0.15, tooltip=bq.Tooltip(fields=["x", "y"], formats=["", ".1f"]))
-    x_axis = bq.Axis(scale=x_scale, num_ticks=MAX_X_LABELS,  # an ordinal axis thins its labels to this
-                     tick_rotate=-40 if max(map(len, labels), default=0) > 3 else 0, tick_style={"font-size": "11px"})
+    shown = labels if ticks is None else [labels[i] for i in ticks]
+    x_axis = bq.Axis(scale=x_scale, tick_rotate=-40 if max(map(len, shown), default=0) > 3 else 0,
+                     tick_style={"font-size": "11px"},
+                     **({"num_ticks": MAX_X_LABELS} if ticks is None  # a category axis thins its labels to this
+                        else {"tick_values": np.array(ticks), "tick_labels": {i: labels[i] for i in ticks}}))
     y_axis = bq.Axis(scale=y_scale, side="left", label=y_axis_label(element), tick_format=".0f",
                      grid_lines="dashed", label_offset="40px")
     return _figure(element, [mark], [x_axis, y_axis], titled)
