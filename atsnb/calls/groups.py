@@ -112,6 +112,19 @@ class Runs:
         return values[self.order[self.starts]] if self.n else values[:0]
 
 
+def call_time_order(c: np.ndarray, at: np.ndarray, minor: np.ndarray) -> np.ndarray:
+    """``np.lexsort((minor, at, c))``: by call, then time, then ``minor`` (an integer key).
+
+    When every time is a whole second (PBX times are) call and time are folded into one integer
+    key, which saves one of the three sorting passes.
+    """
+    if len(at) and c.max() < 2 ** 31:
+        low, high = at.min(), at.max()
+        if np.isfinite(high - low) and high - low < 2 ** 32 and (at == np.floor(at)).all():
+            return np.lexsort((minor, (c.astype(np.int64) << 32) | (at - low).astype(np.int64)))
+    return np.lexsort((minor, at, c))
+
+
 def pick(values: np.ndarray, rows: np.ndarray, default: int = EMPTY) -> np.ndarray:
     """``values[rows]`` with ``default`` (the code of '') where the row is missing (NO_ROW or -1)."""
     ok = (rows >= 0) & (rows != NO_ROW)

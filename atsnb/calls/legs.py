@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from atsnb.calls.channels import arrow_text, coded_channels, local_base
-from atsnb.calls.groups import Legs, Runs
+from atsnb.calls.groups import Legs, Runs, call_time_order
 from atsnb.calls.topology import Topology
 from atsnb.calls.vocabulary import EMPTY, Vocabulary
 
@@ -104,15 +104,23 @@ def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str) -> tuple[Legs, 
     })
     uid, linked = _text(cdr, "uniqueid"), _text(cdr, "linkedid")
     keys = _call_keys(cdr, calldate, uid, linked)
-    cidx, call_ids = pd.factorize(pd.Series(pd.array(keys, dtype="str"), copy=False), sort=True)
-    columns["cidx"] = cidx.astype(np.int64)
-    runs = Runs(columns["cidx"], np.lexsort((columns["seq"], t0, cidx)))
-    legs = Legs(columns, vocab, uid, pa.array(call_ids, type=pa.large_string()))
+    columns["cidx"], call_ids = _call_index(keys)
+    runs = Runs(columns["cidx"], call_time_order(columns["cidx"], t0, columns["seq"]))
+    legs = Legs(columns, vocab, uid, call_ids)
     own = np.asarray(pc.and_(pc.equal(uid, linked), pc.not_equal(linked, "")), dtype=bool)
-    first = np.zeros(len(cidx), bool)
+    first = np.zeros(len(legs), bool)
     first[runs.order[runs.starts]] = True
     legs["orig"] = np.where(runs.broadcast(runs.any(own)), own, first)
     return legs, runs
+
+
+def _call_index(keys: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """Each leg's call index, calls numbered in the order of their sorted ids, and those ids."""
+    encoded = pc.dictionary_encode(keys)
+    order = np.asarray(pc.sort_indices(encoded.dictionary))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[np.asarray(encoded.indices)], encoded.dictionary.take(pa.array(order))
 
 
 def _text(cdr: pd.DataFrame, col: str) -> pa.Array:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from atsnb.calls.classify import DIRECTIONS, INCOMING, MIXED
-from atsnb.calls.groups import Legs, Runs
+from atsnb.calls.groups import Legs, Runs, call_time_order
 from atsnb.calls.legs import LOCAL, PHONE
 from atsnb.calls.text import object_frame
 from atsnb.calls.topology import Topology
@@ -104,17 +104,8 @@ def build_steps(legs: Legs, runs: Runs, calls: pd.DataFrame, topology: Topology,
 
 def _step_order(c: np.ndarray, at: np.ndarray, kind: np.ndarray, rank: np.ndarray) -> np.ndarray:
     """Steps in call order, then time; same moment, same kind: the legs' own call order decides,
-    never the order rows came in.
-
-    Kind and rank share one sort key; so do call and time when every moment is a whole second
-    (PBX times are), which halves the sorting.
-    """
-    kind_rank = (kind.astype(np.int64) << 40) | rank
-    span = at.max() - at.min() if len(at) else 0.0
-    if len(at) and np.isfinite(span) and span < 2 ** 31 and c.max() < 2 ** 31 and (at == np.floor(at)).all():
-        call_time = (c.astype(np.int64) << 32) | (at - at.min()).astype(np.int64)
-        return np.lexsort((kind_rank, call_time))
-    return np.lexsort((kind_rank, at, c))
+    never the order rows came in (kind and rank share one sort key)."""
+    return call_time_order(c, at, (kind.astype(np.int64) << 40) | rank)
 
 
 def _fill(value, n: int) -> np.ndarray:

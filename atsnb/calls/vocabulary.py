@@ -46,7 +46,8 @@ class Vocabulary:
             size = len(e.dictionary)
             table = np.append(remap[at:at + size], CODE(EMPTY))  # the trailing entry serves nulls
             at += size
-            codes.append(table[np.asarray(e.indices.fill_null(size), dtype=np.int64)])
+            indices = e.indices.fill_null(size) if e.indices.null_count else e.indices
+            codes.append(table[np.asarray(indices)])
         return vocab, codes
 
     def __len__(self) -> int:
