@@ -122,6 +122,12 @@ def test_effective_calls_follow_each_employees_panel():
     # 102: the 40 s outgoing call only (internal never counts).
     assert table.loc["102", ["effective", "days", "target"]].tolist() == [1, 1, 4]
     assert table.loc["102", "per_day"] == 1
+    # each row by its employee's panel, looked up per employee: the per-row rule, and no panel → not effective
+    frame.loc[len(frame)] = frame.iloc[0].to_dict() | {"employee": "199"}
+    per_row = panels.reindex(frame["employee"]).set_axis(frame.index)
+    by_panel = effective.effective_by_panel(frame, panels)
+    pd.testing.assert_series_equal(by_panel, effective.effective_mask(frame, per_row["min_talk_s"], per_row["directions"]))
+    assert by_panel.tolist() == [True, False, False, True, True, False, False, False]
 
 
 def test_effective_mask_with_one_rule_for_all():

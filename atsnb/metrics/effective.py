@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from atsnb.metrics.calls import one_of
-from atsnb.metrics.counts import time_key
+from atsnb.metrics.counts import bucket_codes
 
 
 def _direction_set(spec: Iterable[str] | str) -> set[str]:
@@ -52,6 +52,33 @@ def effective_mask(
     return pd.Series(answered & allowed & long_enough, index=frame.index)
 
 
+def _wants(spec: object, direction: str) -> bool:
+    """Whether a panel's ``directions`` (a set, comma-separated text, or missing) counts ``direction``."""
+    if spec is None or spec is pd.NA or (isinstance(spec, float) and np.isnan(spec)):
+        return False
+    return direction in _direction_set(spec)  # type: ignore[arg-type]
+
+
+def effective_by_panel(frame: pd.DataFrame, panels: pd.DataFrame) -> pd.Series:
+    """:func:`effective_mask` of every row by its own employee's panel (``panels`` indexed by
+    employee; rows of an employee without a panel are not effective).  The panel is looked up once
+    per distinct employee and spread over the rows by code: a per-row lookup copies a year's million
+    panel cells and hashes as many sets."""
+    codes, names = pd.factorize(frame["employee"])
+    own = panels.reindex(pd.Index(np.asarray(names, dtype=object)))
+    specs = own["directions"].tolist()
+    # one entry per distinct employee, and a last one (not effective) for rows without an employee
+    min_talk = np.append(own["min_talk_s"].to_numpy(dtype=float), np.nan)
+    wants_in = np.array([_wants(spec, "incoming") for spec in specs] + [False])
+    wants_out = np.array([_wants(spec, "outgoing") for spec in specs] + [False])
+    incoming = one_of(frame["direction"], ["incoming", "mixed"]).to_numpy(dtype=bool)  # mixed counts as incoming
+    outgoing = frame["direction"].eq("outgoing").to_numpy(dtype=bool)
+    allowed = (incoming & np.take(wants_in, codes)) | (outgoing & np.take(wants_out, codes))
+    answered = frame["status"].eq("answered").to_numpy(dtype=bool)
+    long_enough = frame["talk_s"].to_numpy(dtype=float) >= np.take(min_talk, codes)
+    return pd.Series(answered & allowed & long_enough, index=frame.index)
+
+
 def effective_by_employee(frame: pd.DataFrame, panels: pd.DataFrame) -> pd.DataFrame:
     """Effective calls per employee against target.
 
@@ -60,10 +87,8 @@ def effective_by_employee(frame: pd.DataFrame, panels: pd.DataFrame) -> pd.DataF
     Returns employee, min_talk_s, directions, daily_target, days, effective, per_day, target,
     target_pct (see the module docstring).
     """
-    panel = panels.reindex(frame["employee"])
-    panel.index = frame.index
-    is_eff = effective_mask(frame, panel["min_talk_s"], panel["directions"])
-    days = time_key(frame["start"], "day")
+    is_eff = effective_by_panel(frame, panels)
+    days = bucket_codes(frame["start"], "day")  # integers: only how many distinct days counts
     per = pd.DataFrame({"employee": frame["employee"], "day": days, "effective": is_eff.astype(int)})
     out = per.groupby("employee", sort=True).agg(days=("day", "nunique"), effective=("effective", "sum"))
     out = panels.reindex(out.index)[["min_talk_s", "directions", "daily_target"]].join(out)

@@ -10,7 +10,7 @@ from typing import Unpack
 import pandas as pd
 
 from atsnb.i18n import t
-from atsnb.metrics.effective import effective_by_employee, effective_mask
+from atsnb.metrics.effective import effective_by_employee, effective_by_panel
 from atsnb.metrics.summary import pivot_by_time, summary_by
 from atsnb.reports.build import Col, element
 from atsnb.reports.detail import detail_element
@@ -28,9 +28,7 @@ def panels(scope: Scope) -> pd.DataFrame:
 def with_effective(scope: Scope) -> pd.DataFrame:
     """The attribution rows with an ``effective`` flag by each employee's own panel."""
     rows = scope.attributed
-    panel = panels(scope).reindex(rows["employee"])
-    panel.index = rows.index
-    return rows.assign(effective=effective_mask(rows, panel["min_talk_s"], panel["directions"]))
+    return rows.assign(effective=effective_by_panel(rows, panels(scope)))
 
 
 def directions_text(directions: frozenset[str] | str | None) -> str:
