@@ -47,21 +47,24 @@ def _sweep(
     base = bounds[0]
     edges = (bounds - base) // 1_000_000
     grid = (np.arange(n_groups, dtype=np.int64)[:, None] << 43 | edges[None, :] << 2 | 1).ravel()
+    if n_groups > 1:  # calls come in start order: grouped stably, each group's starts stay one sorted run
+        by_group = np.argsort(groups.astype(np.int16 if n_groups < 2**15 else np.int64), kind="stable")
+        starts, ends, groups = starts[by_group], ends[by_group], groups[by_group]
     # kind 0 = end, 1 = hour boundary, 2 = start: at one instant ends go first (half-open intervals).
     starts_key = groups << 43 | ((starts - base) // 1_000_000) << 2 | 2
     ends_key = groups << 43 | ((ends - base) // 1_000_000) << 2
     # A stable sort exploits the runs already in order (starts, the hour grid): several times faster.
     keys = np.sort(np.concatenate([starts_key, ends_key, grid]), kind="stable")
-    group = keys >> 43
-    times = (keys >> 2) & ((1 << 41) - 1)
     kind = keys & 3
     level = np.cumsum(kind - 1)  # every group's deltas sum to 0, so the sum restarts per group
-    # the hour an event falls in = hour boundaries passed so far within its group, minus one
-    hour_of = np.cumsum(kind == 1) - 1 - group * (n_hours + 1)
+    # A group's events run from its first hour boundary to its last, so the step from one group's
+    # last event to the next group's first goes back in time: only segments of positive length are
+    # inside a group, and each lies in one hour.
+    times = (keys >> 2) & ((1 << 41) - 1)
     length = np.diff(times, append=times[-1])
-    same_group = np.append(group[1:] == group[:-1], False)
-    keep = same_group & (length > 0)
-    cell = group[keep] * n_hours + hour_of[keep]
+    keep = length > 0
+    # the (group, hour) cell of a segment = hour boundaries passed so far, minus one per group passed
+    cell = np.cumsum(kind == 1)[keep] - 1 - (keys[keep] >> 43)
     level, length = level[keep], length[keep]
     # cells are non-decreasing and every (group, hour) cell has a positive segment: reduceat works.
     first = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])

@@ -81,9 +81,11 @@ def read_call_columns(store: Store, settings: Settings, calls: pd.DataFrame, col
 
 def read_steps(
     store: Store, start: pd.Timestamp, end: pd.Timestamp, columns: list[str] | None = None,
-    kinds: list[str] | None = None,
+    kinds: list[str] | None = None, dictionary: list[str] | None = None,
 ) -> pd.DataFrame:
     """Route steps of the period, and of the day after it for calls that run over midnight; only
-    those of ``kinds`` when given (filtered while reading: most steps of a real route are rings)."""
+    those of ``kinds`` when given (filtered while reading: most steps of a real route are rings);
+    ``dictionary`` columns as categoricals (see :meth:`atsnb.store.PartitionedTable.read`)."""
     where = [("kind", "in", kinds)] if kinds else None
-    return store.table("steps").read(start, end + pd.Timedelta(days=1), columns=columns, where=where)
+    return store.table("steps").read(start, end + pd.Timedelta(days=1), columns=columns, where=where,
+                                     dictionary=dictionary)

@@ -167,7 +167,7 @@ def load_scope(
     calls = calls.reset_index(drop=True)
 
     def attribute() -> pd.DataFrame:  # the calls' answer steps read and matched: ~0.3 s for a year
-        answers = read_steps(store, lo, hi, ANSWER_STEP_COLUMNS, kinds=["answer"])
+        answers = read_steps(store, lo, hi, ANSWER_STEP_COLUMNS, kinds=["answer"], dictionary=["kind", "target"])
         return employee_calls(calls, answers, extensions=org.employee_department)
 
     attributed: pd.DataFrame | Callable[[], pd.DataFrame] = attribute
