@@ -13,13 +13,14 @@ Measured in one run over one synthetic store (the calls generator of ``benchmark
 3. the ceiling of the same path: an empty notebook through the same Voila, cold — what a kernel
    start and Voila cost before any of our code runs.
 
-    .venv/bin/python benchmarks/dashboards.py [--calls 1000000] [--runs 3]
+    .venv/bin/python benchmarks/dashboards.py [--calls 1000000] [--runs 3] [--compute-only]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import shutil
 import statistics
 import sys
@@ -77,6 +78,19 @@ def build_store(folder: str, n: int):
     return store, settings
 
 
+def cpu_timed(fn: Callable[[], object], runs: int) -> tuple[tuple[float, float, float], float]:
+    """``timed`` figures, and the median CPU seconds of the same calls (all threads of this
+    process): on a shared machine CPU time moves far less with the load than wall time."""
+    fn()
+    walls, cpus = [], []
+    for _ in range(runs):
+        c0, t0 = time.process_time(), time.perf_counter()
+        fn()
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+    return (statistics.median(walls), min(walls), max(walls)), statistics.median(cpus)
+
+
 def compute_times(store, settings, runs: int) -> None:
     from atsnb.reports import REPORTS
     from atsnb.reports.filters import choices
@@ -85,9 +99,10 @@ def compute_times(store, settings, runs: int) -> None:
     options = choices(store, settings)
     for name, report in REPORTS.items():
         for label, period in (("30 days", MONTH), ("year", YEAR)):
-            t = timed(lambda r=report, p=period: r(**p, store=store, settings=settings), runs)
+            t, cpu = cpu_timed(lambda r=report, p=period: r(**p, store=store, settings=settings), runs)
             verdict = "met" if t[0] < 0.5 else "MISSED"
-            print(f"report {name:<11} {label:>7}: compute {fmt(t)}  (target < 0.5 s: {verdict})")
+            print(f"report {name:<11} {label:>7}: compute {fmt(t)}, CPU {cpu:.2f} s, load average "
+                  f"{os.getloadavg()[0]:.1f}  (target < 0.5 s: {verdict})")
         built = report(**MONTH, store=store, settings=settings)
         t = timed(lambda b=built, n=name: ReportApp(n, lambda **_f: b, options).widget, runs)
         print(f"report {name:<11} 30 days: widgets {fmt(t)}")
@@ -181,12 +196,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--compute-only", action="store_true",
+                        help="measure the reports' compute and widgets only (part 1), no browser")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         t0 = time.perf_counter()
         store, settings = build_store(folder, args.calls)
         print(f"store: {args.calls:,} synthetic calls over 2025 ({time.perf_counter() - t0:.1f} s to build)")
         compute_times(store, settings, args.runs)
+    if args.compute_only:
+        return
     with tempfile.TemporaryDirectory() as folder:
         recent_store(folder, args.calls)
         page_times(folder, args.runs)
