@@ -113,7 +113,7 @@ def _group_names(legs: Legs, topology: Topology) -> np.ndarray:
     # A transfer out of a queue keeps lastapp=Queue on the caller's next row, but dials the target.
     is_queue = (legs["lastapp"] == vocab.code("Queue")) & ~vocab.among(dst, topology.extensions)
     if is_queue.any():
-        out[is_queue] = vocab.derive(legs["lastdata"][is_queue], lambda v: v.split(",", 1)[0])
+        out[is_queue] = vocab.derive(legs.picked("lastdata", np.flatnonzero(is_queue)), lambda v: v.split(",", 1)[0])
     known = set(topology.groups) | set(topology.queues)
     is_group = ~is_queue & (vocab.among(dst, known) | (legs["dcontext"] == vocab.code("ext-group")))
     out[is_group] = dst[is_group]
@@ -145,16 +145,16 @@ def classify(legs: Legs, runs: Runs, topology: Topology, short_abandon_s: float)
     dialer_row = np.where(dialer_row == NO_ROW, runs.first_row(a_kind == PHONE), dialer_row)
     dialer = pick(col["a_peer"], dialer_row)
     orig_row = runs.first_row(orig)
-    dialer = np.where(dialer == EMPTY, pick(col["cnum"], orig_row), dialer)
+    dialer = np.where(dialer == EMPTY, legs.picked("cnum", orig_row), dialer)
 
     inbound = (direction == INCOMING) | (direction == MIXED)
     outgoing = direction == OUTGOING
-    orig_src = pick(col["src"], orig_row)
+    orig_src = legs.picked("src", orig_row)
     orig_dst = pick(col["dst"], orig_row)
-    did = pick(col["did"], runs.first_row(col["did"] != EMPTY))
+    did = legs.picked("did", runs.first_row(legs.filled("did")))
     trunk_row = runs.first_row(b_kind == TRUNK)
     out_dst = pick(col["dst"], trunk_row)
-    out_cid = pick(col["outbound_cnum"], runs.first_row((b_kind == TRUNK) & (col["outbound_cnum"] != EMPTY)))
+    out_cid = legs.picked("outbound_cnum", runs.first_row((b_kind == TRUNK) & legs.filled("outbound_cnum")))
     out_trunk = pick(col["b_peer"], trunk_row)
 
     orig_src_n, did_n, out_dst_n, out_cid_n = np.split(
@@ -179,8 +179,8 @@ def classify(legs: Legs, runs: Runs, topology: Topology, short_abandon_s: float)
     status = np.where(answered, vocab.code("answered"),
                       np.where((direction == INCOMING) & (wait_s < short_abandon_s), vocab.code("dropped"),
                                vocab.code("unanswered")))
-    rec = col["recordingfile"] != EMPTY
-    recording = pick(col["recordingfile"], np.minimum(runs.first_row(rec & talk), runs.first_row(rec)))
+    rec = legs.filled("recordingfile")
+    recording = legs.picked("recordingfile", np.minimum(runs.first_row(rec & talk), runs.first_row(rec)))
     return pd.DataFrame({
         "call_id": pd.array(legs.call_ids, dtype="str"),
         "start": start, "answer": np.where(answered, answer, np.nan), "end": end,

@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from atsnb.calls.vocabulary import EMPTY, Vocabulary
+from atsnb.calls.vocabulary import CODE, EMPTY, Vocabulary
 
 NO_ROW = np.iinfo(np.int64).max
 
@@ -22,14 +23,28 @@ class Legs:
     """Named numpy columns of equal length; text columns are codes into ``vocab``.
 
     ``uniqueid`` (Arrow) stays out of the columns: it is unique per leg, so it is read only for the
-    few legs that need it; ``call_ids`` (Arrow) is the id of each call, in call-index order.
+    few legs that need it; ``call_ids`` (Arrow) is the id of each call, in call-index order;
+    ``texts`` are the text columns read only at a few legs per call (Arrow, coded on demand).
     """
 
-    def __init__(self, columns: dict[str, np.ndarray], vocab: Vocabulary, uniqueid: pa.Array, call_ids: pa.Array):
+    def __init__(self, columns: dict[str, np.ndarray], vocab: Vocabulary, uniqueid: pa.Array, call_ids: pa.Array,
+                 texts: dict[str, pa.Array]):
         self.columns = columns
         self.vocab = vocab
         self.uniqueid = uniqueid
         self.call_ids = call_ids
+        self.texts = texts
+
+    def filled(self, name: str) -> np.ndarray:
+        """Mask of the legs whose text column ``name`` is not empty."""
+        return np.asarray(pc.binary_length(self.texts[name]), dtype=np.int64) > 0
+
+    def picked(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """Codes of text column ``name`` at ``rows`` (the code of '' where a row is NO_ROW or -1)."""
+        ok = (rows >= 0) & (rows != NO_ROW)
+        out = np.full(len(rows), EMPTY, dtype=CODE)
+        out[ok] = self.vocab.encode_arrow(self.texts[name].take(pa.array(rows[ok])))
+        return out
 
     def __len__(self) -> int:
         return len(next(iter(self.columns.values()))) if self.columns else 0

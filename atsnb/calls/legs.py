@@ -20,9 +20,11 @@ from atsnb.calls.vocabulary import EMPTY, Vocabulary
 # Kinds of one side of a row.
 NONE, PHONE, TRUNK, LOCAL = 0, 1, 2, 3
 
-# Text columns kept as vocabulary codes (uniqueid and linkedid, unique per leg or call, stay in Arrow).
-TEXT_COLUMNS = ["src", "dst", "dcontext", "lastapp", "lastdata", "disposition", "did", "recordingfile", "cnum",
-                "outbound_cnum"]
+# Text compared over every leg: coded for every leg in one shared vocabulary.
+CODED_COLUMNS = ["dst", "dcontext", "lastapp", "disposition"]
+# Text read at a few legs per call (its first leg, its first trunk leg, ...): kept in Arrow and coded
+# for the legs picked (uniqueid and linkedid, unique per leg or call, stay in Arrow too).
+PICKED_COLUMNS = ["src", "lastdata", "did", "recordingfile", "cnum", "outbound_cnum"]
 # Columns that make two rows "the same row" when a second CDR writer duplicated it.
 # (uniqueid, sequence) alone identifies a row where the schema has sequence; the rest covers old ones.
 _DUPLICATE_KEY = ["calldate", "uniqueid", "dstchannel", "disposition", "duration", "billsec", "sequence"]
@@ -89,8 +91,8 @@ def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str) -> tuple[Legs, 
         ans = localize(pd.to_datetime(cdr["answer"]), tz, uniqueid)
         known = ans.notna().to_numpy()
         ta = np.where(known & (billsec > 0), ans.to_numpy(dtype="datetime64[ns]").astype(np.int64) / 1e9, ta)
-    vocab, codes = Vocabulary.of_columns([_text(cdr, col) for col in TEXT_COLUMNS])
-    columns: dict[str, np.ndarray] = dict(zip(TEXT_COLUMNS, codes, strict=True))
+    vocab, codes = Vocabulary.of_columns([_text(cdr, col) for col in CODED_COLUMNS])
+    columns: dict[str, np.ndarray] = dict(zip(CODED_COLUMNS, codes, strict=True))
     a = coded_channels(_text(cdr, "channel"), vocab)
     b = coded_channels(_text(cdr, "dstchannel"), vocab)
     trunks = set(topology.trunks)
@@ -106,7 +108,7 @@ def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str) -> tuple[Legs, 
     keys = _call_keys(cdr, calldate, uid, linked)
     columns["cidx"], call_ids = _call_index(keys)
     runs = Runs(columns["cidx"], call_time_order(columns["cidx"], t0, columns["seq"]))
-    legs = Legs(columns, vocab, uid, call_ids)
+    legs = Legs(columns, vocab, uid, call_ids, {col: _text(cdr, col) for col in PICKED_COLUMNS})
     own = np.asarray(pc.and_(pc.equal(uid, linked), pc.not_equal(linked, "")), dtype=bool)
     first = np.zeros(len(legs), bool)
     first[runs.order[runs.starts]] = True

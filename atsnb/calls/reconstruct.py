@@ -61,8 +61,6 @@ def _finish_calls(calls: pd.DataFrame, vocab: Vocabulary, tz: str) -> pd.DataFra
 
 def _finish_steps(steps: pd.DataFrame, tz: str) -> pd.DataFrame:
     steps["at"] = _to_time(steps["at"].to_numpy(), tz)
-    # Text stays as Python strings: steps outnumber legs, and re-encoding them costs more than the
-    # whole route; the store writes them as Parquet strings either way.
     return steps[STEP_COLUMNS]
 
 

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from atsnb.calls.classify import DIRECTIONS, INCOMING, MIXED
 from atsnb.calls.groups import Legs, Runs, call_time_order
 from atsnb.calls.legs import LOCAL, PHONE
-from atsnb.calls.text import object_frame
 from atsnb.calls.topology import Topology
-from atsnb.calls.vocabulary import CODE, EMPTY
+from atsnb.calls.vocabulary import CODE, EMPTY, arrow_strings
 from atsnb.numbers import normalize_numbers
 
 KINDS = ["line", "ivr", "queue", "group", "ring", "forward", "transfer", "answer", "voicemail", "hangup"]
 STEP_COLUMNS = ["call_id", "seq", "at", "kind", "party", "target", "outcome", "duration_s"]
 _ORDER = {k: i for i, k in enumerate(KINDS)}
+_KIND_NAMES = pa.array(KINDS, pa.large_string())
 
 
 def build_steps(legs: Legs, runs: Runs, calls: pd.DataFrame, topology: Topology,
@@ -31,7 +32,7 @@ def build_steps(legs: Legs, runs: Runs, calls: pd.DataFrame, topology: Topology,
     Steps are assembled as codes and become Python strings once, in their final order.
     """
     if legs.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in STEP_COLUMNS})
+        return pd.DataFrame({c: pd.Series(dtype=str) for c in STEP_COLUMNS})
     vocab = legs.vocab
     cidx = runs.cidx
     t0, ta, t1 = legs["t0"], legs["ta"], legs["t1"]
@@ -81,7 +82,7 @@ def build_steps(legs: Legs, runs: Runs, calls: pd.DataFrame, topology: Topology,
     _add_transfers(runs, t0, ta, talk, talker, add)
     vm = legs["lastapp"] == vocab.code("VoiceMail")
     box = np.full(len(legs), EMPTY, dtype=CODE)
-    box[vm] = vocab.derive(legs["lastdata"][vm], lambda v: v.split("@", 1)[0])
+    box[vm] = vocab.derive(legs.picked("lastdata", np.flatnonzero(vm)), lambda v: v.split("@", 1)[0])
     add_legs("voicemail", vm, t0, caller, box, disp, t1 - t0)
     every = np.arange(len(calls))
     who = hangup_by if hangup_by is not None else EMPTY
@@ -92,11 +93,12 @@ def build_steps(legs: Legs, runs: Runs, calls: pd.DataFrame, topology: Topology,
     starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
     seq = np.arange(len(c)) - np.repeat(starts, np.diff(np.r_[starts, len(c)]))
     duration = cols["duration_s"]
-    call_ids = np.asarray(legs.call_ids.to_numpy(zero_copy_only=False), dtype=object)
-    return object_frame({
-        "call_id": call_ids[c], "seq": seq, "at": cols["at"][order],
-        "kind": np.array(KINDS, dtype=object)[kind], "party": vocab.objects(cols["party"][order]),
-        "target": vocab.objects(cols["target"][order]), "outcome": vocab.objects(cols["outcome"][order]),
+    # Text leaves as Arrow-backed ``str`` columns, like the calls': taken from the vocabulary, no
+    # Python string per step.
+    return pd.DataFrame({
+        "call_id": arrow_strings(legs.call_ids.take(pa.array(c))), "seq": seq, "at": cols["at"][order],
+        "kind": arrow_strings(_KIND_NAMES.take(pa.array(kind))), "party": vocab.strings(cols["party"][order]),
+        "target": vocab.strings(cols["target"][order]), "outcome": vocab.strings(cols["outcome"][order]),
         # NaN and negative spans count as zero.
         "duration_s": np.round(np.where(duration > 0, duration, 0.0)).astype(np.int64)[order],
     })

@@ -69,7 +69,7 @@ class Vocabulary:
         """The texts of ``codes`` as a pandas ``str`` column, built in Arrow (no Python string per row)."""
         if self._arrow is None or len(self._arrow) != len(self._words):
             self._arrow = pa.array(self._words, pa.large_string())
-        return pd.Series(pd.array(self._arrow.take(pa.array(codes)), dtype="str"))
+        return arrow_strings(self._arrow.take(pa.array(codes)))
 
     def code(self, word: str) -> int:
         """The code of ``word``, added when new (a code no column holds simply matches nothing)."""
@@ -83,6 +83,11 @@ class Vocabulary:
     def encode(self, words: Iterable[str]) -> np.ndarray:
         """Codes of Python strings, adding the new ones."""
         return np.fromiter((self.code(w) for w in words), dtype=CODE)
+
+    def encode_arrow(self, texts: pa.Array) -> np.ndarray:
+        """Codes of an Arrow text array without missing values, adding the new texts."""
+        encoded = pc.dictionary_encode(texts)
+        return self.encode(encoded.dictionary.to_pylist())[np.asarray(encoded.indices)]
 
     def among(self, codes: np.ndarray, words: Iterable[str]) -> np.ndarray:
         """Mask of ``codes`` whose text is one of ``words``."""
@@ -124,3 +129,8 @@ class Vocabulary:
         seen = np.zeros(len(self._words), dtype=bool)
         seen[codes] = True
         return np.flatnonzero(seen)
+
+
+def arrow_strings(texts: pa.Array) -> pd.Series:
+    """An Arrow text array as a pandas ``str`` column, without converting its values."""
+    return pd.Series(pd.array(texts, dtype="str"))
