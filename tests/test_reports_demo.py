@@ -66,6 +66,10 @@ def test_reports_read_the_cells_load_calls_returns(demo):
     some = got.iloc[::7]
     extra = read_call_columns(Store.open(path), settings, some, ["caller", "recording"])
     pd.testing.assert_frame_equal(extra, full[["caller", "recording"]].iloc[::7])
+    moved = some.assign(start=some["start"].where(some.index != some.index[1], some["start"] + pd.Timedelta(seconds=1)))
+    extra = read_call_columns(Store.open(path), settings, moved, ["caller"])  # a call rewritten meanwhile
+    assert extra["caller"].isna().tolist() == [False, True] + [False] * (len(some) - 2)
+    assert extra["caller"].drop(some.index[1]).tolist() == full["caller"].iloc[::7].drop(some.index[1]).tolist()
 
 
 def test_dashboard_daily_charts_cover_every_day_and_add_up(demo):
