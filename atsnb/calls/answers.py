@@ -16,10 +16,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from atsnb.calls.groups import Legs, Runs
 from atsnb.calls.legs import PHONE, TRUNK, epoch_seconds
-from atsnb.calls.text import is_in
+from atsnb.calls.text import arrow_column, equals, is_in
 
 
 def refine_answers(legs: Legs, runs: Runs, cel: pd.DataFrame | None, tz: str) -> None:
@@ -83,12 +84,18 @@ def _from_bridges(legs: Legs, cel: pd.DataFrame, tz: str) -> np.ndarray:
         return out
     rows = np.flatnonzero(early)
     channels = legs.uniqueid.take(pa.array(rows))
-    enter = cel[(cel["eventtype"].astype(str) == "BRIDGE_ENTER").to_numpy() & is_in(cel["uniqueid"], channels)]
-    enter = enter[~enter["extra"].fillna("").astype(str).str.contains("holding_bridge", regex=False)]
-    if enter.empty:
+    # Only bridge entries of these channels are read, and only their text is looked at.
+    bridge = np.flatnonzero(equals(arrow_column(cel["eventtype"]), "BRIDGE_ENTER"))
+    uid = arrow_column(cel["uniqueid"]).take(pa.array(bridge))
+    mine = is_in(uid, channels)
+    bridge, uid = bridge[mine], uid.filter(pa.array(mine))
+    holding = np.asarray(pc.match_substring(arrow_column(cel["extra"]).take(pa.array(bridge)), "holding_bridge")
+                         .fill_null(False), dtype=bool)
+    if holding.all():
         return out
-    when = epoch_seconds(enter["eventtime"], tz)
-    bridges = pd.DataFrame({"uniqueid": enter["uniqueid"].astype(str).to_numpy(), "at": when}).sort_values("at")
+    bridge, uid = bridge[~holding], uid.filter(pa.array(~holding))
+    when = epoch_seconds(cel["eventtime"].iloc[bridge], tz)
+    bridges = pd.DataFrame({"uniqueid": pd.array(uid, dtype="str"), "at": when}).sort_values("at")
     want = pd.DataFrame({"row": rows, "uniqueid": pd.array(channels, dtype="str"),
                          "ta": legs["ta"][early]}).sort_values("ta")
     # Bridge times and CDR times are both whole seconds; a bridge a second before the recorded

@@ -36,15 +36,21 @@ def first_field(values: pd.Series | np.ndarray, sep: str) -> np.ndarray:
     return text_map(values, lambda v: v.split(sep, 1)[0])
 
 
-def is_in(values: pd.Series, wanted: pa.Array) -> np.ndarray:
-    """``values.isin(wanted)`` as a numpy mask, by one Arrow hash lookup (for Arrow text pandas
-    builds one Python scalar per wanted value first — slower than the lookup itself when ``wanted``
-    is every caller's channel)."""
-    if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
-        return values.isin(wanted.to_pylist()).to_numpy()
-    arr = pa.array(values)
-    found = pc.is_in(arr, value_set=wanted.cast(arr.type))
-    return np.asarray(found.fill_null(False), dtype=bool)
+def arrow_column(values: pd.Series) -> pa.Array:
+    """A column as ``values.astype(str)`` in one Arrow array (missing values stay missing, so they
+    equal nothing)."""
+    arr = pa.array(values.astype(str))
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def equals(values: pa.Array, text: str) -> np.ndarray:
+    """Mask of the values equal to ``text`` (missing values are not)."""
+    return np.asarray(pc.equal(values, text).fill_null(False), dtype=bool)
+
+
+def is_in(values: pa.Array, wanted: pa.Array) -> np.ndarray:
+    """Mask of the values found in ``wanted`` by one Arrow hash lookup (missing values are not)."""
+    return np.asarray(pc.is_in(values, value_set=wanted.cast(values.type)).fill_null(False), dtype=bool)
 
 
 def object_frame(columns: dict[str, np.ndarray | pd.Series], index: pd.Index | None = None) -> pd.DataFrame:

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 CODE = np.int32
 EMPTY = 0  # the code of ''
+_SHORT = 64  # lists up to this long are looked up word by word
 
 
 class Vocabulary:
@@ -81,8 +82,15 @@ class Vocabulary:
         return found
 
     def encode(self, words: Iterable[str]) -> np.ndarray:
-        """Codes of Python strings, adding the new ones."""
-        return np.fromiter((self.code(w) for w in words), dtype=CODE)
+        """Codes of Python strings, adding the new ones (a long list is factorised first)."""
+        words = list(words)
+        if len(words) <= _SHORT:
+            return self._lookup(words)
+        codes, distinct = pd.factorize(np.asarray(words, dtype=object))
+        return self._lookup(distinct.tolist())[codes]
+
+    def _lookup(self, words: list[str]) -> np.ndarray:
+        return np.fromiter((self.code(w) for w in words), dtype=CODE, count=len(words))
 
     def encode_arrow(self, texts: pa.Array) -> np.ndarray:
         """Codes of an Arrow text array without missing values, adding the new texts."""

@@ -11,14 +11,17 @@ Answer moments of single legs are corrected earlier, in :mod:`atsnb.calls.answer
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from atsnb.calls.channels import arrow_text, coded_channels
+from atsnb.calls.channels import coded_channels
 from atsnb.calls.groups import Legs
 from atsnb.calls.legs import epoch_seconds
+from atsnb.calls.text import arrow_column, equals
 from atsnb.calls.topology import Topology
 from atsnb.calls.vocabulary import CODE, EMPTY, Vocabulary
 
@@ -29,6 +32,7 @@ QUEUE_LEFT = {"ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY"}
 TRANSFERS = {"BLINDTRANSFER", "ATTENDEDTRANSFER"}
 QUEUE_COMPLETE = {"COMPLETECALLER", "COMPLETEAGENT"}
 _HANGUP_SOURCE = r'"hangupsource"\s*:\s*"(?P<source>[^"]*)"'
+_AGENT_CHANNEL = re.compile(r"^(?:Local|PJSIP|SIP)/([^@/-]+)")
 
 
 def apply_witnesses(calls: pd.DataFrame, legs: Legs, topology: Topology, cel: pd.DataFrame | None,
@@ -45,7 +49,7 @@ def apply_witnesses(calls: pd.DataFrame, legs: Legs, topology: Topology, cel: pd
     if queue_log is not None and not queue_log.empty:
         event = queue_log["event"].astype(str)
         # callid is the caller's uniqueid: its first leg tells the call.
-        leg = _positions(queue_log["callid"], legs.uniqueid)
+        leg = _first_legs(arrow_column(queue_log["callid"]), legs.uniqueid)
         row = np.where(leg >= 0, legs["cidx"][np.maximum(leg, 0)], -1)
         when = epoch_seconds(queue_log["time"], tz)
         known = (row >= 0) & ~np.isnan(when)
@@ -56,29 +60,48 @@ def apply_witnesses(calls: pd.DataFrame, legs: Legs, topology: Topology, cel: pd
         done = known & event.isin(QUEUE_COMPLETE).to_numpy()
         hangup_by = _queue_hangup_by(queue_log[done], row[done], n, vocab)
     if cel is not None and not cel.empty:
-        event = cel["eventtype"].astype(str)
-        linked = cel["linkedid"].astype(str)
-        own = (cel["uniqueid"].astype(str) == linked).to_numpy()
-        row = _positions(linked, legs.call_ids)
-        hangup = (event == "HANGUP").to_numpy()
-        gone = ((event == "LINKEDID_END").to_numpy() | (hangup & own)) & (row >= 0)
-        when = epoch_seconds(cel["eventtime"], tz)
-        _later_end(calls, vocab, _per_call(np.fmax, n, row[gone], when[gone]), short_abandon_s)
-        moved = event.isin(TRANSFERS).to_numpy() & (row >= 0)
+        # Only the events that can change a call are kept before any lookup: its end (LINKEDID_END,
+        # the caller's channel hanging up) and transfers.
+        event, linked = arrow_column(cel["eventtype"]), arrow_column(cel["linkedid"])
+        own = np.asarray(pc.equal(arrow_column(cel["uniqueid"]), linked).fill_null(False), dtype=bool)
+        closing = equals(event, "HANGUP") & own
+        ended = equals(event, "LINKEDID_END")
+        moved = np.asarray(pc.is_in(event, value_set=pa.array(sorted(TRANSFERS))).fill_null(False), dtype=bool)
+        keep = np.flatnonzero(closing | ended | moved)
+        row = _positions(linked.take(pa.array(keep)), legs.call_ids)
+        closing, ended, moved = closing[keep] & (row >= 0), ended[keep], moved[keep] & (row >= 0)
+        gone = closing | (ended & (row >= 0))
+        when = epoch_seconds(cel["eventtime"].iloc[keep[gone]], tz)
+        _later_end(calls, vocab, _per_call(np.fmax, n, row[gone], when), short_abandon_s)
         if moved.any():
             counted = np.bincount(row[moved], minlength=n)
             calls["transfers"] = np.maximum(calls["transfers"].to_numpy(), counted).astype(np.int64)
-        mine = hangup & own & (row >= 0)
-        seen, from_cel = _hangup_by(cel[mine], row[mine], n, topology, vocab)
+        seen, from_cel = _hangup_by(arrow_column(cel["extra"]), keep[closing], row[closing], n, topology, vocab)
         hangup_by = from_cel if hangup_by is None else np.where(seen, from_cel, hangup_by)
     return hangup_by
 
 
-def _positions(keys: pd.Series, values: pa.Array) -> np.ndarray:
-    """Position of each key's first occurrence in ``values`` (-1 where absent), as text."""
-    arr = pa.array(keys.astype(str))
-    found = pc.index_in(arr, value_set=values.cast(arr.type))
-    return np.asarray(found.fill_null(-1), dtype=np.int64)
+def _positions(keys: pa.Array, values: pa.Array) -> np.ndarray:
+    """Position of each key's first occurrence in ``values`` (-1 where absent)."""
+    return np.asarray(pc.index_in(keys, value_set=values.cast(keys.type)).fill_null(-1), dtype=np.int64)
+
+
+def _first_legs(keys: pa.Array, uniqueid: pa.Array) -> np.ndarray:
+    """Position of each key's first occurrence in the legs' ``uniqueid`` (-1 where absent).
+
+    The keys (a few per call) are hashed and the legs probed, not the other way round.
+    """
+    encoded = pc.dictionary_encode(keys)
+    out = np.full(len(keys), -1, dtype=np.int64)
+    if not len(encoded.dictionary):
+        return out
+    found = np.asarray(pc.index_in(uniqueid, value_set=encoded.dictionary.cast(uniqueid.type)).fill_null(-1))
+    hit = np.flatnonzero(found >= 0)
+    first = np.full(len(encoded.dictionary), -1, dtype=np.int64)
+    distinct, at = np.unique(found[hit], return_index=True)
+    first[distinct] = hit[at]
+    index = np.asarray(encoded.indices.fill_null(-1), dtype=np.int64)
+    return np.where(index >= 0, first[index], -1)
 
 
 def _per_call(ufunc: np.ufunc, n: int, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -125,30 +148,36 @@ def _queue_hangup_by(done: pd.DataFrame, rows: np.ndarray, n: int, vocab: Vocabu
     out = np.full(n, EMPTY, dtype=CODE)
     if done.empty or "agent" not in done.columns:
         return out
-    agent = done["agent"].astype(str).str.extract(r"^(?:Local|PJSIP|SIP)/([^@/-]+)", expand=False)
-    agent = agent.fillna(done["agent"].astype(str))
-    who = np.where(done["event"].astype(str) == "COMPLETECALLER", "caller", agent)
+    # Each distinct agent is read once; a missing agent stays missing and speaks for nobody.
+    codes, agents = pd.factorize(done["agent"].astype(str))
+    names = np.array([_agent_name(a) for a in agents] + [None], dtype=object)
+    who = np.where(done["event"].astype(str) == "COMPLETECALLER", "caller", names[codes])
     last = pd.Series(who, dtype=object).groupby(rows).last()
     out[last.index.to_numpy()] = vocab.encode(last.tolist())
     return out
 
 
-def _hangup_by(hang: pd.DataFrame, rows: np.ndarray, n: int, topology: Topology,
+def _agent_name(agent: str) -> str:
+    """``Local/<ext>@from-queue/n`` or ``PJSIP/<ext>-…`` → the extension; a member name as it is."""
+    found = _AGENT_CHANNEL.match(agent)
+    return found.group(1) if found else agent
+
+
+def _hangup_by(extra: pa.Array, events: np.ndarray, rows: np.ndarray, n: int, topology: Topology,
                vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
-    """Per call row, whether CEL saw the caller's channel hang up, and who hung up (codes): ``caller``
-    (the trunk side), the extension, or '' when the event does not say."""
+    """Per call row, whether CEL saw the caller's channel hang up (``events``, of call ``rows``), and
+    who hung up (codes): ``caller`` (the trunk side), the extension, or '' when the event does not say."""
     seen = np.zeros(n, dtype=bool)
     out = np.full(n, EMPTY, dtype=CODE)
-    if hang.empty:
+    if not len(events):
         return seen, out
     # The first event of each call speaks for it; only those have their extra read.
     call_rows, first = np.unique(rows, return_index=True)
-    hang = hang.iloc[first]
     # One Arrow pass instead of a JSON parse per event; the key/value layout of CEL's extra is fixed.
-    found = pc.extract_regex(pa.array(hang["extra"].fillna("").astype(str)), _HANGUP_SOURCE)
-    source = pd.Series(pc.if_else(pc.is_null(found), "", pc.struct_field(found, "source")), dtype=str)
-    side = coded_channels(arrow_text(source), vocab)
+    found = pc.extract_regex(extra.take(pa.array(events[first])), _HANGUP_SOURCE)
+    source = pc.if_else(pc.is_null(found), "", pc.struct_field(found, "source")).cast(pa.large_string())
+    side = coded_channels(source, vocab)
     who = np.where(vocab.among(side["peer"], topology.trunks), vocab.code("caller"), side["peer"])
     seen[call_rows] = True
-    out[call_rows] = np.where(source.to_numpy() != "", who, EMPTY)
+    out[call_rows] = np.where(np.asarray(pc.binary_length(source)) > 0, who, EMPTY)
     return seen, out
