@@ -37,7 +37,11 @@ def drop_unused(values: pd.Categorical) -> pd.Categorical:
     """``values`` without the categories that do not occur, the others in their order: what
     ``remove_unused_categories`` gives, by counting the codes where pandas sorts a million of them."""
     codes = values.codes
-    used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(values.categories)))
+    if codes.dtype.itemsize <= 2:  # up to 32,767 categories: code -1 counts in the last bin of the unsigned view
+        counts = np.bincount(codes.view(np.uint8 if codes.dtype.itemsize == 1 else np.uint16))
+    else:
+        counts = np.bincount(codes[codes >= 0])
+    used = np.flatnonzero(counts[: len(values.categories)])
     if len(used) == len(values.categories):
         return values
     recode = np.full(len(values.categories) + 1, -1, dtype=np.int64)  # the last entry serves code -1
