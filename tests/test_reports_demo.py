@@ -144,3 +144,18 @@ def test_every_table_exports_to_csv_with_its_rows(demo):
             raw = csv_bytes(element)
             back = pd.read_csv(pd.io.common.BytesIO(raw), sep=";", encoding="utf-8-sig")
             assert len(back) == len(element.data) + (1 if element.totals and len(element.data) else 0), element.key
+
+
+def test_a_scope_of_some_columns_has_no_attribution_unless_a_filter_needs_it(demo):
+    from atsnb.errors import AtsnbError
+    from atsnb.reports.lines import LINES_COLUMNS
+    from atsnb.reports.scope import load_scope
+
+    path, settings = demo
+    scope = load_scope(**DEMO_PERIOD, store=path, settings=settings, columns=LINES_COLUMNS)
+    assert list(scope.calls.columns) == LINES_COLUMNS
+    with pytest.raises(AtsnbError, match="too few"):
+        _ = scope.attributed
+    filtered = load_scope(**DEMO_PERIOD, store=path, settings=settings, columns=LINES_COLUMNS, employee="200")
+    assert len(filtered.attributed) > 0
+    assert set(filtered.attributed["employee"].astype(str)) == {"200"}
