@@ -53,9 +53,10 @@ def _finish_calls(calls: pd.DataFrame, vocab: Vocabulary, tz: str) -> pd.DataFra
     calls = calls.reset_index(drop=True)
     for c in ("start", "answer", "end"):
         calls[c] = _to_time(calls[c].to_numpy(), tz)
-    for c in ("direction", "status", "caller", "dialed", "external_number", "line", "answered_by", "employee",
-              "last_target", "group", "recording"):
-        calls[c] = vocab.strings(calls[c].to_numpy())
+    text = ["direction", "status", "caller", "dialed", "external_number", "line", "answered_by", "employee",
+            "last_target", "group", "recording"]
+    for c, values in zip(text, vocab.strings(*[calls[c].to_numpy() for c in text]), strict=True):
+        calls[c] = values
     return calls[CALL_COLUMNS].reset_index(drop=True)
 
 

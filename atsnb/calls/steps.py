@@ -21,7 +21,6 @@ from atsnb.numbers import normalize_numbers
 KINDS = ["line", "ivr", "queue", "group", "ring", "forward", "transfer", "answer", "voicemail", "hangup"]
 STEP_COLUMNS = ["call_id", "seq", "at", "kind", "party", "target", "outcome", "duration_s"]
 _ORDER = {k: i for i, k in enumerate(KINDS)}
-_KIND_NAMES = pa.array(KINDS, pa.large_string())
 
 
 def build_steps(legs: Legs, runs: Runs, calls: pd.DataFrame, topology: Topology,
@@ -95,10 +94,11 @@ def build_steps(legs: Legs, runs: Runs, calls: pd.DataFrame, topology: Topology,
     duration = cols["duration_s"]
     # Text leaves as Arrow-backed ``str`` columns, like the calls': taken from the vocabulary, no
     # Python string per step.
+    kind_names, party, target, outcome = vocab.strings(vocab.encode(KINDS)[kind], cols["party"][order],
+                                                       cols["target"][order], cols["outcome"][order])
     return pd.DataFrame({
         "call_id": arrow_strings(legs.call_ids.take(pa.array(c))), "seq": seq, "at": cols["at"][order],
-        "kind": arrow_strings(_KIND_NAMES.take(pa.array(kind))), "party": vocab.strings(cols["party"][order]),
-        "target": vocab.strings(cols["target"][order]), "outcome": vocab.strings(cols["outcome"][order]),
+        "kind": kind_names, "party": party, "target": target, "outcome": outcome,
         # NaN and negative spans count as zero.
         "duration_s": np.round(np.where(duration > 0, duration, 0.0)).astype(np.int64)[order],
     })

@@ -55,8 +55,7 @@ def is_in(values: pa.Array, wanted: pa.Array) -> np.ndarray:
 
 def object_frame(columns: dict[str, np.ndarray | pd.Series], index: pd.Index | None = None) -> pd.DataFrame:
     """A DataFrame that keeps object arrays as objects (pandas 3 would convert them to Arrow) and
-    takes every array as it is: gathering a million steps' strings into one block costs more than
-    making them."""
+    takes every array as it is, without gathering same-typed columns into one block."""
     return pd.DataFrame({k: pd.Series(v, index=index, dtype=object if _is_text(v) else None, copy=False)
                          if isinstance(v, np.ndarray) else v for k, v in columns.items()}, index=index, copy=False)
 

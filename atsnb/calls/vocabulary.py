@@ -66,11 +66,14 @@ class Vocabulary:
             self._objects = np.array(self._words, dtype=object)
         return self._objects[codes]
 
-    def strings(self, codes: np.ndarray) -> pd.Series:
-        """The texts of ``codes`` as a pandas ``str`` column, built in Arrow (no Python string per row)."""
+    def strings(self, *columns: np.ndarray) -> list[pd.Series]:
+        """The texts of each code array as a pandas ``str`` column, built in Arrow (no Python string per
+        row; one gather for all the columns)."""
         if self._arrow is None or len(self._arrow) != len(self._words):
             self._arrow = pa.array(self._words, pa.large_string())
-        return arrow_strings(self._arrow.take(pa.array(codes)))
+        texts = self._arrow.take(pa.array(np.concatenate([np.asarray(c, dtype=CODE) for c in columns])))
+        ends = np.cumsum([len(c) for c in columns])
+        return [arrow_strings(texts.slice(end - len(c), len(c))) for c, end in zip(columns, ends, strict=True)]
 
     def code(self, word: str) -> int:
         """The code of ``word``, added when new (a code no column holds simply matches nothing)."""
