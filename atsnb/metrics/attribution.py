@@ -118,13 +118,13 @@ def employee_calls(
     own = pd.Series(ans_talk).groupby(ans_idx * width + ans_code).sum() if len(ans_idx) else pd.Series(dtype=float)
     own_key = own.index.to_numpy(dtype=np.int64)
     keys, is_main = _merge_keys(main_key, own_key)
-    own_talk = np.full(len(keys), np.nan)
-    own_talk[np.searchsorted(keys, own_key)] = own.to_numpy(dtype=float)
     row_call = keys // width
-    own0 = np.nan_to_num(own_talk)
-    others = np.bincount(row_call, weights=own0, minlength=n)[row_call] - own0
-    call_talk = calls["talk_s"].to_numpy(dtype=float)
-    talk = np.where(np.isnan(own_talk), np.maximum(call_talk[row_call] - others, 0.0), own_talk)
+    # a row's talk: its own answer steps' when the route has them, else the call's minus what the
+    # others of the call talked (summed per call over the few rows with steps, not over every row)
+    own_talk = own.to_numpy(dtype=float)
+    others = np.bincount(own_key // width, weights=own_talk, minlength=n)
+    talk = np.maximum(calls["talk_s"].to_numpy(dtype=float)[row_call] - others[row_call], 0.0)
+    talk[np.searchsorted(keys, own_key)] = own_talk
     out = calls[CALL_COLUMNS].take(row_call).reset_index(drop=True)
     out["employee"] = drop_unused(pd.Categorical.from_codes(keys % width, names.astype(str), validate=False))
     # a categorical: a million "main"/"answered" strings cost 0.1 s to build as Arrow strings
