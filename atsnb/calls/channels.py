@@ -32,30 +32,33 @@ def parse_channels(names: pd.Series) -> pd.DataFrame:
     return object_frame({name: parts[:, i][codes] for i, name in enumerate(PARTS)}, index=names.index)
 
 
-def coded_channels(names: pa.Array, vocab: Vocabulary) -> dict[str, np.ndarray]:
+def coded_channels(names: pa.Array | pa.ChunkedArray, vocab: Vocabulary) -> dict[str, np.ndarray]:
     """:func:`parse_channels` as codes of ``vocab``: each distinct stem is parsed and encoded once."""
     codes, stems = channel_stems(names)
     parts = np.array([vocab.encode(split_peer(s)) for s in stems] + [[0, 0, 0, 0]], dtype=CODE).reshape(-1, 4)
     return {name: parts[:, i][codes] for i, name in enumerate(PARTS)}
 
 
-def arrow_text(values: pd.Series) -> pa.Array:
-    """A text column as one Arrow large_string array, missing values as ''."""
+def arrow_text(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """A text column in Arrow large_string, missing values as '' (a column read from several store
+    files stays in its chunks: most work on it does not need them joined)."""
     if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
         values = values.fillna("").astype(str)
-    arr = pa.array(values, type=pa.large_string())
-    if isinstance(arr, pa.ChunkedArray):  # a column read from several store files
-        arr = arr.combine_chunks()
+    arr = pa.array(values)
+    if arr.type != pa.large_string():
+        arr = arr.cast(pa.large_string())
     return pc.fill_null(arr, "") if arr.null_count else arr
 
 
-def channel_stems(names: pa.Array) -> tuple[np.ndarray, list[str]]:
+def channel_stems(names: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
     """Each name's code into the distinct stems (the name without ``-<8 hex>`` and ``;1``/``;2``).
 
     A name keeps its counter-less form only when it really ends with the counter; anything else
     (no counter, a malformed one) is its own stem.  The cuts are byte slices: the counter is ASCII.
     """
     names = pc.fill_null(names.cast(pa.large_string()), "")
+    if isinstance(names, pa.ChunkedArray):
+        names = names.combine_chunks()
     if not len(names):
         return np.zeros(0, dtype=np.int64), []
     half, counted = _counter_ends(names)

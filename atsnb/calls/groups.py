@@ -78,7 +78,7 @@ class Runs:
         self.n = len(self.starts)
         self.rank = np.empty(self.size, np.int64)  # position of each leg in call order
         self.rank[order] = np.arange(self.size, dtype=np.int64)
-        self._ends = np.r_[self.starts[1:], self.size].astype(np.int64)  # one past each call's last leg
+        self._sorted_cidx = sorted_cidx
 
     def _reduce(self, ufunc: np.ufunc, values: np.ndarray, empty: object) -> np.ndarray:
         return ufunc.reduceat(values[self.order], self.starts) if self.n else np.array([], dtype=type(empty))
@@ -103,18 +103,20 @@ class Runs:
     def first_row(self, mask: np.ndarray) -> np.ndarray:
         """The first leg (in call order) where ``mask`` holds, per call: its row (NO_ROW if none)."""
         hits = np.flatnonzero(mask[self.order])  # positions in call order, ascending
-        if not len(hits):
-            return np.full(self.n, NO_ROW, dtype=np.int64)
-        pos = hits[np.minimum(np.searchsorted(hits, self.starts), len(hits) - 1)]
-        return np.where((pos >= self.starts) & (pos < self._ends), self.order[pos], NO_ROW)
+        calls = self._sorted_cidx[hits]
+        first = np.r_[True, calls[1:] != calls[:-1]] if len(hits) else np.zeros(0, bool)
+        out = np.full(self.n, NO_ROW, dtype=np.int64)
+        out[calls[first]] = self.order[hits[first]]
+        return out
 
     def last_row(self, mask: np.ndarray) -> np.ndarray:
         """The last leg (in call order) where ``mask`` holds, per call: its row (-1 if none)."""
         hits = np.flatnonzero(mask[self.order])
-        if not len(hits):
-            return np.full(self.n, -1, dtype=np.int64)
-        pos = hits[np.maximum(np.searchsorted(hits, self._ends) - 1, 0)]
-        return np.where((pos >= self.starts) & (pos < self._ends), self.order[pos], -1)
+        calls = self._sorted_cidx[hits]
+        last = np.r_[calls[1:] != calls[:-1], True] if len(hits) else np.zeros(0, bool)
+        out = np.full(self.n, -1, dtype=np.int64)
+        out[calls[last]] = self.order[hits[last]]
+        return out
 
     def first_row_by(self, key: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """The leg with the smallest ``key`` among those where ``mask`` holds (the first on ties)."""

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 from atsnb.calls.channels import arrow_text, coded_channels, local_base
 from atsnb.calls.groups import Legs, Runs, call_time_order
 from atsnb.calls.topology import Topology
-from atsnb.calls.vocabulary import EMPTY, Vocabulary
+from atsnb.calls.vocabulary import EMPTY, Vocabulary, dictionary
 
 # Kinds of one side of a row.
 NONE, PHONE, TRUNK, LOCAL = 0, 1, 2, 3
@@ -104,7 +104,7 @@ def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str) -> tuple[Legs, 
         "b_kind": _kinds(b, vocab, trunks), "b_peer": b["peer"], "b_num": b["number"],
         "answered": vocab.where(columns["disposition"], lambda d: d.upper() == "ANSWERED"),
     })
-    uid, linked = _text(cdr, "uniqueid"), _text(cdr, "linkedid")
+    uid, linked = _joined(_text(cdr, "uniqueid")), _text(cdr, "linkedid")
     keys = _call_keys(cdr, calldate, uid, linked)
     columns["cidx"], call_ids = _call_index(keys)
     runs = Runs(columns["cidx"], call_time_order(columns["cidx"], t0, columns["seq"]))
@@ -116,16 +116,20 @@ def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str) -> tuple[Legs, 
     return legs, runs
 
 
-def _call_index(keys: pa.Array) -> tuple[np.ndarray, pa.Array]:
+def _call_index(keys: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
     """Each leg's call index, calls numbered in the order of their sorted ids, and those ids."""
-    encoded = pc.dictionary_encode(keys)
+    encoded = dictionary(keys)
     order = np.asarray(pc.sort_indices(encoded.dictionary))
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     return rank[np.asarray(encoded.indices)], encoded.dictionary.take(pa.array(order))
 
 
-def _text(cdr: pd.DataFrame, col: str) -> pa.Array:
+def _joined(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+
+
+def _text(cdr: pd.DataFrame, col: str) -> pa.Array | pa.ChunkedArray:
     """A CDR text column in Arrow ('' for missing values and for a column the schema lacks)."""
     if col not in cdr.columns:
         return pa.array(np.full(len(cdr), "", dtype=object), type=pa.large_string())
@@ -184,7 +188,8 @@ def _kinds(side: dict[str, np.ndarray], vocab: Vocabulary, trunks: set[str]) -> 
     return np.where(peer == EMPTY, NONE, kind).astype(np.int8)
 
 
-def _call_keys(cdr: pd.DataFrame, calldate: pd.Series, uniqueid: pa.Array, linkedid: pa.Array) -> pa.Array:
+def _call_keys(cdr: pd.DataFrame, calldate: pd.Series, uniqueid: pa.Array,
+               linkedid: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """The linkedid; for rows without one, the smallest uniqueid reachable through shared channels.
 
     Rows lacking linkedid (old schemas) are joined when they share a channel name (the caller's
@@ -194,11 +199,13 @@ def _call_keys(cdr: pd.DataFrame, calldate: pd.Series, uniqueid: pa.Array, linke
     lost = np.asarray(pc.equal(linkedid, ""), dtype=bool)
     if not lost.any():
         return linkedid
-    keys = np.asarray(linkedid.to_numpy(zero_copy_only=False), dtype=object)
-    sub = pd.DataFrame({"calldate": calldate[lost].to_numpy(),
-                        "channel": _text(cdr, "channel").filter(pa.array(lost)).to_numpy(zero_copy_only=False),
-                        "dstchannel": _text(cdr, "dstchannel").filter(pa.array(lost)).to_numpy(zero_copy_only=False),
-                        "uniqueid": uniqueid.filter(pa.array(lost)).to_numpy(zero_copy_only=False)})
+    keys = np.asarray(_joined(linkedid).to_numpy(zero_copy_only=False), dtype=object)
+
+    def lost_text(texts: pa.Array | pa.ChunkedArray) -> np.ndarray:
+        return _joined(texts).filter(pa.array(lost)).to_numpy(zero_copy_only=False)
+
+    sub = pd.DataFrame({"calldate": calldate[lost].to_numpy(), "channel": lost_text(_text(cdr, "channel")),
+                        "dstchannel": lost_text(_text(cdr, "dstchannel")), "uniqueid": lost_text(uniqueid)})
     day = sub["calldate"].dt.floor(_CLOSURE_WINDOW).astype(str).to_numpy()
     chan_base = local_base(sub["channel"]).to_numpy(dtype=object)
     dest_base = local_base(sub["dstchannel"]).to_numpy(dtype=object)

@@ -30,13 +30,13 @@ class Vocabulary:
         self._arrow: pa.Array | None = None
 
     @classmethod
-    def of_columns(cls, columns: list[pa.Array]) -> tuple[Vocabulary, list[np.ndarray]]:
+    def of_columns(cls, columns: list[pa.Array | pa.ChunkedArray]) -> tuple[Vocabulary, list[np.ndarray]]:
         """The vocabulary of Arrow text columns (missing values read as '') and each column's codes.
 
         Each column is encoded on its own (a cheap hash pass), then only the columns' small
         dictionaries are encoded together into the shared one.
         """
-        encoded = [pc.dictionary_encode(col) for col in columns]
+        encoded = [dictionary(col) for col in columns]
         words = pa.concat_arrays([pa.array([""], pa.large_string()),
                                   *[e.dictionary.cast(pa.large_string()) for e in encoded]])
         joint = pc.dictionary_encode(words)
@@ -95,9 +95,9 @@ class Vocabulary:
     def _lookup(self, words: list[str]) -> np.ndarray:
         return np.fromiter((self.code(w) for w in words), dtype=CODE, count=len(words))
 
-    def encode_arrow(self, texts: pa.Array) -> np.ndarray:
+    def encode_arrow(self, texts: pa.Array | pa.ChunkedArray) -> np.ndarray:
         """Codes of an Arrow text array without missing values, adding the new texts."""
-        encoded = pc.dictionary_encode(texts)
+        encoded = dictionary(texts)
         return self.encode(encoded.dictionary.to_pylist())[np.asarray(encoded.indices)]
 
     def among(self, codes: np.ndarray, words: Iterable[str]) -> np.ndarray:
@@ -140,6 +140,13 @@ class Vocabulary:
         seen = np.zeros(len(self._words), dtype=bool)
         seen[codes] = True
         return np.flatnonzero(seen)
+
+
+def dictionary(texts: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
+    """``texts`` dictionary-encoded as one array (a column read from several files comes in chunks:
+    they are encoded together, then joined)."""
+    encoded = pc.dictionary_encode(texts)
+    return encoded.combine_chunks() if isinstance(encoded, pa.ChunkedArray) else encoded
 
 
 def arrow_strings(texts: pa.Array) -> pd.Series:
