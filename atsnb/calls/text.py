@@ -36,19 +36,18 @@ def first_field(values: pd.Series | np.ndarray, sep: str) -> np.ndarray:
     return text_map(values, lambda v: v.split(sep, 1)[0])
 
 
-def arrow_column(values: pd.Series) -> pa.Array:
-    """A column as ``values.astype(str)`` in one Arrow array (missing values stay missing, so they
-    equal nothing)."""
-    arr = pa.array(values.astype(str))
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+def arrow_column(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """A column as ``values.astype(str)`` in Arrow, in the chunks it came in (missing values stay
+    missing, so they equal nothing)."""
+    return pa.array(values.astype(str))
 
 
-def equals(values: pa.Array, text: str) -> np.ndarray:
+def equals(values: pa.Array | pa.ChunkedArray, text: str) -> np.ndarray:
     """Mask of the values equal to ``text`` (missing values are not)."""
     return np.asarray(pc.equal(values, text).fill_null(False), dtype=bool)
 
 
-def is_in(values: pa.Array, wanted: pa.Array) -> np.ndarray:
+def is_in(values: pa.Array | pa.ChunkedArray, wanted: pa.Array) -> np.ndarray:
     """Mask of the values found in ``wanted`` by one Arrow hash lookup (missing values are not)."""
     return np.asarray(pc.is_in(values, value_set=wanted.cast(values.type)).fill_null(False), dtype=bool)
 

@@ -23,7 +23,7 @@ from atsnb.calls.groups import Legs
 from atsnb.calls.legs import epoch_seconds
 from atsnb.calls.text import arrow_column, equals
 from atsnb.calls.topology import Topology
-from atsnb.calls.vocabulary import CODE, EMPTY, Vocabulary
+from atsnb.calls.vocabulary import CODE, EMPTY, Vocabulary, dictionary
 
 # PBX timestamps are whole seconds, and CDR times add two truncations (start, duration): a witness
 # within a second of CDR's moment corrects the moment but not the billsec-exact talk time.
@@ -81,17 +81,17 @@ def apply_witnesses(calls: pd.DataFrame, legs: Legs, topology: Topology, cel: pd
     return hangup_by
 
 
-def _positions(keys: pa.Array, values: pa.Array) -> np.ndarray:
+def _positions(keys: pa.Array | pa.ChunkedArray, values: pa.Array) -> np.ndarray:
     """Position of each key's first occurrence in ``values`` (-1 where absent)."""
     return np.asarray(pc.index_in(keys, value_set=values.cast(keys.type)).fill_null(-1), dtype=np.int64)
 
 
-def _first_legs(keys: pa.Array, uniqueid: pa.Array) -> np.ndarray:
+def _first_legs(keys: pa.Array | pa.ChunkedArray, uniqueid: pa.Array) -> np.ndarray:
     """Position of each key's first occurrence in the legs' ``uniqueid`` (-1 where absent).
 
     The keys (a few per call) are hashed and the legs probed, not the other way round.
     """
-    encoded = pc.dictionary_encode(keys)
+    encoded = dictionary(keys)
     out = np.full(len(keys), -1, dtype=np.int64)
     if not len(encoded.dictionary):
         return out
@@ -163,7 +163,7 @@ def _agent_name(agent: str) -> str:
     return found.group(1) if found else agent
 
 
-def _hangup_by(extra: pa.Array, events: np.ndarray, rows: np.ndarray, n: int, topology: Topology,
+def _hangup_by(extra: pa.Array | pa.ChunkedArray, events: np.ndarray, rows: np.ndarray, n: int, topology: Topology,
                vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
     """Per call row, whether CEL saw the caller's channel hang up (``events``, of call ``rows``), and
     who hung up (codes): ``caller`` (the trunk side), the extension, or '' when the event does not say."""
