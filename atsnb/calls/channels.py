@@ -28,14 +28,14 @@ def parse_channels(names: pd.Series) -> pd.DataFrame:
     Both halves of a Local channel give the same parts: they are one hop of the call.
     """
     codes, stems = channel_stems(arrow_text(names))
-    parts = np.array([split_peer(s) for s in stems] + [("", "", "", "")], dtype=object).reshape(-1, 4)
+    parts = np.array([_split_peer(s) for s in stems] + [("", "", "", "")], dtype=object).reshape(-1, 4)
     return object_frame({name: parts[:, i][codes] for i, name in enumerate(PARTS)}, index=names.index)
 
 
 def coded_channels(names: pa.Array | pa.ChunkedArray, vocab: Vocabulary) -> dict[str, np.ndarray]:
     """:func:`parse_channels` as codes of ``vocab``: each distinct stem is parsed and encoded once."""
     codes, stems = channel_stems(names)
-    parts = np.array([vocab.encode(split_peer(s)) for s in stems] + [[0, 0, 0, 0]], dtype=CODE).reshape(-1, 4)
+    parts = np.array([vocab.encode(_split_peer(s)) for s in stems] + [[0, 0, 0, 0]], dtype=CODE).reshape(-1, 4)
     return {name: parts[:, i][codes] for i, name in enumerate(PARTS)}
 
 
@@ -122,7 +122,7 @@ def local_base(names: pd.Series) -> pd.Series:
     return names.fillna("").astype(str).str.replace(r";[12]$", "", regex=True)
 
 
-def split_peer(stem: str) -> tuple[str, str, str, str]:
+def _split_peer(stem: str) -> tuple[str, str, str, str]:
     """``tech/peer`` → (tech, peer, number, context); number/context split ``peer`` at ``@``."""
     if not stem:
         return ("", "", "", "")

@@ -3,7 +3,7 @@
 A million CDR rows hold only a few thousand distinct peers, contexts, apps and numbers.  Each text
 column is dictionary-encoded once in Arrow, every column's codes point into the same vocabulary, so
 reconstruction compares, picks and mixes integers (``np.where`` across columns stays valid), runs a
-string function once per distinct text, and makes Python strings only for the output frames.
+string function once per distinct text, and builds the output frames' text in Arrow from it.
 """
 
 from __future__ import annotations
