@@ -65,9 +65,3 @@ def _moment(value: TimeLike, tz: str, name: str) -> pd.Timestamp:
     if ts is pd.NaT:
         raise InputError(f"load_calls: {name} is empty; give a date such as 2025-07-01.")
     return ts.tz_localize(tz, ambiguous=True, nonexistent="shift_forward") if ts.tzinfo is None else ts.tz_convert(tz)
-
-
-def _empty(tz: str) -> pd.DataFrame:
-    from atsnb.calls.reconstruct import _empty_calls
-
-    return _empty_calls(tz)
