@@ -168,7 +168,7 @@ class PartitionedTable:
             table = pa.concat_tables([
                 pq.read_table(files, columns=columns, filters=(where if inside else bounds) or None,
                               read_dictionary=dictionary)
-                for inside, files in runs])
+                for inside, files in runs], promote_options="default")  # a month's all-empty column is null-typed
         except (pa.ArrowInvalid, OSError) as exc:
             raise StoreError(f"Table {self.name} of the store cannot be read ({exc}).") from exc
         return table.to_pandas()
