@@ -138,6 +138,8 @@ class PartitionedTable:
         dictionary: list[str] | None = None,
     ) -> pd.DataFrame:
         """Rows with ``start <= time_col < end`` (either bound optional), reading only the months needed.
+        Bounds are taken in the zone the months are named in (naive PBX-local time, or tz-aware in
+        the PBX zone), as every caller passes them.
 
         ``where`` adds conditions in pyarrow's filter form, e.g. ``[("kind", "==", "answer")]``:
         rows that fail them are dropped while reading, before they become pandas objects.
