@@ -12,6 +12,7 @@ reached.  Run: ``.venv/bin/python benchmarks/reconstruct.py [--legs 1000000] [--
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 
@@ -77,6 +78,7 @@ def main() -> None:
     n = len(cdr)
     print(f"{n:,} legs ({copies} simulated weeks), {cel.shape[0]:,} CEL events, {qlog.shape[0]:,} queue_log lines"
           " (the event types reconstruction reads)")
+    print("load average (1, 5, 15 min) at the start: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     rows = []
     for name, fn in (
         ("ceiling: bare pandas groupby", lambda: bare_groupby(cdr)),
@@ -86,6 +88,7 @@ def main() -> None:
         wall, lo, hi, cpu, out = timed(fn, args.runs)
         rows.append((name, wall, lo, hi, cpu, len(out) if isinstance(out, pd.DataFrame) else len(out.calls)))
     ceiling_wall, ceiling_cpu = n / rows[0][1], n / rows[0][4]
+    print("load average (1, 5, 15 min) at the end: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     print("\n| what | median wall s | [min–max] s | legs/s (wall) | × ceiling (wall) | CPU s | × ceiling (CPU) | calls |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, wall, lo, hi, cpu, count in rows:
