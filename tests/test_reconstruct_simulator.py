@@ -16,7 +16,7 @@ EXACT = ["direction", "status", "caller", "dialed", "external_number", "line", "
 
 @pytest.fixture(scope="module")
 def sim():
-    return simulate(days=3, seed=5)
+    return simulate(days=3, seed=5, end="2026-11-20 18:00")  # three working days, whatever the clock says
 
 
 def agreement(sim, **kw) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -80,7 +80,7 @@ def test_topology_inferred_from_the_records_matches_the_configured_one(sim):
 
 
 def test_the_sync_path_stores_the_same_calls_as_a_direct_reconstruction(tmp_path):
-    small = simulate(days=1, seed=11)
+    small = simulate(days=1, seed=11, end="2026-11-20 18:00")  # a working day, whatever the clock says
     settings = Settings()
     settings.store.path = str(tmp_path / "store")
     store = Store.open(settings.store.path)

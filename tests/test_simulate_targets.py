@@ -159,7 +159,7 @@ def test_the_mysql_sink_continues_auto_increment_ids(pbx_db):
 
 def test_the_command_continues_a_simulated_store_instead_of_rewriting_it(store_path, monkeypatch, capsys):
     monkeypatch.setenv("ATSNB_STORE", str(store_path))
-    args = ["simulate", "--days", "1", "--calls-per-day", "40", "--no-progress"]
+    args = ["simulate", "--days", "1", "--calls-per-day", "40", "--end", END, "--no-progress"]
     assert main(args) == 0
     first = len(Store.open(store_path).table("cdr").read())
     assert main(args) == 0
@@ -189,7 +189,7 @@ def test_a_missing_database_is_created(mariadb):
     name = f"atsnb_test_{uuid.uuid4().hex[:12]}"
     try:
         assert main(["simulate", "--to", mariadb.url(name), "--days", "1", "--calls-per-day", "30",
-                     "--no-progress"]) == 0
+                     "--end", END, "--no-progress"]) == 0
         assert counts(mariadb, name, ["cdr"])["cdr"] > 0
     finally:
         con = mariadb.connect()
