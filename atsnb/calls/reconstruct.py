@@ -19,6 +19,9 @@ from atsnb.calls.topology import Topology
 from atsnb.calls.vocabulary import Vocabulary
 from atsnb.calls.witnesses import apply_witnesses
 
+# Whole seconds below this (about year 30,000) fit int64 microseconds with room to spare.
+_WHOLE_SECONDS_LIMIT = 9e11
+
 
 def reconstruct(
     cdr: pd.DataFrame,
@@ -45,8 +48,20 @@ def reconstruct(
     return CallSet(_finish_calls(calls, legs.vocab, tz), _finish_steps(steps, tz))
 
 
-def _to_time(seconds: pd.Series | np.ndarray, tz: str) -> pd.Series:
-    return pd.to_datetime(pd.Series(seconds, dtype=float), unit="s", utc=True).dt.tz_convert(tz)
+def _to_time(seconds: np.ndarray, tz: str) -> pd.Series:
+    """Epoch seconds (NaN for none) → tz-aware times, as ``pd.to_datetime(unit="s", utc=True)`` gives.
+
+    PBX times are whole seconds: then the microsecond counts are plain integer products, which
+    costs a fifth of pandas' float conversion; other input goes through pandas.
+    """
+    seconds = np.asarray(seconds, dtype=float)
+    missing = np.isnan(seconds)
+    known = np.where(missing, 0.0, seconds)
+    if not ((known == np.floor(known)) & (np.abs(known) < _WHOLE_SECONDS_LIMIT)).all():
+        return pd.to_datetime(pd.Series(seconds), unit="s", utc=True).dt.tz_convert(tz)
+    micros = known.astype(np.int64) * 1_000_000
+    micros[missing] = np.iinfo(np.int64).min  # NaT
+    return pd.Series(pd.DatetimeIndex(micros.view("datetime64[us]")).tz_localize("UTC").tz_convert(tz))
 
 
 def _finish_calls(calls: pd.DataFrame, vocab: Vocabulary, tz: str) -> pd.DataFrame:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from atsnb.calls.classify import DIRECTIONS, INCOMING, MIXED
 from atsnb.calls.groups import Legs, Runs, call_time_order
 from atsnb.calls.legs import LOCAL, PHONE
 from atsnb.calls.topology import Topology
-from atsnb.calls.vocabulary import CODE, EMPTY, arrow_strings
+from atsnb.calls.vocabulary import CODE, EMPTY, gathered
 from atsnb.numbers import normalize_numbers
 
 KINDS = ["line", "ivr", "queue", "group", "ring", "forward", "transfer", "answer", "voicemail", "hangup"]
@@ -97,7 +96,7 @@ def build_steps(legs: Legs, runs: Runs, calls: pd.DataFrame, topology: Topology,
     kind_names, party, target, outcome = vocab.strings(vocab.encode(KINDS)[kind], cols["party"][order],
                                                        cols["target"][order], cols["outcome"][order])
     return pd.DataFrame({
-        "call_id": arrow_strings(legs.call_ids.take(pa.array(c))), "seq": seq, "at": cols["at"][order],
+        "call_id": gathered(legs.call_ids, c), "seq": seq, "at": cols["at"][order],
         "kind": kind_names, "party": party, "target": target, "outcome": outcome,
         # NaN and negative spans count as zero.
         "duration_s": np.round(np.where(duration > 0, duration, 0.0)).astype(np.int64)[order],

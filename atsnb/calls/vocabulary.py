@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 CODE = np.int32
 EMPTY = 0  # the code of ''
 _SHORT = 64  # lists up to this long are looked up word by word
+_OUTPUT_POOL = pa.system_memory_pool()
 
 
 class Vocabulary:
@@ -68,12 +69,10 @@ class Vocabulary:
 
     def strings(self, *columns: np.ndarray) -> list[pd.Series]:
         """The texts of each code array as a pandas ``str`` column, built in Arrow (no Python string per
-        row; one gather for all the columns)."""
+        row)."""
         if self._arrow is None or len(self._arrow) != len(self._words):
             self._arrow = pa.array(self._words, pa.large_string())
-        texts = self._arrow.take(pa.array(np.concatenate([np.asarray(c, dtype=CODE) for c in columns])))
-        ends = np.cumsum([len(c) for c in columns])
-        return [arrow_strings(texts.slice(end - len(c), len(c))) for c, end in zip(columns, ends, strict=True)]
+        return [gathered(self._arrow, np.asarray(c, dtype=CODE)) for c in columns]
 
     def code(self, word: str) -> int:
         """The code of ``word``, added when new (a code no column holds simply matches nothing)."""
@@ -147,6 +146,17 @@ def dictionary(texts: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
     they are encoded together, then joined)."""
     encoded = pc.dictionary_encode(texts)
     return encoded.combine_chunks() if isinstance(encoded, pa.ChunkedArray) else encoded
+
+
+def gathered(texts: pa.Array, rows: np.ndarray) -> pd.Series:
+    """``texts[rows]`` as a pandas ``str`` column: output text, built once, kept by the caller.
+
+    Its buffers come from the system allocator, which hands back the memory the reconstruction's
+    numpy temporaries just released; Arrow's default pool would take fresh pages from the kernel
+    for every output column instead, and their page faults cost more system time than the copy
+    itself (docs/performance.md, Reconstruction).
+    """
+    return arrow_strings(pc.take(texts, pa.array(rows), memory_pool=_OUTPUT_POOL))
 
 
 def arrow_strings(texts: pa.Array) -> pd.Series:
