@@ -100,7 +100,7 @@ def build_steps(legs: Legs, runs: Runs, calls: pd.DataFrame, topology: Topology,
         "kind": kind_names, "party": party, "target": target, "outcome": outcome,
         # NaN and negative spans count as zero.
         "duration_s": np.round(np.where(duration > 0, duration, 0.0)).astype(np.int64)[order],
-    })
+    }, copy=False)  # the arrays are this frame's alone: no copy of the numbers into one block
 
 
 def _step_order(c: np.ndarray, at: np.ndarray, kind: np.ndarray, rank: np.ndarray) -> np.ndarray:
