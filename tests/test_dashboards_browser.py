@@ -137,6 +137,22 @@ def visit(browser, served):
         page.close()
 
 
+def test_the_preheated_dashboard_shows_the_figures_of_the_address_it_was_opened_with(visit, tmp_path_factory):
+    """The first visit takes the kernel computed ahead for the default view (the last 30 days, no
+    calls in the demo store); it must follow the address's period before showing anything."""
+    import atsnb.reports
+    from atsnb.views.format import cell
+
+    _store, settings = demo_store(tmp_path_factory)
+    report = atsnb.reports.dashboard(period="custom", **DEMO_PERIOD, settings=settings)
+    cards = next(e for e in report.elements if e.kind == "kpi")
+    page = visit("dashboard")
+    assert page.problems() == []
+    for column in cards.data.columns[:4]:
+        shown = page.page.locator(f".atsnb-kpi[data-column='{column}'] .atsnb-kpi-value").inner_text()
+        assert shown == cell(cards.data[column].iloc[0], cards.units.get(column)), column
+
+
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize("name", DASHBOARDS)
 def test_every_dashboard_loads_cleanly_and_is_photographed(visit, name, viewport):

@@ -9,6 +9,7 @@ totals and downloads.  The figures therefore are those of the notebooks and mail
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import html
 import logging
@@ -226,7 +227,9 @@ class DashboardPage:
 
     def wait_for_request(self) -> None:
         """In a preheated kernel, wait for the visitor (Voila's ``wait_for_request``) and bring the
-        page to their address and the store's current data.  A kernel started for a request
+        page to their address and the store's current data — right after this cell, so that Voila
+        sends the page at once and the kernel computes while the browser loads its scripts (the
+        browser's first question to the kernel is answered after the update).  A kernel started for a request
         returns at once — without even importing :mod:`voila.utils`, which pulls in the whole
         server (seconds of a cold page)."""
         if not preheated():
@@ -234,7 +237,21 @@ class DashboardPage:
         from voila.utils import wait_for_request as voila_wait
 
         voila_wait()
-        self.follow(os.environ.get("QUERY_STRING", ""))
+        query = os.environ.get("QUERY_STRING", "")
+        try:  # after this cell: Voila answers at once and the browser loads its scripts meanwhile
+            asyncio.get_running_loop().call_soon(self._follow_logged, query)
+        except RuntimeError:  # no event loop runs this cell (not a kernel): follow now
+            self.follow(query)
+
+    def _follow_logged(self, query: str) -> None:
+        """:meth:`follow` outside any cell, where an exception would reach nobody: a report's own
+        errors are shown by the app; anything else replaces the page with one sentence."""
+        try:
+            self.follow(query)
+        except Exception as exc:
+            log.exception("dashboard %s failed to follow its request", self.name)
+            message = str(exc) if isinstance(exc, AtsnbError) else t("dash_failed", error=f"{type(exc).__name__}: {exc}")
+            self.widget.children = (w.HTML(f'<div class="atsnb-error">{html.escape(message)}</div>'),)
 
     def follow(self, query: str) -> None:
         """Bring an app built ahead of its visitor to their address's filters and the store's
