@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from atsnb.calls.text import object_frame
-from atsnb.calls.vocabulary import CODE, Vocabulary
+from atsnb.calls.vocabulary import BULK_POOL, CODE, Vocabulary
 
 PARTS = ("tech", "peer", "number", "context")
 _COUNTER = 9  # "-" and 8 hex digits
@@ -70,8 +70,9 @@ def channel_stems(names: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, list[s
     dictionaries = []
     for rows, cut in pieces:
         most = len(rows) * 2 > len(names)  # then cut every name rather than gather these first
-        some = raw if most else raw.take(pa.array(rows))
-        encoded = pc.dictionary_encode(some if cut is None else pc.binary_slice(some, 0, cut))
+        some = raw if most else pc.take(raw, pa.array(rows), memory_pool=BULK_POOL)
+        encoded = pc.dictionary_encode(some if cut is None else pc.binary_slice(some, 0, cut, memory_pool=BULK_POOL),
+                                       memory_pool=BULK_POOL)
         indices = np.asarray(encoded.indices, dtype=np.int64)
         codes[rows] = indices[rows] if most else indices
         dictionaries.append(encoded.dictionary)

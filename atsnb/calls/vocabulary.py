@@ -18,7 +18,12 @@ import pyarrow.compute as pc
 CODE = np.int32
 EMPTY = 0  # the code of ''
 _SHORT = 64  # lists up to this long are looked up word by word
-_OUTPUT_POOL = pa.system_memory_pool()
+# Arrow buffers as long as the legs (the CDR text worked on, the output text) come from the system
+# allocator: it hands back the memory numpy's temporaries of the previous steps just released, where
+# Arrow's default pool takes fresh pages from the kernel and faults every one of them in again, each
+# reconstruction.  The page faults cost more system time than the work itself (docs/performance.md,
+# Reconstruction).
+BULK_POOL = pa.system_memory_pool()
 
 
 class Vocabulary:
@@ -144,19 +149,13 @@ class Vocabulary:
 def dictionary(texts: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
     """``texts`` dictionary-encoded as one array (a column read from several files comes in chunks:
     they are encoded together, then joined)."""
-    encoded = pc.dictionary_encode(texts)
+    encoded = pc.dictionary_encode(texts, memory_pool=BULK_POOL)
     return encoded.combine_chunks() if isinstance(encoded, pa.ChunkedArray) else encoded
 
 
 def gathered(texts: pa.Array, rows: np.ndarray) -> pd.Series:
-    """``texts[rows]`` as a pandas ``str`` column: output text, built once, kept by the caller.
-
-    Its buffers come from the system allocator, which hands back the memory the reconstruction's
-    numpy temporaries just released; Arrow's default pool would take fresh pages from the kernel
-    for every output column instead, and their page faults cost more system time than the copy
-    itself (docs/performance.md, Reconstruction).
-    """
-    return arrow_strings(pc.take(texts, pa.array(rows), memory_pool=_OUTPUT_POOL))
+    """``texts[rows]`` as a pandas ``str`` column (output text: its buffers come from ``BULK_POOL``)."""
+    return arrow_strings(pc.take(texts, pa.array(rows), memory_pool=BULK_POOL))
 
 
 def arrow_strings(texts: pa.Array) -> pd.Series:
