@@ -54,7 +54,10 @@ def channel_stems(names: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, list[s
     """Each name's code into the distinct stems (the name without ``-<8 hex>`` and ``;1``/``;2``).
 
     A name keeps its counter-less form only when it really ends with the counter; anything else
-    (no counter, a malformed one) is its own stem.  The cuts are byte slices: the counter is ASCII.
+    (no counter, a malformed one) is its own stem.  The cuts are byte slices (the counter is ASCII):
+    every name loses its last nine bytes in one pass and is dictionary-encoded once; a Local half's
+    cut still ends with "-" and the counter's first digit, which come off the few distinct pairs of
+    (cut, half) rather than off every name.
     """
     names = pc.fill_null(names.cast(pa.large_string()), "")
     if isinstance(names, pa.ChunkedArray):
@@ -63,24 +66,25 @@ def channel_stems(names: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, list[s
         return np.zeros(0, dtype=np.int64), []
     half, counted = _counter_ends(names)
     raw = names.cast(pa.large_binary())
-    plain = counted & ~half
-    pieces = [(np.flatnonzero(plain), -_COUNTER), (np.flatnonzero(counted & half), -(_COUNTER + _HALF)),
-              (np.flatnonzero(~counted), None)]
-    codes = np.zeros(len(names), dtype=np.int64)
-    dictionaries = []
-    for rows, cut in pieces:
-        most = len(rows) * 2 > len(names)  # then cut every name rather than gather these first
-        some = raw if most else pc.take(raw, pa.array(rows), memory_pool=BULK_POOL)
-        encoded = pc.dictionary_encode(some if cut is None else pc.binary_slice(some, 0, cut, memory_pool=BULK_POOL),
-                                       memory_pool=BULK_POOL)
-        indices = np.asarray(encoded.indices, dtype=np.int64)
-        codes[rows] = indices[rows] if most else indices
-        dictionaries.append(encoded.dictionary)
-    joint = pc.dictionary_encode(pa.concat_arrays(dictionaries))
+    # Every name without its last nine bytes: the stem itself where the name ends with the counter,
+    # the stem and two more bytes ("-" and the counter's first digit) where ";1"/";2" follows it.
+    cut = pc.dictionary_encode(pc.binary_slice(raw, 0, -_COUNTER, memory_pool=BULK_POOL), memory_pool=BULK_POOL)
+    cuts = cut.dictionary
+    key = np.asarray(cut.indices, dtype=np.int64) + len(cuts) * half  # (cut, whether a half) per name
+    used = np.zeros(2 * len(cuts), dtype=bool)
+    used[key[counted]] = True
+    pairs = np.flatnonzero(used)
+    slot = np.zeros(2 * len(cuts), dtype=np.int64)
+    slot[pairs] = np.arange(len(pairs))  # ascending: the plain pairs first, then the halves
+    halves = pairs >= len(cuts)
+    lone = np.flatnonzero(~counted)  # no counter: the name is its own stem
+    rest = pc.dictionary_encode(pc.take(raw, pa.array(lone), memory_pool=BULK_POOL))
+    joint = pc.dictionary_encode(pa.concat_arrays([
+        cuts.take(pa.array(pairs[~halves])),
+        pc.binary_slice(cuts.take(pa.array(pairs[halves] - len(cuts))), 0, -_HALF), rest.dictionary]))
     remap = np.asarray(joint.indices, dtype=np.int64)
-    at = np.cumsum([0, *[len(d) for d in dictionaries]])
-    for k, (rows, _) in enumerate(pieces):
-        codes[rows] = remap[at[k] + codes[rows]]
+    codes = remap[slot[key]]  # names without a counter get a stand-in here, replaced next
+    codes[lone] = remap[len(pairs) + np.asarray(rest.indices, dtype=np.int64)]
     return codes, joint.dictionary.cast(pa.large_string()).to_pylist()
 
 
