@@ -26,7 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -34,7 +34,7 @@ import nbformat
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from metrics import synthetic_calls  # noqa: E402  (the generator the metrics benchmark uses)
+from metrics import synthetic_calls, timed  # noqa: E402  (the generator the metrics benchmark uses)
 
 REPO = Path(__file__).resolve().parent.parent
 MONTH = {"start": "2025-12-02", "end": "2025-12-31"}
@@ -44,18 +44,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def timed(fn: Callable[[], object], runs: int) -> tuple[float, float, float]:
-    """Median, min, max seconds of ``runs`` calls after one untimed warm-up."""
-    fn()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), min(times), max(times)
-
-
-def fmt(t: tuple[float, float, float]) -> str:
+def fmt(t: Sequence[float]) -> str:
     return f"{t[0]:.2f} s [{t[1]:.2f}–{t[2]:.2f}]"
 
 
@@ -78,19 +67,6 @@ def build_store(folder: str, n: int):
     return store, settings
 
 
-def cpu_timed(fn: Callable[[], object], runs: int) -> tuple[tuple[float, float, float], float]:
-    """``timed`` figures, and the median CPU seconds of the same calls (all threads of this
-    process): on a shared machine CPU time moves far less with the load than wall time."""
-    fn()
-    walls, cpus = [], []
-    for _ in range(runs):
-        c0, t0 = time.process_time(), time.perf_counter()
-        fn()
-        walls.append(time.perf_counter() - t0)
-        cpus.append(time.process_time() - c0)
-    return (statistics.median(walls), min(walls), max(walls)), statistics.median(cpus)
-
-
 def compute_times(store, settings, runs: int) -> None:
     from atsnb.reports import REPORTS
     from atsnb.reports.filters import choices
@@ -99,7 +75,7 @@ def compute_times(store, settings, runs: int) -> None:
     options = choices(store, settings)
     for name, report in REPORTS.items():
         for label, period in (("30 days", MONTH), ("year", YEAR)):
-            t, cpu = cpu_timed(lambda r=report, p=period: r(**p, store=store, settings=settings), runs)
+            *t, cpu = timed(lambda r=report, p=period: r(**p, store=store, settings=settings), runs)
             verdict = "met" if t[0] < 0.5 else "MISSED"
             print(f"report {name:<11} {label:>7}: compute {fmt(t)}, CPU {cpu:.2f} s, load average "
                   f"{os.getloadavg()[0]:.1f}  (target < 0.5 s: {verdict})")
