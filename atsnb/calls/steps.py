@@ -139,7 +139,11 @@ def _add_groups(legs: Legs, topology: Topology, add) -> None:
         return
     rows = np.flatnonzero(has)
     # Groups of one call are listed by name (their order breaks ties between steps of one moment).
-    rows = rows[np.lexsort((vocab.alphabetical(grp[rows]), legs["cidx"][rows]))]
+    # Call index and name rank (both below 2**31: a leg count, a CODE) folded into one key: a stable
+    # sort of it is the two-key lexsort's order, and it runs through the legs' near-sorted call
+    # indices several times faster.
+    key = (legs["cidx"][rows].astype(np.int64) << 32) | vocab.alphabetical(grp[rows])
+    rows = rows[np.argsort(key, kind="stable")]
     c, names = legs["cidx"][rows], grp[rows]
     starts = np.flatnonzero(np.r_[True, (c[1:] != c[:-1]) | (names[1:] != names[:-1])])
     c, names = c[starts], names[starts]
@@ -158,7 +162,7 @@ def _add_transfers(runs: Runs, t0: np.ndarray, ta: np.ndarray, talk: np.ndarray,
     if not talk.any():
         return
     rows = np.flatnonzero(talk)
-    rows = rows[np.lexsort((runs.rank[rows], ta[rows], runs.cidx[rows]))]
+    rows = rows[call_time_order(runs.cidx[rows], ta[rows], runs.rank[rows])]
     c, who = runs.cidx[rows], talker[rows]
     same_call = np.r_[False, c[1:] == c[:-1]]
     prev = np.r_[np.array([EMPTY], dtype=who.dtype), who[:-1]]
