@@ -212,7 +212,7 @@ class DashboardPage:
         self.settings = settings or load_settings()
         self.store = Store.open(self.settings.store_path)
         self.widget = w.VBox(layout=w.Layout(width="100%"))
-        self.app: ReportApp | None = None
+        self.app: ReportApp | None = None  # set by _build below
         self._build("" if preheated() else os.environ.get("QUERY_STRING", ""))
 
     def _freshness(self) -> tuple[object, ...]:
@@ -229,9 +229,9 @@ class DashboardPage:
         """In a preheated kernel, wait for the visitor (Voila's ``wait_for_request``) and bring the
         page to their address and the store's current data — right after this cell, so that Voila
         sends the page at once and the kernel computes while the browser loads its scripts (the
-        browser's first question to the kernel is answered after the update).  A kernel started for a request
-        returns at once — without even importing :mod:`voila.utils`, which pulls in the whole
-        server (seconds of a cold page)."""
+        browser's first question to the kernel is answered after the update).  A kernel started
+        for a request returns at once — without even importing :mod:`voila.utils`, which pulls in
+        the whole server (seconds of a cold page)."""
         if not preheated():
             return
         from voila.utils import wait_for_request as voila_wait
@@ -258,5 +258,5 @@ class DashboardPage:
         current data, recomputing only what changed."""
         if self._freshness() != self._built_on:  # new data may also bring new filter choices
             self._build(query)
-        elif self.app is not None and self.app.filters.apply(parse_query(query)):
+        elif self.app.filters.apply(parse_query(query)):
             self.app.refresh()
