@@ -163,12 +163,12 @@ class ReportApp:
         return box
 
 
-def build_app(name: str, query: str, settings: Settings) -> ReportApp:
+def build_app(name: str, query: str, settings: Settings, store: Store | None = None) -> ReportApp:
     """The app of one report with the filters of a page address's ``query``."""
     if name not in REPORTS:
         raise AtsnbError(f"There is no dashboard named {name!r} (known: {', '.join(REPORTS)}).")
     i18n.set_language(settings.ui.language)
-    store = Store.open(settings.store_path)
+    store = store or Store.open(settings.store_path)
     report_function = getattr(atsnb.reports, name)
 
     def compute(**filters: object) -> Report:
@@ -220,7 +220,7 @@ class DashboardPage:
 
     def _build(self, query: str) -> None:
         self._built_on = self._freshness()
-        old, self.app = self.app, build_app(self.name, query, self.settings)
+        old, self.app = self.app, build_app(self.name, query, self.settings, self.store)
         self.widget.children = (self.app.widget,)
         if old is not None:
             close_tree(old.widget)

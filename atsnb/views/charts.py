@@ -23,16 +23,24 @@ MAX_X_LABELS = 16  # more category labels than this collide on a phone; show eve
 MIN_LABELLED_SHARE = 0.04  # pie slices thinner than this carry no percentage (it would not fit)
 
 
+def _midnights(times: pd.Series) -> np.ndarray:
+    return ((times.dt.hour == 0) & (times.dt.minute == 0)).to_numpy()
+
+
+def _within_one_day(times: pd.Series) -> bool:
+    return times.dt.normalize().nunique() <= 1
+
+
 def category_labels(values: pd.Series) -> list[str]:
     """x categories as short text: days as ``dd.mm``; times within one day as ``HH:MM``; times over
     several days as ``dd.mm HH:MM``, midnights as just ``dd.mm`` (the axis ticks only those, see
-    :func:`tick_values`); others as shown in tables."""
+    :func:`day_ticks`); others as shown in tables."""
     if not pd.api.types.is_datetime64_any_dtype(values):
         return [cell(v, None) for v in values]
-    midnight = ((values.dt.hour == 0) & (values.dt.minute == 0)).to_numpy()
+    midnight = _midnights(values)
     if midnight.all():
         return list(values.dt.strftime("%d.%m"))
-    if values.dt.normalize().nunique() <= 1:
+    if _within_one_day(values):
         return list(values.dt.strftime("%H:%M"))
     days, times = values.dt.strftime("%d.%m"), values.dt.strftime("%d.%m %H:%M")
     return list(np.where(midnight, days, times))
@@ -46,8 +54,8 @@ def day_ticks(values: pd.Series) -> list[int] | None:
     point positions instead)."""
     if not pd.api.types.is_datetime64_any_dtype(values) or len(values) <= MAX_X_LABELS:
         return None
-    midnight = ((values.dt.hour == 0) & (values.dt.minute == 0)).to_numpy()
-    if midnight.all() or not midnight.any() or values.dt.normalize().nunique() <= 1:
+    midnight = _midnights(values)
+    if midnight.all() or not midnight.any() or _within_one_day(values):
         return None
     days = np.flatnonzero(midnight)
     return [int(i) for i in days[::-(-len(days) // MAX_X_LABELS)]]
