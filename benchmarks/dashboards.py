@@ -48,11 +48,20 @@ def fmt(t: Sequence[float]) -> str:
     return f"{t[0]:.2f} s [{t[1]:.2f}–{t[2]:.2f}]"
 
 
-def build_store(folder: str, n: int):
+def build_store(folder: str, n: int, *, ending_today: bool = False):
+    """The synthetic year with its directories in a store.  ``ending_today`` moves the calls so that
+    the year ends today: a dashboard's default view (the last 30 days) then has a month of calls to
+    show, as it has on a working PBX."""
     from atsnb.config import Settings
     from atsnb.store import Store
 
     calls, steps = synthetic_calls(n)
+    if ending_today:
+        tz = calls["start"].dt.tz
+        shift = pd.Timestamp.now(tz=tz).normalize() - pd.Timestamp(YEAR["end"], tz=tz)
+        for column in ("start", "answer", "end"):
+            calls[column] += shift
+        steps["at"] += shift
     settings = Settings()
     settings.store.path = folder
     store = Store.open(folder)
@@ -82,22 +91,6 @@ def compute_times(store, settings, runs: int) -> None:
         built = report(**MONTH, store=store, settings=settings)
         t = timed(lambda b=built, n=name: ReportApp(n, lambda **_f: b, options).widget, runs)
         print(f"report {name:<11} 30 days: widgets {fmt(t)}")
-
-
-def recent_store(folder: str, n: int) -> None:
-    """A store whose synthetic year ends today, so that a dashboard's default view (the last 30
-    days) has a month of calls to show, as it has on a working PBX."""
-    from atsnb.store import Store
-
-    calls, steps = synthetic_calls(n)
-    shift = pd.Timestamp.now(tz=calls["start"].dt.tz).normalize() - pd.Timestamp(YEAR["end"], tz=calls["start"].dt.tz)
-    for column in ("start", "answer", "end"):
-        calls[column] += shift
-    steps["at"] += shift
-    store = Store.open(folder)
-    with store.writing():
-        store.table("calls").upsert(calls)
-        store.table("steps").upsert(steps)
 
 
 def page_times(store_path: str, runs: int) -> None:
@@ -183,7 +176,7 @@ def main() -> None:
     if args.compute_only:
         return
     with tempfile.TemporaryDirectory() as folder:
-        recent_store(folder, args.calls)
+        build_store(folder, args.calls, ending_today=True)
         page_times(folder, args.runs)
 
 
