@@ -27,12 +27,6 @@ def dense(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.flatnonzero(present) + lo, remap[codes - lo], counts[present]
 
 
-def distinct(values: np.ndarray) -> np.ndarray:
-    """The distinct integers of ``values``, sorted (a stable sort and a neighbour test)."""
-    ordered = np.sort(values, kind="stable")
-    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
-
-
 def drop_unused(values: pd.Categorical) -> pd.Categorical:
     """``values`` without the categories that do not occur, the others in their order: what
     ``remove_unused_categories`` gives, by counting the codes where pandas sorts a million of them."""
