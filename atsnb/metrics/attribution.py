@@ -27,9 +27,8 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
+from atsnb.metrics.calls import positions
 from atsnb.metrics.counts import bucket_codes, dense, drop_unused
 
 CALL_COLUMNS = ["call_id", "start", "direction", "status", "wait_s"]
@@ -47,12 +46,6 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes, names
 
 
-def _positions(values: pd.Series, among: pd.Series) -> np.ndarray:
-    """Index in ``among`` of every value (-1 where absent), hashed in Arrow."""
-    found = pc.index_in(pa.array(values.astype("str")), value_set=pa.array(among.astype("str")))
-    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-
-
 def shared_calls(calls: pd.DataFrame) -> np.ndarray:
     """The calls that can have a second employee: transferred (``transfers`` > 0) or internal."""
     return (calls["transfers"].to_numpy() > 0) | calls["direction"].eq("internal").to_numpy(dtype=bool)
@@ -68,7 +61,7 @@ def _answer_rows(
     if steps is None or steps.empty or not shared.any():
         return none
     candidates = np.flatnonzero(shared)  # a small set to hash: only these calls can be shared
-    pos = _positions(steps["call_id"], calls["call_id"].iloc[candidates])
+    pos = positions(steps["call_id"], calls["call_id"].iloc[candidates])
     keep = (pos >= 0) & steps["kind"].eq("answer").to_numpy(dtype=bool)
     answers, pos = steps[keep], candidates[pos[keep]]
     target = answers["target"].astype("str").fillna("")

@@ -65,6 +65,12 @@ def isin(values: pd.Series, among: pd.Series) -> np.ndarray:
     return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 
+def positions(values: pd.Series, among: pd.Series) -> np.ndarray:
+    """Index in ``among`` of every value (-1 where absent), for call ids: hashed in Arrow."""
+    found = pc.index_in(pa.array(values.astype("str")), value_set=pa.array(among.astype("str")))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
 def call_runs(call_ids: pd.Series) -> np.ndarray:
     """Run number of every row, where a run is consecutive rows with the same call id.
 

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from atsnb.calls.reconstruct import empty_calls
 from atsnb.config import Settings
+from atsnb.metrics.calls import positions
 from atsnb.metrics.counts import drop_unused
 from atsnb.store import Store
 
@@ -77,8 +76,7 @@ def read_call_columns(store: Store, settings: Settings, calls: pd.DataFrame, col
         last = calls["start"].max() + pd.Timedelta(microseconds=1)
         found = read_calls(store, settings, calls["start"].min(), last, wanted,
                            where=[("call_id", "in", calls["call_id"].astype(str).tolist())])
-    at = pc.index_in(pa.array(calls["call_id"].astype("str")), value_set=pa.array(found["call_id"].astype("str")))
-    at = at.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    at = positions(calls["call_id"], found["call_id"])
     if (at >= 0).all() and (_ns(found["start"])[at] == _ns(calls["start"])).all():  # the usual case
         return found[columns].iloc[at].set_axis(calls.index)
     found.index = pd.MultiIndex.from_arrays([found["call_id"].astype(object), found["start"]])
