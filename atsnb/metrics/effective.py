@@ -18,7 +18,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from atsnb.metrics.calls import one_of
+from atsnb.metrics.calls import inbound
 from atsnb.metrics.counts import bucket_codes
 
 
@@ -27,14 +27,19 @@ def _direction_set(spec: Iterable[str] | str) -> set[str]:
     return {d.strip() for d in items}
 
 
+def _directions(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows a panel's ``incoming`` counts (the calls layer's :func:`inbound`: mixed counts as
+    incoming) and which its ``outgoing`` counts."""
+    return inbound(frame).to_numpy(dtype=bool), frame["direction"].eq("outgoing").to_numpy(dtype=bool)
+
+
 def effective_mask(
     frame: pd.DataFrame, min_talk_s: pd.Series | float, directions: pd.Series | Iterable[str] | str
 ) -> pd.Series:
     """Which rows are effective calls.  ``min_talk_s`` and ``directions`` (a set, or comma-separated
     text such as ``"incoming,outgoing"``) are one value for all rows or a per-row Series aligned on
     ``frame``."""
-    incoming = one_of(frame["direction"], ["incoming", "mixed"]).to_numpy(dtype=bool)  # mixed counts as incoming
-    outgoing = frame["direction"].eq("outgoing").to_numpy(dtype=bool)
+    incoming, outgoing = _directions(frame)
 
     def counted(spec: Iterable[str] | str) -> np.ndarray:
         wanted = _direction_set(spec)
@@ -71,8 +76,7 @@ def effective_by_panel(frame: pd.DataFrame, panels: pd.DataFrame) -> pd.Series:
     min_talk = np.append(own["min_talk_s"].to_numpy(dtype=float), np.nan)
     wants_in = np.array([_wants(spec, "incoming") for spec in specs] + [False])
     wants_out = np.array([_wants(spec, "outgoing") for spec in specs] + [False])
-    incoming = one_of(frame["direction"], ["incoming", "mixed"]).to_numpy(dtype=bool)  # mixed counts as incoming
-    outgoing = frame["direction"].eq("outgoing").to_numpy(dtype=bool)
+    incoming, outgoing = _directions(frame)
     allowed = (incoming & np.take(wants_in, codes)) | (outgoing & np.take(wants_out, codes))
     answered = frame["status"].eq("answered").to_numpy(dtype=bool)
     long_enough = frame["talk_s"].to_numpy(dtype=float) >= np.take(min_talk, codes)
