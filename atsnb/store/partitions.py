@@ -49,7 +49,8 @@ def _month_within(month: str, start: pd.Timestamp | None, end: pd.Timestamp | No
     instant of its first midnight to the latest of the next month's (DST-safe), in the bounds' zone."""
     first = pd.Timestamp(f"{month}-01")
     after = first + pd.offsets.MonthBegin(1)
-    zone = (start if start is not None else end).tzinfo if start is not None or end is not None else None
+    bound = start if start is not None else end
+    zone = bound.tzinfo if bound is not None else None
     if zone is not None:
         first = first.tz_localize(zone, ambiguous=True, nonexistent="shift_forward")
         after = after.tz_localize(zone, ambiguous=False, nonexistent="shift_forward")
