@@ -41,12 +41,11 @@ def row_calls(rows: pd.DataFrame) -> np.ndarray:
         np.zeros(0, np.int64)
 
 
-def shared_rows(rows: pd.DataFrame, runs: np.ndarray | None = None) -> np.ndarray:
+def shared_rows(rows: pd.DataFrame, runs: np.ndarray) -> np.ndarray:
     """Rows of calls that reached a second employee (a row of role ``answered``): only those can
-    give one holder two rows of the same call.  ``runs``: :func:`row_calls`, when already known."""
+    give one holder two rows of the same call.  ``runs``: the rows' :func:`row_calls`."""
     if "role" not in rows:
         return np.ones(len(rows), bool)
-    runs = row_calls(rows) if runs is None else runs
     second = rows["role"].eq("answered").to_numpy(dtype=bool)
     return np.bincount(runs, weights=second)[runs] > 0 if len(runs) else second
 
