@@ -51,6 +51,12 @@ def rollup(scope: Scope, employees: pd.Series) -> tuple[np.ndarray, pd.Series]:
     return index, pd.Series(pd.Categorical.from_codes(entry, departments), name="department")
 
 
+def attribution_rollup(scope: Scope) -> tuple[np.ndarray, pd.Series]:
+    """:func:`rollup` of the attribution rows' employees, computed once per report: the summary
+    and the by-scale pivot both roll the same million rows up."""
+    return scope.once("attribution_rollup", lambda: rollup(scope, scope.attributed["employee"]))
+
+
 def shown_departments(scope: Scope) -> set[str] | None:
     """With a department filter, that department and the ones below it; else every department."""
     chosen = scope.filters.get("department")
@@ -95,8 +101,8 @@ def efficiency_element(scope: Scope) -> Element:
 
 def summary_element(scope: Scope) -> Element:
     """Per department (rolled up): calls by direction and status, talk and wait, effective calls."""
-    rows = with_effective(scope)
-    index, departments = rollup(scope, rows["employee"])
+    rows = with_effective(scope)  # the attribution's rows with a flag added: the same rows roll up
+    index, departments = attribution_rollup(scope)
     table = in_tree_order(scope, summary_by(rows, departments, index))
     return element("summary", "rep_summary_departments", table,
                    [Col("department", "rep_col_department"), *SUMMARY_COLS], note="rep_summary_departments_note")
@@ -104,7 +110,7 @@ def summary_element(scope: Scope) -> Element:
 
 def by_scale_element(scope: Scope, scale: str = "day") -> Element:
     """Calls per department (rolled up) by hour of day, day, week or month."""
-    index, departments = rollup(scope, scope.attributed["employee"])
+    index, departments = attribution_rollup(scope)
     table = pivot_by_time(scope.attributed, departments, scale, scope.start, scope.end, index)
     table = in_tree_order(scope, table)
     element_ = pivot_element("by_scale", "rep_by_scale_departments", "rep_col_department", table, "department",
