@@ -59,6 +59,8 @@ def served(tmp_path_factory) -> Iterator[tuple[str, str, int]]:
     process = subprocess.Popen(
         [sys.executable, "-m", "atsnb.cli", "serve", "--no-browser", "--port", str(_free_port())],
         cwd=REPO, env=env, stdout=subprocess.PIPE, text=True,
+        # Ctrl-C must reach atsnb even when the tests run in a background job, where SIGINT is ignored
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         first = process.stdout.readline()  # "Дашборды открыты: http://…/voila/render/dashboard.ipynb?token=…"
