@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from atsnb.metrics.calls import external
+from atsnb.metrics.counts import dense
 
 
 def _ns(values: pd.Series | pd.DatetimeIndex) -> np.ndarray:
@@ -34,45 +35,99 @@ def hour_starts(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
 
 
 def _sweep(
-    starts: np.ndarray, ends: np.ndarray, groups: np.ndarray, n_groups: int, bounds: np.ndarray
+    starts: np.ndarray, ends: np.ndarray, groups: np.ndarray, n_groups: int, edges: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """min / mean / max load per (group, hour), each an array of shape (n_groups, n_hours).
 
-    ``starts``/``ends`` are ns already clipped to the period, ``groups`` integer codes 0..n-1,
-    ``bounds`` the n_hours + 1 hour boundaries in ns.
+    ``starts``/``ends`` are the busy calls' ms since the period's first hour (clipped to the
+    period, each end after its start), ``groups`` integer codes 0..n-1, ``edges`` the n_hours + 1
+    hour boundaries in the same ms.
     """
-    n_hours = len(bounds) - 1
-    # Everything in milliseconds since the period start: 41 bits hold 60 years, so one int64 key
-    # (group, time, kind) sorts the events in a single np.sort and decodes back with shifts.
-    base = bounds[0]
-    edges = (bounds - base) // 1_000_000
+    n_hours = len(edges) - 1
+    # 41 bits of ms hold 60 years, so one int64 key (group, time, kind) sorts the events in a
+    # single np.sort and decodes back with shifts.
     grid = (np.arange(n_groups, dtype=np.int64)[:, None] << 43 | edges[None, :] << 2 | 1).ravel()
     if n_groups > 1:  # calls come in start order: grouped stably, each group's starts stay one sorted run
-        by_group = np.argsort(groups.astype(np.int16 if n_groups < 2**15 else np.int64), kind="stable")
-        starts, ends, groups = starts[by_group], ends[by_group], groups[by_group]
+        by_group = np.argsort(groups.astype(np.min_scalar_type(n_groups - 1)), kind="stable")
+        group_bits = groups[by_group].astype(np.int64) << 43
+        starts_key, ends_key = group_bits | starts[by_group] << 2 | 2, group_bits | ends[by_group] << 2
+    else:
+        starts_key, ends_key = starts << 2 | 2, ends << 2
     # kind 0 = end, 1 = hour boundary, 2 = start: at one instant ends go first (half-open intervals).
-    starts_key = groups << 43 | ((starts - base) // 1_000_000) << 2 | 2
-    ends_key = groups << 43 | ((ends - base) // 1_000_000) << 2
     # A stable sort exploits the runs already in order (starts, the hour grid): several times faster.
     keys = np.sort(np.concatenate([starts_key, ends_key, grid]), kind="stable")
-    kind = keys & 3
-    level = np.cumsum(kind - 1)  # every group's deltas sum to 0, so the sum restarts per group
-    # A group's events run from its first hour boundary to its last, so the step from one group's
-    # last event to the next group's first goes back in time: only segments of positive length are
-    # inside a group, and each lies in one hour.
-    times = (keys >> 2) & ((1 << 41) - 1)
-    length = np.diff(times, append=times[-1])
-    keep = length > 0
-    # the (group, hour) cell of a segment = hour boundaries passed so far, minus one per group passed
-    cell = np.cumsum(kind == 1)[keep] - 1 - (keys[keep] >> 43)
-    level, length = level[keep], length[keep]
-    # cells are non-decreasing and every (group, hour) cell has a positive segment: reduceat works.
-    first = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
-    lo = np.minimum.reduceat(level, first).reshape(n_groups, n_hours)
-    hi = np.maximum.reduceat(level, first).reshape(n_groups, n_hours)
-    area = np.add.reduceat(level * length, first).reshape(n_groups, n_hours)
-    mean = area / np.diff(edges)
-    return lo, mean, hi
+    level = np.cumsum((keys & 3) - 1)  # every group's deltas sum to 0, so the sum restarts per group
+    # The segment from an event to the next: its length in ms.  A group's events run from its first
+    # hour boundary to its last, so the step to the next group's first event goes back in time:
+    # counted as length 0, like the steps between events at one instant.
+    length = np.diff((keys >> 2) & ((1 << 41) - 1), append=0)
+    np.maximum(length, 0, out=length)
+    # A (group, hour) cell's segments run from its hour boundary to the next cell's; every cell has
+    # one of positive length.  The min skips the zero-length steps (within one instant the ends go
+    # first and dip below the load held); the max need not: a step between events at one instant
+    # never exceeds the load held just before or just after it, both in the same cell.
+    cells = np.searchsorted(keys, grid.reshape(n_groups, n_hours + 1)[:, :-1].ravel())
+    lo = np.minimum.reduceat(np.where(length > 0, level, np.iinfo(np.int64).max), cells)
+    hi = np.maximum.reduceat(level, cells)
+    area = np.add.reduceat(level * length, cells)
+    mean = area.reshape(n_groups, n_hours) / np.diff(edges)
+    return lo.reshape(n_groups, n_hours), mean, hi.reshape(n_groups, n_hours)
+
+
+def _busy(calls: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> tuple[
+    pd.DatetimeIndex, np.ndarray, np.ndarray, np.ndarray, np.ndarray
+]:
+    """The hours of ``[start, end)``, their boundaries, and the busy calls' starts and ends, all in
+    ms since the first hour; and which calls are busy.
+
+    Calls are clipped to the period; a call with ``end <= start`` occupies no line.
+    """
+    hours = hour_starts(start, end)
+    bounds = np.append(_ns(hours), _ns(pd.DatetimeIndex([end]))[0])
+    s = np.clip(_ns(calls["start"]), bounds[0], bounds[-1])
+    e = np.clip(_ns(calls["end"]), bounds[0], bounds[-1])
+    busy = external(calls).to_numpy() & (e > s)
+    base = bounds[0]
+    return hours, (bounds - base) // 1_000_000, (s[busy] - base) // 1_000_000, (e[busy] - base) // 1_000_000, busy
+
+
+def _line_codes(line: pd.Series, busy: np.ndarray) -> tuple[np.ndarray, pd.Index]:
+    """Line code 0..n-1 of every busy call and the n company numbers, sorted; calls without a line
+    form a line "" of their own, last.  A categorical's codes are taken as they are (its categories
+    in their order) rather than hashing a million strings."""
+    if isinstance(line.dtype, pd.CategoricalDtype):
+        raw, names = line.cat.codes.to_numpy()[busy].astype(np.int64), line.cat.categories
+    else:
+        raw, names = pd.factorize(line[busy], sort=True)
+        raw = raw.astype(np.int64)
+    missing = raw < 0
+    if missing.any():
+        raw[missing] = len(names)
+        names = names.append(pd.Index([""]))
+    used, codes, _ = dense(raw)
+    return codes, names[used]
+
+
+def _per_hour(
+    hours: pd.DatetimeIndex, edges: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+    codes: np.ndarray, lines: pd.Index | None,
+) -> pd.DataFrame:
+    """The frame of :func:`line_load_per_hour`, from :func:`_busy`'s and :func:`_line_codes`'
+    arrays (``lines`` None: overall)."""
+    n_lines = 1 if lines is None else len(lines)
+    if len(hours) == 0 or n_lines == 0:
+        return pd.DataFrame(columns=["hour", "min", "mean", "max"] if lines is None else
+                            ["hour", "line", "min", "mean", "max"])
+    lo, mean, hi = _sweep(starts, ends, codes, n_lines, edges)
+    out = pd.DataFrame({
+        "hour": hours[np.tile(np.arange(len(hours)), n_lines)],
+        "min": lo.ravel(),
+        "mean": mean.ravel(),
+        "max": hi.ravel(),
+    })
+    if lines is not None:
+        out.insert(1, "line", np.repeat(np.asarray(lines, dtype=object), len(hours)))
+    return out
 
 
 def line_load_per_hour(
@@ -83,32 +138,18 @@ def line_load_per_hour(
     Overall, or per company number with ``by_line`` (a row for every line and every hour).  Calls
     are clipped to the period; a call with ``end <= start`` occupies no line.
     """
-    hours = hour_starts(start, end)
-    bounds = np.append(_ns(hours), _ns(pd.DatetimeIndex([end]))[0])
-    s = np.clip(_ns(calls["start"]), bounds[0], bounds[-1])
-    e = np.clip(_ns(calls["end"]), bounds[0], bounds[-1])
-    busy = external(calls).to_numpy() & (e > s)
+    hours, edges, starts, ends, busy = _busy(calls, start, end)
     if by_line:
-        codes, lines = pd.factorize(calls["line"][busy], sort=True)
-        codes = codes.astype(np.int64)
-        if (codes < 0).any():  # calls without a line form a line "" of their own
-            codes[codes < 0] = len(lines)
-            lines = lines.append(pd.Index([""]))
-    else:
-        codes, lines = np.zeros(int(busy.sum()), np.int64), pd.Index([""])
-    if len(hours) == 0 or len(lines) == 0:
-        cols = ["hour", "line", "min", "mean", "max"] if by_line else ["hour", "min", "mean", "max"]
-        return pd.DataFrame(columns=cols)
-    lo, mean, hi = _sweep(s[busy], e[busy], codes, len(lines), bounds)
-    out = pd.DataFrame({
-        "hour": hours[np.tile(np.arange(len(hours)), len(lines))],
-        "min": lo.ravel(),
-        "mean": mean.ravel(),
-        "max": hi.ravel(),
-    })
-    if by_line:
-        out.insert(1, "line", np.repeat(np.asarray(lines, dtype=object), len(hours)))
-    return out
+        return _per_hour(hours, edges, starts, ends, *_line_codes(calls["line"], busy))
+    return _per_hour(hours, edges, starts, ends, np.zeros(len(starts), np.int64), None)
+
+
+def line_loads(calls: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`line_load_per_hour` overall and by line, the calls' times converted and clipped once
+    for both (the dashboard shows both)."""
+    hours, edges, starts, ends, busy = _busy(calls, start, end)
+    return (_per_hour(hours, edges, starts, ends, np.zeros(len(starts), np.int64), None),
+            _per_hour(hours, edges, starts, ends, *_line_codes(calls["line"], busy)))
 
 
 def line_load_by_line(calls: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:

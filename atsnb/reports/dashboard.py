@@ -61,15 +61,14 @@ def _load_frame(scope: Scope, hourly: pd.DataFrame) -> pd.DataFrame:
                       for line, part in hourly.groupby("line", sort=True)], ignore_index=True)
 
 
-def hourly_by_line(scope: Scope) -> pd.DataFrame:
-    """The per-line hourly load, computed once per report (two elements use it)."""
-    return scope.once("load_by_line", lambda: load.line_load_per_hour(scope.calls, scope.start, scope.end,
-                                                                          by_line=True))
+def hourly_loads(scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The hourly load overall and per line, computed once per report (three elements use them)."""
+    return scope.once("line_loads", lambda: load.line_loads(scope.calls, scope.start, scope.end))
 
 
 def line_load_element(scope: Scope) -> Element:
     """Busy external lines per hour (per day for periods over a month): min, mean, max."""
-    frame = _load_frame(scope, load.line_load_per_hour(scope.calls, scope.start, scope.end))
+    frame = _load_frame(scope, hourly_loads(scope)[0])
     return element("line_load", "rep_line_load", frame, [
         Col("hour", "rep_col_time"),
         *LOAD_COLS,
@@ -78,7 +77,7 @@ def line_load_element(scope: Scope) -> Element:
 
 def line_load_per_line_element(scope: Scope) -> Element:
     """The peak number of busy lines of each company number, per hour (per day beyond a month)."""
-    frame = _load_frame(scope, hourly_by_line(scope))
+    frame = _load_frame(scope, hourly_loads(scope)[1])
     if frame.empty:
         wide = pd.DataFrame({"hour": pd.Series([], dtype=object)})
     else:
@@ -92,7 +91,7 @@ def line_load_per_line_element(scope: Scope) -> Element:
 
 def line_load_by_line_element(scope: Scope) -> Element:
     """Per company number over the period: lowest, mean and peak load, and the hour of the peak."""
-    table = load.summarise_by_line(hourly_by_line(scope))
+    table = load.summarise_by_line(hourly_loads(scope)[1])
     table["line"] = table["line"].map(scope.line_label)
     return element("line_load_by_line", "rep_line_load_by_line", table, [
         Col("line", "rep_col_line"),
