@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atsnb.metrics.load import coarsen_load, line_load_by_line, line_load_per_hour
+from atsnb.metrics.load import coarsen_load, line_load_by_line, line_load_per_hour, line_loads, peak_per_line
 from tests.support.calls_frame import TZ, at, calls_frame
 
 PERIOD = (at("2025-03-03 10:00"), at("2025-03-03 12:00"))
@@ -88,3 +88,32 @@ def test_days_roll_up_min_of_mins_mean_of_means_max_of_maxes():
     assert len(daily) == 1
     assert daily.iloc[0]["hour"] == pd.Timestamp("2025-03-03", tz=TZ)
     assert daily.iloc[0][["min", "mean", "max"]].tolist() == [0, pytest.approx(0.875), 2]
+
+
+def test_line_loads_are_the_overall_and_the_per_line_load():
+    overall, by_line = line_loads(two_hours_of_calls(), *PERIOD)
+    pd.testing.assert_frame_equal(overall, line_load_per_hour(two_hours_of_calls(), *PERIOD))
+    pd.testing.assert_frame_equal(by_line, line_load_per_hour(two_hours_of_calls(), *PERIOD, by_line=True))
+
+
+def test_peak_per_line_per_hour_and_per_day():
+    hourly = line_load_per_hour(two_hours_of_calls(), *PERIOD, by_line=True)
+    per_hour = peak_per_line(hourly)
+    assert list(per_hour.index) == [at("2025-03-03 10:00"), at("2025-03-03 11:00")]
+    assert per_hour.to_dict("list") == {"L1": [2, 0], "L2": [1, 1]}
+    per_day = peak_per_line(hourly, "D")
+    assert list(per_day.index) == [pd.Timestamp("2025-03-03", tz=TZ)]
+    assert per_day.to_dict("list") == {"L1": [2], "L2": [1]}
+
+
+def test_peak_per_line_equals_the_pivot_of_each_line_rolled_up_to_days():
+    rng = np.random.default_rng(3)
+    day = pd.Timestamp("2025-10-24", tz="Europe/Berlin")  # the days include the end of summer time
+    starts = day + pd.to_timedelta(np.sort(rng.integers(0, 5 * 86_400, 2000)), unit="s")
+    frame = pd.DataFrame({"start": starts, "end": starts + pd.to_timedelta(rng.exponential(900, 2000).round(), unit="s"),
+                          "direction": "incoming", "line": rng.choice(["L2", "L10", "A", "L1"], 2000)})
+    hourly = line_load_per_hour(frame, day + pd.Timedelta(hours=3), day + pd.Timedelta(days=4, hours=5), by_line=True)
+    daily = pd.concat([coarsen_load(part.drop(columns="line")).assign(line=line)
+                       for line, part in hourly.groupby("line", sort=True)], ignore_index=True)
+    expected = daily.pivot(index="hour", columns="line", values="max").rename_axis(columns=None)
+    pd.testing.assert_frame_equal(peak_per_line(hourly, "D"), expected)

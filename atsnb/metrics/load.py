@@ -167,6 +167,11 @@ def summarise_by_line(hourly: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
+def _period_starts(hours: pd.Series, freq: str) -> pd.Series:
+    """The start of the day (or other ``freq`` period) of every hour, by its wall clock, naive."""
+    return hours.dt.tz_localize(None).dt.to_period(freq).dt.start_time
+
+
 def coarsen_load(hourly: pd.DataFrame, freq: str = "D") -> pd.DataFrame:
     """Hourly load rolled up to days (or another frequency): min of mins, mean of means, max of maxes.
 
@@ -174,7 +179,28 @@ def coarsen_load(hourly: pd.DataFrame, freq: str = "D") -> pd.DataFrame:
     """
     if hourly.empty:
         return hourly
-    key = hourly["hour"].dt.tz_localize(None).dt.to_period(freq).dt.start_time
-    out = hourly.groupby(key).agg({"min": "min", "mean": "mean", "max": "max"})
+    out = hourly.groupby(_period_starts(hourly["hour"], freq)).agg({"min": "min", "mean": "mean", "max": "max"})
     out.index = out.index.tz_localize(hourly["hour"].dt.tz) if hourly["hour"].dt.tz is not None else out.index
     return out.rename_axis("hour").reset_index()
+
+
+def peak_per_line(hourly: pd.DataFrame, freq: str | None = None) -> pd.DataFrame:
+    """The peak load of every line per hour, or per day (``freq``, the max of the hours' maxes):
+    index ``hour``, a column per line in sorted order, from a non-empty
+    ``line_load_per_hour(..., by_line=True)`` frame.
+
+    That frame holds the same hours for every line, one line after another, so the peaks are a
+    (line, hour) matrix reduced over each day's run of hours: no groupby per line and no pivot.
+    """
+    lines = pd.unique(hourly["line"])
+    n_hours = len(hourly) // len(lines)
+    hours = hourly["hour"].iloc[:n_hours]
+    peaks = hourly["max"].to_numpy().reshape(len(lines), n_hours)
+    if freq is not None:
+        key = _period_starts(hours, freq).to_numpy()
+        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        peaks = np.maximum.reduceat(peaks, first, axis=1)
+        days = pd.DatetimeIndex(key[first])
+        hours = days.tz_localize(hours.dt.tz) if hours.dt.tz is not None else days
+    order = np.argsort(np.asarray(lines, dtype=object), kind="stable")
+    return pd.DataFrame(peaks[order].T, index=pd.Index(hours, name="hour"), columns=pd.Index(lines[order]))

@@ -50,15 +50,9 @@ def kpis_element(scope: Scope) -> Element:
     ], note="rep_kpis_note")
 
 
-def _load_frame(scope: Scope, hourly: pd.DataFrame) -> pd.DataFrame:
-    """Hourly load as charted: per hour up to a month, per day (min of mins, …) beyond."""
-    days = (scope.end - scope.start) / pd.Timedelta(days=1)
-    if days <= HOURLY_LOAD_UP_TO_DAYS or hourly.empty:
-        return hourly
-    if "line" not in hourly:
-        return load.coarsen_load(hourly)
-    return pd.concat([load.coarsen_load(part.drop(columns="line")).assign(line=line)
-                      for line, part in hourly.groupby("line", sort=True)], ignore_index=True)
+def _per_day(scope: Scope) -> bool:
+    """Whether the load charts show days (min of mins, …) rather than hours: beyond a month."""
+    return (scope.end - scope.start) / pd.Timedelta(days=1) > HOURLY_LOAD_UP_TO_DAYS
 
 
 def hourly_loads(scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -68,7 +62,9 @@ def hourly_loads(scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def line_load_element(scope: Scope) -> Element:
     """Busy external lines per hour (per day for periods over a month): min, mean, max."""
-    frame = _load_frame(scope, hourly_loads(scope)[0])
+    frame = hourly_loads(scope)[0]
+    if _per_day(scope):
+        frame = load.coarsen_load(frame)
     return element("line_load", "rep_line_load", frame, [
         Col("hour", "rep_col_time"),
         *LOAD_COLS,
@@ -77,12 +73,12 @@ def line_load_element(scope: Scope) -> Element:
 
 def line_load_per_line_element(scope: Scope) -> Element:
     """The peak number of busy lines of each company number, per hour (per day beyond a month)."""
-    frame = _load_frame(scope, hourly_loads(scope)[1])
-    if frame.empty:
+    hourly = hourly_loads(scope)[1]
+    if hourly.empty:
         wide = pd.DataFrame({"hour": pd.Series([], dtype=object)})
     else:
-        wide = frame.pivot(index="hour", columns="line", values="max").rename(columns=scope.line_label)
-        wide = wide.rename_axis(columns=None).reset_index()
+        wide = load.peak_per_line(hourly, "D" if _per_day(scope) else None)
+        wide = wide.rename(columns=scope.line_label).reset_index()
     lines = [c for c in wide.columns if c != "hour"]
     data = wide.rename(columns={"hour": t("rep_col_time")})
     return Element("line_load_per_line", t("rep_line_load_per_line"), data, kind="line", x=t("rep_col_time"),
