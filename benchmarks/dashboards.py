@@ -52,6 +52,7 @@ def build_store(folder: str, n: int, *, ending_today: bool = False):
     """The synthetic year with its directories in a store.  ``ending_today`` moves the calls so that
     the year ends today: a dashboard's default view (the last 30 days) then has a month of calls to
     show, as it has on a working PBX."""
+    from atsnb.calls.pipeline import write_calls
     from atsnb.config import Settings
     from atsnb.store import Store
 
@@ -66,8 +67,7 @@ def build_store(folder: str, n: int, *, ending_today: bool = False):
     settings.store.path = folder
     store = Store.open(folder)
     with store.writing():
-        store.table("calls").upsert(calls)
-        store.table("steps").upsert(steps)
+        write_calls(store, calls, steps)
     employees = sorted(set(calls["employee"]) - {""})
     store.catalog.upsert("departments", pd.DataFrame({"name": [f"Отдел {i}" for i in range(5)]}))
     store.catalog.upsert("employees", pd.DataFrame({

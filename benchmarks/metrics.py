@@ -125,6 +125,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
+    from atsnb.calls.pipeline import write_calls
     from atsnb.config import Settings
     from atsnb.metrics.attribution import employee_calls
     from atsnb.metrics.load import line_load_per_hour
@@ -179,8 +180,7 @@ def main() -> None:
         settings.store.path = folder
         store = Store.open(folder)
         with store.writing():
-            store.table("calls").upsert(calls)
-            store.table("steps").upsert(steps)
+            write_calls(store, calls, steps)
         org_dirs = {"employees": pd.DataFrame({"extension": list(org.employee_department),
                                                "department": list(org.employee_department.values())}),
                     "departments": pd.DataFrame({"name": sorted(org.parents)})}

@@ -6,6 +6,7 @@ import pandas as pd
 
 from atsnb.calls import Topology, load_calls
 from atsnb.calls.pipeline import update_calls
+from atsnb.calls.shared import ANSWERS, unpack_answers
 from atsnb.config import Settings
 from atsnb.store import Store
 
@@ -38,6 +39,7 @@ def test_a_late_transfer_leg_updates_its_call_and_replaces_its_steps(store_path)
         assert update_calls(store, settings, pd.Timestamp("2025-03-03 10:00:00")) == 1
     calls = load_calls("2025-03-01", "2025-04-01", store=store, settings=settings)
     assert calls.loc[0, "talk_s"] == 60 and calls.loc[0, "transfers"] == 0 and calls.loc[0, "primary"]
+    assert list(store.table("calls").read()[ANSWERS]) == [""]  # one employee: nothing more to know
     before = store.table("steps").read()
     late = leg("2025-03-03 10:01:10", "100.1", "PJSIP/trunk1-00000001", "PJSIP/202-00000003", "ANSWERED", 40, 40,
                linkedid="100.1", seq=2)
@@ -51,6 +53,11 @@ def test_a_late_transfer_leg_updates_its_call_and_replaces_its_steps(store_path)
     assert len(steps) > len(before)
     assert not steps.duplicated(["call_id", "seq"]).any()
     assert list(steps.sort_values("seq")["kind"]).count("hangup") == 1
+    # transferred now: both employees' answers are stored with the call, as its route has them
+    pos, target, talk = unpack_answers(store.table("calls").read()[ANSWERS])
+    answers = steps[steps["kind"] == "answer"].sort_values("seq")
+    assert list(pos) == [0, 0] and list(target) == list(answers["target"]) == ["201", "202"]
+    assert list(talk) == list(answers["duration_s"].astype(float))
 
 
 def test_primary_marks_only_the_first_call_of_a_number_across_updates(store_path):

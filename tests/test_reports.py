@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from atsnb import reports
+from atsnb.calls.pipeline import write_calls
 from atsnb.config import Settings
 from atsnb.i18n import t
 from atsnb.metrics import counts, durations
@@ -21,9 +22,12 @@ CLIENT = "79120000001"
 MARCH = {"start": "2025-03-03", "end": "2025-03-04"}  # Monday and Tuesday
 
 
-@pytest.fixture
-def store(tmp_path, monkeypatch) -> tuple[Store, Settings]:
-    """Sales (with team Sales 1) and Support; five calls on 3–4 March 2025, one transferred."""
+@pytest.fixture(params=["answers", "routes"])
+def store(request, tmp_path, monkeypatch) -> tuple[Store, Settings]:
+    """Sales (with team Sales 1) and Support; five calls on 3–4 March 2025, one transferred.
+
+    Written as the derivation writes them (the calls with their ``answers`` column) and as a store
+    written before that column existed (the reports then read the routes): every test runs on both."""
     monkeypatch.setenv("ATSNB_UI_LANGUAGE", "ru")
     settings = Settings()
     settings.store.path = str(tmp_path / "store")
@@ -68,8 +72,11 @@ def store(tmp_path, monkeypatch) -> tuple[Store, Settings]:
         "duration_s": [160, 50, 0, 100, 70],
     })
     with store.writing():
-        store.table("calls").upsert(calls)
-        store.table("steps").upsert(steps)
+        if request.param == "answers":
+            write_calls(store, calls, steps)
+        else:
+            store.table("calls").upsert(calls)
+            store.table("steps").upsert(steps)
     return store, settings
 
 

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from atsnb import load_calls, reports
+from atsnb.calls.shared import ANSWERS, pack_answers, shared_calls
 from atsnb.i18n import t
 from atsnb.metrics import counts, durations, external, inbound, service
 from atsnb.reports.export import csv_bytes
@@ -62,7 +63,12 @@ def test_reports_read_the_cells_load_calls_returns(demo):
     assert list(got.columns) == SCOPE_COLUMNS
     for column in CODED_COLUMNS:
         assert list(got[column].cat.categories) == sorted(set(full[column].dropna()))
-    pd.testing.assert_frame_equal(got.astype({c: full[c].dtype for c in CODED_COLUMNS}), full[SCOPE_COLUMNS])
+    same = [c for c in SCOPE_COLUMNS if c != ANSWERS]
+    pd.testing.assert_frame_equal(got[same].astype({c: full[c].dtype for c in CODED_COLUMNS}), full[same])
+    # the stored answers are the answer steps of the transferred and internal calls' routes
+    steps = Store.open(path).table("steps").read(lo, hi + pd.Timedelta(days=1))
+    pd.testing.assert_series_equal(got[ANSWERS], pack_answers(full, steps), check_names=False)
+    assert 0 < got[ANSWERS].ne("").sum() <= shared_calls(full).sum()  # an unanswered internal call has none
     some = got.iloc[::7]
     extra = read_call_columns(Store.open(path), settings, some, ["caller", "recording"])
     pd.testing.assert_frame_equal(extra, full[["caller", "recording"]].iloc[::7])

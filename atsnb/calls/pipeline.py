@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from atsnb.calls.reconstruct import reconstruct
+from atsnb.calls.shared import ANSWERS, pack_answers
 from atsnb.calls.topology import Topology
 from atsnb.config import Settings
 from atsnb.store import Store
@@ -71,8 +72,7 @@ def update_calls(store: Store, settings: Settings, since: pd.Timestamp,
     if calls.empty:
         return 0
     calls["primary"] = mark_primary(store, calls)
-    _replace_steps(store, steps, calls)
-    store.table("calls").upsert(calls)
+    write_calls(store, calls, steps)
     log.info("calls: %d re-derived since %s", len(calls), since)
     return len(calls)
 
@@ -88,6 +88,14 @@ def _read(store: Store, name: str, start: pd.Timestamp, end: pd.Timestamp | None
     if df.empty:
         return None
     return df[df[kind].astype(str).isin(kinds)].reset_index(drop=True)
+
+
+def write_calls(store: Store, calls: pd.DataFrame, steps: pd.DataFrame) -> None:
+    """Store derived ``calls`` with their whole routes ``steps``: the calls' stored steps replaced,
+    the calls written with their ``answers`` column (:mod:`atsnb.calls.shared`).  The caller holds
+    the store's write lock."""
+    _replace_steps(store, steps, calls)
+    store.table("calls").upsert(calls.assign(**{ANSWERS: pack_answers(calls, steps)}))
 
 
 def _replace_steps(store: Store, steps: pd.DataFrame, calls: pd.DataFrame) -> None:

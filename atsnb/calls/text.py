@@ -68,3 +68,15 @@ def _factorize(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(values, pd.Series) and values.dtype == object:
         values = values.to_numpy()
     return pd.factorize(values, use_na_sentinel=True)
+
+
+def isin(values: pd.Series, among: pd.Series) -> np.ndarray:
+    """``values.isin(among)`` for call ids, hashed in Arrow (pandas' own iterates Arrow strings in Python)."""
+    found = pc.is_in(pa.array(values.astype("string")), value_set=pa.array(among.astype("string")))
+    return found.fill_null(False).to_numpy(zero_copy_only=False)
+
+
+def positions(values: pd.Series, among: pd.Series) -> np.ndarray:
+    """Index in ``among`` of every value (-1 where absent), for call ids: hashed in Arrow."""
+    found = pc.index_in(pa.array(values.astype("str")), value_set=pa.array(among.astype("str")))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)

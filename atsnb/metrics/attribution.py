@@ -17,21 +17,25 @@ So per-employee counts add up to more than the number of calls by the calls that
 second employee: transfers, and internal calls (which count for caller and callee).
 
 Only such calls (``transfers`` > 0, or internal) can have a second employee, so only their steps
-are looked at: every other call counts for its own employee with its own talk time.  That keeps
-a year of calls fast (docs/performance.md).
+are looked at: every other call counts for its own employee with its own talk time.  Calls read
+from the store carry those steps in their ``answers`` column (:mod:`atsnb.calls.shared`), so a
+report reads no route at all.  That keeps a year of calls fast (docs/performance.md).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
-from atsnb.metrics.calls import positions
+from atsnb.calls.shared import ANSWERS, shared_calls, unpack_answers
+from atsnb.calls.text import positions
 from atsnb.metrics.counts import bucket_codes, dense, drop_unused
 
 CALL_COLUMNS = ["call_id", "start", "direction", "status", "wait_s"]
+EXTENSION = re.compile(r"\d{2,6}")  # what an extension looks like
 ANSWER_STEP_COLUMNS = ["call_id", "kind", "target", "duration_s"]
 
 
@@ -46,29 +50,34 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes, names
 
 
-def shared_calls(calls: pd.DataFrame) -> np.ndarray:
-    """The calls that can have a second employee: transferred (``transfers`` > 0) or internal."""
-    return (calls["transfers"].to_numpy() > 0) | calls["direction"].eq("internal").to_numpy(dtype=bool)
-
-
 def _answer_rows(
     calls: pd.DataFrame, steps: pd.DataFrame, extensions: Iterable[str] | None, known: set[str]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(call position, employee name, talk) of the answer steps by employees, for calls that can
-    have a second employee (:func:`shared_calls`)."""
-    none = (np.empty(0, np.int64), np.empty(0, object), np.empty(0, float))
+    have a second employee (:func:`shared_calls`): from the calls' own ``answers`` column when
+    they were read from the store with it, else from ``steps``."""
+    if ANSWERS in calls:
+        pos, target, talk = unpack_answers(calls[ANSWERS])
+    else:
+        pos, target, talk = _route_answers(calls, steps)
+    codes, names = pd.factorize(target)  # each distinct target (a few dozen) looked at once
+    wanted = known | set(extensions or ())
+    by_employee = np.array([bool(EXTENSION.fullmatch(str(n))) or n in wanted for n in names], dtype=bool)
+    is_employee = by_employee[codes] if len(target) else np.zeros(0, bool)
+    return pos[is_employee], target[is_employee], talk[is_employee]
+
+
+def _route_answers(calls: pd.DataFrame, steps: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(call position, target, duration) of the answer steps in ``steps`` of :func:`shared_calls`."""
     shared = shared_calls(calls)
     if steps is None or steps.empty or not shared.any():
-        return none
+        return np.empty(0, np.int64), np.empty(0, object), np.empty(0, float)
     candidates = np.flatnonzero(shared)  # a small set to hash: only these calls can be shared
     pos = positions(steps["call_id"], calls["call_id"].iloc[candidates])
     keep = (pos >= 0) & steps["kind"].eq("answer").to_numpy(dtype=bool)
-    answers, pos = steps[keep], candidates[pos[keep]]
-    target = answers["target"].astype("str").fillna("")
-    is_employee = (target.str.fullmatch(r"\d{2,6}").fillna(False).to_numpy(dtype=bool)
-                   | target.isin(known | set(extensions or ())).to_numpy())
-    return pos[is_employee], target.to_numpy(dtype=object)[is_employee], \
-        answers["duration_s"].to_numpy(dtype=float)[is_employee]
+    answers = steps[keep]
+    return candidates[pos[keep]], answers["target"].astype("str").fillna("").to_numpy(dtype=object), \
+        answers["duration_s"].to_numpy(dtype=float)
 
 
 def _merge_keys(main_key: np.ndarray, own_key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

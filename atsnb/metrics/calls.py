@@ -59,18 +59,6 @@ def lost(calls: pd.DataFrame) -> pd.Series:
     return missed(calls) | dropped(calls)
 
 
-def isin(values: pd.Series, among: pd.Series) -> np.ndarray:
-    """``values.isin(among)`` for call ids, hashed in Arrow (pandas' own is slow on Arrow strings)."""
-    found = pc.is_in(pa.array(values.astype("string")), value_set=pa.array(among.astype("string")))
-    return found.fill_null(False).to_numpy(zero_copy_only=False)
-
-
-def positions(values: pd.Series, among: pd.Series) -> np.ndarray:
-    """Index in ``among`` of every value (-1 where absent), for call ids: hashed in Arrow."""
-    found = pc.index_in(pa.array(values.astype("str")), value_set=pa.array(among.astype("str")))
-    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-
-
 def call_runs(call_ids: pd.Series) -> np.ndarray:
     """Run number of every row, where a run is consecutive rows with the same call id.
 

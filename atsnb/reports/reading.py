@@ -15,14 +15,17 @@ import numpy as np
 import pandas as pd
 
 from atsnb.calls.reconstruct import empty_calls
+from atsnb.calls.shared import ANSWERS
+from atsnb.calls.text import positions
 from atsnb.config import Settings
-from atsnb.metrics.calls import positions
 from atsnb.metrics.counts import drop_unused
 from atsnb.store import Store
 
-# what load_scope, the attribution and every element but the detail table use
+# what load_scope, the attribution and every element but the detail table use; the attribution
+# takes the calls' answer steps from ``answers`` (atsnb.calls.shared) where the store has it, else
+# reads the route steps
 SCOPE_COLUMNS = ["call_id", "start", "end", "direction", "status", "line", "employee", "answered_by",
-                 "wait_s", "talk_s", "transfers"]
+                 "wait_s", "talk_s", "transfers", ANSWERS]
 # few distinct values over many calls: categoricals, masks and groupings then work on small integer codes
 CODED_COLUMNS = ("direction", "status", "line", "employee", "answered_by")
 TIME_COLUMNS = ("start", "answer", "end")
@@ -54,11 +57,16 @@ def read_calls(
     :func:`compact` codes and times in the PBX zone: the same cells ``load_calls`` returns.
     ``where``: further conditions, as :meth:`atsnb.store.PartitionedTable.read` takes them."""
     columns = list(SCOPE_COLUMNS if columns is None else columns)
+    table = store.table("calls")
+    if ANSWERS in columns and not table.has_column(ANSWERS, start, end):
+        columns.remove(ANSWERS)
     tz = settings.pbx.timezone
-    calls = store.table("calls").read(start, end, columns=columns, where=where,
-                                      dictionary=[c for c in columns if c in CODED_COLUMNS])
+    calls = table.read(start, end, columns=columns, where=where,
+                       dictionary=[c for c in columns if c in CODED_COLUMNS])
     if calls.empty:
-        return compact(empty_calls(tz)[columns])
+        return compact(empty_calls(tz)[[c for c in columns if c != ANSWERS]])
+    if ANSWERS in calls and calls[ANSWERS].isna().any():  # calls stored before the column was: use the routes
+        calls = calls.drop(columns=ANSWERS)
     for column in TIME_COLUMNS:
         if column in calls:
             calls[column] = calls[column].dt.tz_convert(tz)

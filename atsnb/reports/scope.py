@@ -21,11 +21,13 @@ from typing import TypedDict, TypeVar
 import numpy as np
 import pandas as pd
 
+from atsnb.calls.shared import ANSWERS
+from atsnb.calls.text import isin
 from atsnb.config import Settings, load_settings
 from atsnb.errors import AtsnbError
 from atsnb.i18n import set_language, t
 from atsnb.metrics.attribution import ANSWER_STEP_COLUMNS, employee_calls
-from atsnb.metrics.calls import isin, one_of
+from atsnb.metrics.calls import one_of
 from atsnb.reference.org import Org
 from atsnb.reports.period import describe, period_range
 from atsnb.reports.reading import SCOPE_COLUMNS, read_call_columns, read_calls, read_steps
@@ -169,11 +171,12 @@ def load_scope(
         calls = calls[one_of(calls["line"], lines)]
     calls = calls.reset_index(drop=True)
 
-    def attribute() -> pd.DataFrame:  # the calls' answer steps read and matched: ~0.3 s for a year
-        if not set(SCOPE_COLUMNS) <= set(calls.columns):
+    def attribute() -> pd.DataFrame:  # from the calls' answers column, else their answer steps read and matched
+        if not set(SCOPE_COLUMNS) - {ANSWERS} <= set(calls.columns):
             raise AtsnbError(f"This report's calls were loaded with {', '.join(calls.columns)} only: "
                              "too few for the per-employee attribution.")
-        answers = read_steps(store, lo, hi, ANSWER_STEP_COLUMNS, kinds=["answer"], dictionary=["kind", "target"])
+        answers = None if ANSWERS in calls else read_steps(store, lo, hi, ANSWER_STEP_COLUMNS, kinds=["answer"],
+                                                           dictionary=["kind", "target"])
         return employee_calls(calls, answers, extensions=org.employee_department)
 
     attributed: pd.DataFrame | Callable[[], pd.DataFrame] = attribute

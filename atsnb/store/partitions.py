@@ -130,6 +130,23 @@ class PartitionedTable:
                 self.write_month(month, old[~mask])
         return removed
 
+    def _months_in(self, start: pd.Timestamp | None, end: pd.Timestamp | None) -> list[str]:
+        """The stored months that can hold rows of ``[start, end)``."""
+        months = self.months()
+        if months and start is not None:
+            months = [m for m in months if m >= _wall(start).strftime("%Y-%m")]
+        if months and end is not None:
+            months = [m for m in months if m <= _wall(end - pd.Timedelta(microseconds=1)).strftime("%Y-%m")]
+        return months
+
+    def has_column(self, column: str, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None) -> bool:
+        """Whether every month file of ``[start, end)`` has ``column`` (files written before a column
+        was added lack it); read from the files' footers only."""
+        try:
+            return all(column in pq.read_schema(self._file(m)).names for m in self._months_in(start, end))
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise StoreError(f"Table {self.name} of the store cannot be read ({exc}).") from exc
+
     def read(
         self,
         start: pd.Timestamp | None = None,
@@ -147,11 +164,7 @@ class PartitionedTable:
         ``dictionary`` names text columns to read as categoricals straight from the files' Parquet
         dictionaries: for a column of a few dozen values over a million rows that skips building a
         million strings (their categories are in no particular order, unused ones included)."""
-        months = self.months()
-        if months and start is not None:
-            months = [m for m in months if m >= _wall(start).strftime("%Y-%m")]
-        if months and end is not None:
-            months = [m for m in months if m <= _wall(end - pd.Timedelta(microseconds=1)).strftime("%Y-%m")]
+        months = self._months_in(start, end)
         if not months:
             return pd.DataFrame()
         bounds = list(where or [])
