@@ -48,9 +48,12 @@ def build_steps(legs: Legs, runs: Runs, calls: pd.DataFrame, topology: Topology,
                           "rank": np.zeros(len(c), np.int64) if rank is None else rank})
 
     def add_legs(kind: str, mask: np.ndarray, at, party, target, outcome, duration) -> None:
-        if mask.any():
-            add(kind, cidx[mask], at[mask], _take(party, mask), _take(target, mask), _take(outcome, mask),
-                duration[mask], runs.rank[mask])
+        # The legs' positions first, then one gather per column: numpy's boolean indexing of a
+        # million-row column is about twice as slow as taking the same rows by position.
+        rows = np.flatnonzero(mask)
+        if len(rows):
+            add(kind, cidx[rows], at[rows], _take(party, rows), _take(target, rows), _take(outcome, rows),
+                duration[rows], runs.rank[rows])
 
     start, end = calls["start"].to_numpy(), calls["end"].to_numpy()
     direction = calls["direction"].to_numpy()
@@ -116,8 +119,8 @@ def _fill(value, n: int) -> np.ndarray:
     return np.full(n, value, dtype=CODE)
 
 
-def _take(value, mask: np.ndarray):
-    return value[mask] if isinstance(value, np.ndarray) else value
+def _take(value, rows: np.ndarray):
+    return value[rows] if isinstance(value, np.ndarray) else value
 
 
 def _first_per(runs: Runs, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
