@@ -61,6 +61,20 @@ def test_counts_by_a_column_with_a_split():
     assert table.loc["incoming", ["answered", "unanswered", "dropped", "calls"]].tolist() == [4, 2, 1, 7]
 
 
+def test_day_codes_given_by_the_caller_count_as_the_timestamps_do():
+    frame = incoming_mix()
+    days = counts.bucket_codes(frame["start"], "day")
+    for scale in ("day", "weekday", "week"):
+        assert counts.from_days(days, scale).tolist() == counts.bucket_codes(frame["start"], scale).tolist()
+    period = (at("2025-03-02 00:00"), at("2025-03-05 00:00"))
+    pd.testing.assert_frame_equal(counts.daily_external(frame, *period, days), counts.daily_external(frame, *period))
+    pd.testing.assert_frame_equal(counts.daily_unanswered_incoming(frame, *period, days),
+                                  counts.daily_unanswered_incoming(frame, *period))
+    by_weekday = counts.counts_by(frame, "weekday", start=period[0], end=period[1],
+                                  codes=counts.from_days(days, "weekday"))
+    assert by_weekday["calls"].tolist() == [10, 1, 0, 0, 0, 0, 0]
+
+
 def test_weeks_start_on_monday_and_months_on_the_first():
     frame = calls_frame([{"start": "2025-03-09 23:30", "direction": "incoming", "status": "answered"}])
     assert counts.time_key(frame["start"], "week").iloc[0] == at("2025-03-03 00:00")

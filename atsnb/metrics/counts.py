@@ -27,6 +27,16 @@ def dense(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.flatnonzero(present) + lo, remap[codes - lo], counts[present]
 
 
+def tally(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(uniques, counts)`` of :func:`dense`, without the inverse it would map every code to."""
+    if len(codes) == 0:
+        return codes, codes
+    lo = codes.min()
+    counts = np.bincount(codes - lo)
+    present = counts > 0
+    return np.flatnonzero(present) + lo, counts[present]
+
+
 def drop_unused(values: pd.Categorical) -> pd.Categorical:
     """``values`` without the categories that do not occur, the others in their order: what
     ``remove_unused_categories`` gives, by counting the codes where pandas sorts a million of them."""
@@ -61,9 +71,17 @@ def bucket_codes(when: pd.Series, scale: str) -> np.ndarray:
     ticks = ticks.view(np.int64)
     if scale == "hour":
         return ticks // (3600 * per_second) % 24
-    days = ticks // (86400 * per_second)
+    return from_days(ticks // (86400 * per_second), scale)
+
+
+def from_days(days: np.ndarray, scale: str) -> np.ndarray:
+    """The ``scale`` (day, weekday or week) bucket codes of day codes (days since 1970 by the wall
+    clock): a report that has its calls' days derives the weekdays from them instead of reading
+    the million timestamps again."""
+    if scale == "day":
+        return days
     weekday = (days + 3) % 7  # 1970-01-01 was a Thursday
-    return {"day": days, "weekday": weekday, "week": days - weekday}[scale]
+    return weekday if scale == "weekday" else days - weekday
 
 
 def bucket_labels(codes: np.ndarray, scale: str, tz: object) -> pd.Index:
@@ -109,20 +127,22 @@ def counts_by(
     split: str | None = None,
     start: pd.Timestamp | None = None,
     end: pd.Timestamp | None = None,
+    codes: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Calls per bucket: ``by`` is a time scale of :data:`SCALES` (of ``start``) or a column name.
 
     Without ``split``: columns ``<by>``, ``calls``, ``share_pct``.  With ``split`` (e.g.
     ``"direction"``) one count column per value of that column, plus ``calls`` (their sum).
     With ``start``/``end`` a time scale lists every bucket of the period, empty ones as 0.
+    ``codes``: the calls' :func:`bucket_codes` of the time scale ``by``, when the caller has them.
     """
     if by in SCALES:
-        codes = bucket_codes(calls["start"], by)
+        codes = bucket_codes(calls["start"], by) if codes is None else codes
         tz = getattr(calls["start"].dt, "tz", None)
     else:
         codes, names = pd.factorize(calls[by].fillna(""), sort=True)
     if split is None:
-        uniques, _, n = dense(codes)
+        uniques, n = tally(codes)
         out = pd.Series(n, index=uniques, name="calls")
     else:
         parts, kinds = pd.factorize(calls[split].fillna(""))
@@ -143,24 +163,32 @@ def counts_by(
     return out.rename_axis(by).reset_index()
 
 
-def daily_external(calls: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+def daily_external(
+    calls: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, days: np.ndarray | None = None
+) -> pd.DataFrame:
     """External calls per day by direction (incoming, outgoing, mixed), one count per call however
-    many times it was transferred: columns ``day``, ``incoming``, ``outgoing``, ``mixed``, ``calls``."""
-    ext = calls[["start", "direction"]][external(calls).to_numpy()]
-    out = counts_by(ext, "day", split="direction", start=start, end=end)
+    many times it was transferred: columns ``day``, ``incoming``, ``outgoing``, ``mixed``, ``calls``.
+    ``days``: the calls' day :func:`bucket_codes`, when the caller has them."""
+    is_external = external(calls).to_numpy()
+    ext = calls[["start", "direction"]][is_external]
+    out = counts_by(ext, "day", split="direction", start=start, end=end,
+                    codes=None if days is None else days[is_external])
     for column in ("incoming", "outgoing", "mixed"):
         if column not in out:
             out[column] = 0
     return out[["day", "incoming", "outgoing", "mixed", "calls"]]
 
 
-def daily_unanswered_incoming(calls: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-    """Incoming calls nobody answered per day: columns ``day``, ``missed``, ``dropped``, ``calls``."""
+def daily_unanswered_incoming(
+    calls: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, days: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Incoming calls nobody answered per day: columns ``day``, ``missed``, ``dropped``, ``calls``.
+    ``days``: the calls' day :func:`bucket_codes`, when the caller has them."""
     is_missed, is_dropped = missed(calls).to_numpy(), dropped(calls).to_numpy()
     lost = is_missed | is_dropped
     kind = pd.Categorical.from_codes(is_dropped[lost].astype(np.int8), ["missed", "dropped"])
     frame = pd.DataFrame({"start": calls["start"][lost].array, "kind": kind})
-    out = counts_by(frame, "day", split="kind", start=start, end=end)
+    out = counts_by(frame, "day", split="kind", start=start, end=end, codes=None if days is None else days[lost])
     for column in ("missed", "dropped"):
         if column not in out:
             out[column] = 0

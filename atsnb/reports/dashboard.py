@@ -96,9 +96,15 @@ def line_load_by_line_element(scope: Scope) -> Element:
     ], note="rep_line_load_note")
 
 
+def call_days(scope: Scope) -> np.ndarray:
+    """Every call's day (wall clock) as an integer, computed once per report: three charts bucket
+    the calls by day or weekday."""
+    return scope.once("call_days", lambda: counts.bucket_codes(scope.calls["start"], "day"))
+
+
 def external_daily_element(scope: Scope) -> Element:
     """External calls per day by direction; a transferred call counts once."""
-    frame = counts.daily_external(scope.calls, scope.start, scope.end)
+    frame = counts.daily_external(scope.calls, scope.start, scope.end, call_days(scope))
     return element("external_daily", "rep_external_daily", frame, [
         Col("day", "rep_col_day"),
         Col("incoming", "incoming", "calls"),
@@ -110,7 +116,7 @@ def external_daily_element(scope: Scope) -> Element:
 
 def unanswered_daily_element(scope: Scope) -> Element:
     """Incoming calls nobody answered, per day, split missed / dropped."""
-    frame = counts.daily_unanswered_incoming(scope.calls, scope.start, scope.end)
+    frame = counts.daily_unanswered_incoming(scope.calls, scope.start, scope.end, call_days(scope))
     return element("unanswered_daily", "rep_unanswered_daily", frame, [
         Col("day", "rep_col_day"),
         Col("missed", "missed", "calls"),
@@ -122,7 +128,8 @@ def unanswered_daily_element(scope: Scope) -> Element:
 
 def weekday_share_element(scope: Scope) -> Element:
     """Share of calls by weekday over the period."""
-    frame = counts.counts_by(scope.calls, "weekday", start=scope.start, end=scope.end)
+    frame = counts.counts_by(scope.calls, "weekday", start=scope.start, end=scope.end,
+                             codes=counts.from_days(call_days(scope), "weekday"))
     frame["weekday"] = weekday_names(frame["weekday"])
     return element("weekday_share", "rep_weekday_share", frame, [
         Col("weekday", "rep_col_weekday"),
