@@ -83,18 +83,42 @@ def effective_by_panel(frame: pd.DataFrame, panels: pd.DataFrame) -> pd.Series:
     return pd.Series(answered & allowed & long_enough, index=frame.index)
 
 
+def _employee_codes(employees: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of the employees (-1: none) and the index they stand for, in the order a
+    ``groupby("employee", sort=True)`` lists them: a categorical's category order, else sorted."""
+    if isinstance(employees.dtype, pd.CategoricalDtype):
+        categories = employees.cat.categories
+        return employees.cat.codes.to_numpy().astype(np.int64), pd.CategoricalIndex(
+            categories, categories=categories, ordered=employees.cat.ordered, name="employee")
+    codes, names = pd.factorize(employees, sort=True)
+    return codes.astype(np.int64), pd.Index(names, name="employee")
+
+
 def effective_by_employee(frame: pd.DataFrame, panels: pd.DataFrame) -> pd.DataFrame:
     """Effective calls per employee against target.
 
-    ``frame``: one row per (call, employee) — columns employee, start, direction, status, talk_s.
+    ``frame``: one row per (call, employee) — columns employee, start, direction, status, talk_s,
+    and ``effective`` when the flags of :func:`effective_by_panel` are computed already.
     ``panels``: indexed by employee with min_talk_s, directions, daily_target.
     Returns employee, min_talk_s, directions, daily_target, days, effective, per_day, target,
     target_pct (see the module docstring).
     """
-    is_eff = effective_by_panel(frame, panels)
-    days = bucket_codes(frame["start"], "day")  # integers: only how many distinct days counts
-    per = pd.DataFrame({"employee": frame["employee"], "day": days, "effective": is_eff.astype(int)})
-    out = per.groupby("employee", sort=True).agg(days=("day", "nunique"), effective=("effective", "sum"))
+    is_eff = (frame["effective"] if "effective" in frame else effective_by_panel(frame, panels)).to_numpy(dtype=bool)
+    who, employees = _employee_codes(frame["employee"])
+    known = who >= 0
+    who, is_eff = who[known], is_eff[known]
+    out = pd.DataFrame(index=employees)
+    if len(who):
+        day = bucket_codes(frame["start"], "day")[known]  # integers: only how many distinct days counts
+        day = day - day.min()
+        span = int(day.max()) + 1
+        # an employee's days = the (employee, day) cells holding a call, counted in an employees × days grid
+        busy = np.bincount(who * span + day, minlength=len(employees) * span).reshape(len(employees), span) > 0
+        out["days"] = busy.sum(axis=1).astype(np.int64)
+        out["effective"] = np.bincount(who, weights=is_eff, minlength=len(employees)).astype(np.int64)
+        out = out[np.bincount(who, minlength=len(employees)) > 0]
+    else:
+        out["days"], out["effective"] = np.zeros(0, np.int64), np.zeros(0, np.int64)
     out = panels.reindex(out.index)[["min_talk_s", "directions", "daily_target"]].join(out)
     out["per_day"] = out["effective"] / out["days"]
     out["target"] = out["daily_target"].fillna(0) * out["days"]

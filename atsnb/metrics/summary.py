@@ -103,11 +103,13 @@ def distinct_calls_by(rows: pd.DataFrame, holders: pd.Series, index: np.ndarray 
     return pd.Series(counts, index=calls.names.rename(holders.name), name="calls")
 
 
-def summary_by(rows: pd.DataFrame, holders: pd.Series, index: np.ndarray | None = None) -> pd.DataFrame:
+def summary_by(rows: pd.DataFrame, holders: pd.Series, index: np.ndarray | None = None,
+               calls: HolderCalls | None = None) -> pd.DataFrame:
     """The summary table per holder (module docstring): a column named like ``holders``, then
-    :data:`SUMMARY_COLUMNS`, sorted by holder."""
+    :data:`SUMMARY_COLUMNS`, sorted by holder.  ``calls``: the :func:`holder_calls` of the same
+    arguments, when computed already (a report's summary and pivot collapse the same rows)."""
     key = str(holders.name)
-    calls = holder_calls(rows, holders, index)
+    calls = holder_calls(rows, holders, index) if calls is None else calls
     n = len(calls.names)
     direction = rows["direction"]
     incoming = one_of(direction, INBOUND).to_numpy(dtype=bool)[calls.row]
@@ -136,11 +138,12 @@ def summary_by(rows: pd.DataFrame, holders: pd.Series, index: np.ndarray | None 
 
 def pivot_by_time(
     rows: pd.DataFrame, holders: pd.Series, scale: str, start: pd.Timestamp, end: pd.Timestamp,
-    index: np.ndarray | None = None,
+    index: np.ndarray | None = None, calls: HolderCalls | None = None,
 ) -> pd.DataFrame:
     """Distinct calls per holder (rows) and time bucket (columns: hour 0–23, or the start of each
-    day / week / month of the period, empty buckets as 0), plus a ``calls`` total column."""
-    calls = holder_calls(rows, holders, index)
+    day / week / month of the period, empty buckets as 0), plus a ``calls`` total column.
+    ``calls`` as in :func:`summary_by`."""
+    calls = holder_calls(rows, holders, index) if calls is None else calls
     buckets, inverse, _ = dense(bucket_codes(rows["start"], scale)[calls.row])
     width = max(len(buckets), 1)
     table = np.bincount(calls.codes * width + inverse, minlength=len(calls.names) * width)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from atsnb.i18n import t
 from atsnb.metrics.effective import effective_by_employee
-from atsnb.metrics.summary import pivot_by_time, summary_by
+from atsnb.metrics.summary import HolderCalls, holder_calls, pivot_by_time, summary_by
 from atsnb.reports.build import Col, element
 from atsnb.reports.dashboard import NO_DEPARTMENT
 from atsnb.reports.detail import detail_element
@@ -57,6 +57,15 @@ def attribution_rollup(scope: Scope) -> tuple[np.ndarray, pd.Series]:
     return scope.once("attribution_rollup", lambda: rollup(scope, scope.attributed["employee"]))
 
 
+def department_calls(scope: Scope) -> HolderCalls:
+    """The rolled-up rows collapsed to one entry per (department, call), once per report: the
+    summary and the by-scale pivot count the same entries."""
+    def collapse() -> HolderCalls:
+        index, departments = attribution_rollup(scope)
+        return holder_calls(with_effective(scope), departments, index)
+    return scope.once("department_calls", collapse)
+
+
 def shown_departments(scope: Scope) -> set[str] | None:
     """With a department filter, that department and the ones below it; else every department."""
     chosen = scope.filters.get("department")
@@ -80,7 +89,7 @@ def in_tree_order(scope: Scope, table: pd.DataFrame) -> pd.DataFrame:
 def efficiency_element(scope: Scope) -> Element:
     """Per department: effective calls of its employees (each by their own panel) against the sum of
     their targets (daily target × days with calls)."""
-    per_employee = effective_by_employee(scope.attributed, panels(scope))
+    per_employee = effective_by_employee(with_effective(scope), panels(scope))
     index, departments = rollup(scope, per_employee["employee"])
     rows = per_employee.iloc[index].reset_index(drop=True).assign(department=departments)
     table = rows.groupby("department", sort=False, observed=True).agg(
@@ -103,7 +112,7 @@ def summary_element(scope: Scope) -> Element:
     """Per department (rolled up): calls by direction and status, talk and wait, effective calls."""
     rows = with_effective(scope)  # the attribution's rows with a flag added: the same rows roll up
     index, departments = attribution_rollup(scope)
-    table = in_tree_order(scope, summary_by(rows, departments, index))
+    table = in_tree_order(scope, summary_by(rows, departments, index, calls=department_calls(scope)))
     return element("summary", "rep_summary_departments", table,
                    [Col("department", "rep_col_department"), *SUMMARY_COLS], note="rep_summary_departments_note")
 
@@ -111,7 +120,8 @@ def summary_element(scope: Scope) -> Element:
 def by_scale_element(scope: Scope, scale: str = "day") -> Element:
     """Calls per department (rolled up) by hour of day, day, week or month."""
     index, departments = attribution_rollup(scope)
-    table = pivot_by_time(scope.attributed, departments, scale, scope.start, scope.end, index)
+    table = pivot_by_time(with_effective(scope), departments, scale, scope.start, scope.end, index,
+                          calls=department_calls(scope))
     table = in_tree_order(scope, table)
     element_ = pivot_element("by_scale", "rep_by_scale_departments", "rep_col_department", table, "department",
                              scale)

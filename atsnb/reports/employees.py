@@ -11,7 +11,7 @@ import pandas as pd
 
 from atsnb.i18n import t
 from atsnb.metrics.effective import effective_by_employee, effective_by_panel
-from atsnb.metrics.summary import pivot_by_time, summary_by
+from atsnb.metrics.summary import HolderCalls, holder_calls, pivot_by_time, summary_by
 from atsnb.reports.build import Col, element
 from atsnb.reports.detail import detail_element
 from atsnb.reports.model import Element, Report
@@ -26,9 +26,21 @@ def panels(scope: Scope) -> pd.DataFrame:
 
 
 def with_effective(scope: Scope) -> pd.DataFrame:
-    """The attribution rows with an ``effective`` flag by each employee's own panel."""
-    rows = scope.attributed
-    return rows.assign(effective=effective_by_panel(rows, panels(scope)))
+    """The attribution rows with an ``effective`` flag by each employee's own panel (computed once
+    per report: the efficiency and summary elements both count effective calls)."""
+    def flagged() -> pd.DataFrame:
+        rows = scope.attributed
+        return rows.assign(effective=effective_by_panel(rows, panels(scope)))
+    return scope.once("effective_rows", flagged)
+
+
+def employee_calls_once(scope: Scope) -> HolderCalls:
+    """The flagged attribution rows collapsed to one entry per (employee, call), once per report:
+    the summary and the by-scale pivot count the same entries."""
+    def collapse() -> HolderCalls:
+        rows = with_effective(scope)
+        return holder_calls(rows, rows["employee"])
+    return scope.once("employee_calls", collapse)
 
 
 def directions_text(directions: frozenset[str] | str | None) -> str:
@@ -39,7 +51,7 @@ def directions_text(directions: frozenset[str] | str | None) -> str:
 
 def efficiency_element(scope: Scope) -> Element:
     """Effective calls per employee against the daily target of their efficiency panel."""
-    table = effective_by_employee(scope.attributed, panels(scope))
+    table = effective_by_employee(with_effective(scope), panels(scope))
     table["department"] = scope.org.department_series(table["employee"]).fillna("")
     table["directions"] = table["directions"].map(directions_text)
     table["employee"] = table["employee"].map(scope.employee_label)
@@ -75,7 +87,7 @@ SUMMARY_COLS = [
 def summary_element(scope: Scope) -> Element:
     """Per employee: calls by direction and status, talk and wait totals and means, effective calls."""
     rows = with_effective(scope)
-    table = summary_by(rows, rows["employee"])
+    table = summary_by(rows, rows["employee"], calls=employee_calls_once(scope))
     table["department"] = scope.org.department_series(table["employee"]).fillna("")
     table["employee"] = table["employee"].map(scope.employee_label)
     return element("summary", "rep_summary_employees", table,
@@ -110,7 +122,8 @@ def pivot_element(key: str, title: str, holder_label: str, table: pd.DataFrame, 
 
 def by_scale_element(scope: Scope, scale: str = "day") -> Element:
     """Calls per employee by hour of day, day, week or month (a call counts once per employee)."""
-    table = pivot_by_time(scope.attributed, scope.attributed["employee"], scale, scope.start, scope.end)
+    rows = with_effective(scope)
+    table = pivot_by_time(rows, rows["employee"], scale, scope.start, scope.end, calls=employee_calls_once(scope))
     table["employee"] = table["employee"].map(scope.employee_label)
     return pivot_element("by_scale", "rep_by_scale_employees", "rep_col_employee", table, "employee", scale)
 
