@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from atsnb.metrics.calls import external
-from atsnb.metrics.counts import dense
+from atsnb.metrics.counts import drop_unused
 
 
 def _ns(values: pd.Series | pd.DatetimeIndex) -> np.ndarray:
@@ -93,19 +93,17 @@ def _busy(calls: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> tuple[
 
 def _line_codes(line: pd.Series, busy: np.ndarray) -> tuple[np.ndarray, pd.Index]:
     """Line code 0..n-1 of every busy call and the n company numbers, sorted; calls without a line
-    form a line "" of their own, last.  A categorical's codes are taken as they are (its categories
-    in their order) rather than hashing a million strings."""
+    form a line "" of their own, last.  A categorical keeps its codes and its categories' order
+    (the lines not used dropped by counting) rather than hashing a million strings."""
     if isinstance(line.dtype, pd.CategoricalDtype):
-        raw, names = line.cat.codes.to_numpy()[busy].astype(np.int64), line.cat.categories
+        used = drop_unused(line.array[busy])
+        codes, names = used.codes, used.categories
     else:
-        raw, names = pd.factorize(line[busy], sort=True)
-        raw = raw.astype(np.int64)
-    missing = raw < 0
-    if missing.any():
-        raw[missing] = len(names)
+        codes, names = pd.factorize(line[busy], sort=True)
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(names), codes.astype(np.int64))
         names = names.append(pd.Index([""]))
-    used, codes, _ = dense(raw)
-    return codes, names[used]
+    return codes, names
 
 
 def _per_hour(
@@ -126,7 +124,10 @@ def _per_hour(
         "max": hi.ravel(),
     })
     if lines is not None:
-        out.insert(1, "line", np.repeat(np.asarray(lines, dtype=object), len(hours)))
+        # the numbers' column taken from the few names, typed as pandas types them: not built from
+        # a row per (line, hour) of Python strings
+        names = pd.Index(np.asarray(lines, dtype=object))
+        out.insert(1, "line", names.take(np.repeat(np.arange(n_lines), len(hours))))
     return out
 
 
