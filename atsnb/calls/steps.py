@@ -96,7 +96,7 @@ def build_steps(legs: Legs, runs: Runs, calls: pd.DataFrame, topology: Topology,
     duration = cols["duration_s"]
     # Text leaves as Arrow-backed ``str`` columns, like the calls': taken from the vocabulary, no
     # Python string per step.
-    kind_names, party, target, outcome = vocab.strings(vocab.encode(KINDS)[kind], cols["party"][order],
+    kind_names, party, target, outcome = vocab.strings(np.take(vocab.encode(KINDS), kind), cols["party"][order],
                                                        cols["target"][order], cols["outcome"][order])
     return pd.DataFrame({
         "call_id": gathered(legs.call_ids, c), "seq": seq, "at": cols["at"][order],
