@@ -21,10 +21,11 @@ def dense(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if len(codes) == 0:
         return codes, codes, codes
     lo = codes.min()
-    counts = np.bincount(codes - lo)
+    offsets = codes - lo  # once for the count and the mapping: a pass over the million codes each
+    counts = np.bincount(offsets)
     present = counts > 0
     remap = np.cumsum(present) - 1
-    return np.flatnonzero(present) + lo, remap[codes - lo], counts[present]
+    return np.flatnonzero(present) + lo, remap[offsets], counts[present]
 
 
 def tally(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -37,16 +38,19 @@ def tally(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(present) + lo, counts[present]
 
 
-def drop_unused(values: pd.Categorical) -> pd.Categorical:
-    """``values`` without the categories that do not occur, the others in their order: what
-    ``remove_unused_categories`` gives, by counting the codes where pandas sorts a million of them."""
+def drop_unused(values: pd.Categorical, *, sort: bool = False) -> pd.Categorical:
+    """``values`` without the categories that do not occur, the others in their order (sorted with
+    ``sort``): what ``remove_unused_categories`` (then ``reorder_categories``) gives, by counting the
+    codes where pandas sorts a million of them, and recoding them once."""
     codes = values.codes
     if codes.dtype.itemsize <= 2:  # up to 32,767 categories: code -1 counts in the last bin of the unsigned view
         counts = np.bincount(codes.view(np.uint8 if codes.dtype.itemsize == 1 else np.uint16))
     else:
         counts = np.bincount(codes[codes >= 0])
     used = np.flatnonzero(counts[: len(values.categories)])
-    if len(used) == len(values.categories):
+    if sort:
+        used = used[values.categories[used].argsort()]
+    if np.array_equal(used, np.arange(len(values.categories))):
         return values
     recode = np.full(len(values.categories) + 1, -1, dtype=np.int64)  # the last entry serves code -1
     recode[used] = np.arange(len(used))
