@@ -132,7 +132,7 @@ def classify(legs: Legs, runs: Runs, topology: Topology, short_abandon_s: float)
     direction = runs.first_of_call(legs["direction_code"])
     col = legs.columns
 
-    start, end = runs.min(t0), runs.max(t1)
+    start, end = runs.first_of_call(t0), runs.max(t1)  # call order is by start (NaN last): the first is the least
     answer = runs.min(ta, talk)
     talk_s = _union_seconds(legs, talk | legs["hold"], runs.n)
     answered_by = pick(col["b_peer"], runs.first_row_by(ta, person))

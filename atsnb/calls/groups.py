@@ -83,22 +83,36 @@ class Runs:
     def _reduce(self, ufunc: np.ufunc, values: np.ndarray, empty: object) -> np.ndarray:
         return ufunc.reduceat(values[self.order], self.starts) if self.n else np.array([], dtype=type(empty))
 
+    def _reduce_where(self, ufunc: np.ufunc, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """``ufunc`` over the legs where ``mask`` holds, per call (NaN where none does).
+
+        Only those legs are gathered and reduced: the masks are a fifth of the legs or fewer, which
+        halves the cost of reducing every leg with NaN standing in for the others.
+        """
+        hits = np.flatnonzero(mask[self.order])  # positions in call order, ascending
+        calls = self._sorted_cidx[hits]
+        out = np.full(self.n, np.nan)
+        if len(hits):
+            starts = np.flatnonzero(np.r_[True, calls[1:] != calls[:-1]])
+            out[calls[starts]] = ufunc.reduceat(values[self.order[hits]], starts)
+        return out
+
     def any(self, mask: np.ndarray) -> np.ndarray:
-        return self._reduce(np.logical_or, mask, False)
+        out = np.zeros(self.n, dtype=bool)
+        out[self.cidx[np.flatnonzero(mask)]] = True
+        return out
 
     def count(self, mask: np.ndarray | None = None) -> np.ndarray:
-        if mask is None:
-            return np.bincount(self.cidx, minlength=self.n).astype(np.int64)
-        return np.bincount(self.cidx, weights=mask, minlength=self.n).astype(np.int64)
+        if mask is None:  # the lengths of the runs
+            return np.diff(np.r_[self.starts, self.size]).astype(np.int64)
+        return np.bincount(self.cidx[np.flatnonzero(mask)], minlength=self.n).astype(np.int64)
 
     def min(self, values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         """Smallest value per call (NaN where no leg qualifies)."""
-        v = values if mask is None else np.where(mask, values, np.nan)
-        return self._reduce(np.fmin, v, 0.0)
+        return self._reduce(np.fmin, values, 0.0) if mask is None else self._reduce_where(np.fmin, values, mask)
 
     def max(self, values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-        v = values if mask is None else np.where(mask, values, np.nan)
-        return self._reduce(np.fmax, v, 0.0)
+        return self._reduce(np.fmax, values, 0.0) if mask is None else self._reduce_where(np.fmax, values, mask)
 
     def first_row(self, mask: np.ndarray) -> np.ndarray:
         """The first leg (in call order) where ``mask`` holds, per call: its row (NO_ROW if none)."""
