@@ -52,7 +52,7 @@ def drop_unused(values: pd.Categorical, *, sort: bool = False) -> pd.Categorical
         used = used[values.categories[used].argsort()]
     if np.array_equal(used, np.arange(len(values.categories))):
         return values
-    recode = np.full(len(values.categories) + 1, -1, dtype=np.int64)  # the last entry serves code -1
+    recode = np.full(len(values.categories) + 1, -1, dtype=codes.dtype)  # the last entry serves code -1
     recode[used] = np.arange(len(used))
     return pd.Categorical.from_codes(np.take(recode, codes), values.categories[used], validate=False)
 
@@ -174,7 +174,8 @@ def daily_external(
     many times it was transferred: columns ``day``, ``incoming``, ``outgoing``, ``mixed``, ``calls``.
     ``days``: the calls' day :func:`bucket_codes`, when the caller has them."""
     is_external = external(calls).to_numpy()
-    ext = calls[["start", "direction"]][is_external]
+    # from the columns' arrays: a filtered frame would also build an index of the rows kept
+    ext = pd.DataFrame({"start": calls["start"].array[is_external], "direction": calls["direction"].array[is_external]})
     out = counts_by(ext, "day", split="direction", start=start, end=end,
                     codes=None if days is None else days[is_external])
     for column in ("incoming", "outgoing", "mixed"):
@@ -191,7 +192,7 @@ def daily_unanswered_incoming(
     is_missed, is_dropped = missed(calls).to_numpy(), dropped(calls).to_numpy()
     lost = is_missed | is_dropped
     kind = pd.Categorical.from_codes(is_dropped[lost].astype(np.int8), ["missed", "dropped"])
-    frame = pd.DataFrame({"start": calls["start"][lost].array, "kind": kind})
+    frame = pd.DataFrame({"start": calls["start"].array[lost], "kind": kind})
     out = counts_by(frame, "day", split="kind", start=start, end=end, codes=None if days is None else days[lost])
     for column in ("missed", "dropped"):
         if column not in out:
