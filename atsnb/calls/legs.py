@@ -82,7 +82,7 @@ def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str) -> tuple[Legs, 
     calldate = pd.to_datetime(cdr["calldate"] if "calldate" in cdr.columns else cdr["start"])
     uniqueid = cdr["uniqueid"] if "uniqueid" in cdr.columns else None
     born = localize(calldate, tz, uniqueid)
-    t0 = born.to_numpy(dtype="datetime64[ns]").astype(np.int64) / 1e9
+    t0 = _seconds(born)
     duration = _number(cdr, "duration").clip(lower=0).to_numpy(float)
     billsec = np.minimum(_number(cdr, "billsec").clip(lower=0).to_numpy(float), duration)
     t1 = t0 + duration
@@ -90,7 +90,7 @@ def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str) -> tuple[Legs, 
     if "answer" in cdr.columns and cdr["answer"].notna().any():
         ans = localize(pd.to_datetime(cdr["answer"]), tz, uniqueid)
         known = ans.notna().to_numpy()
-        ta = np.where(known & (billsec > 0), ans.to_numpy(dtype="datetime64[ns]").astype(np.int64) / 1e9, ta)
+        ta = np.where(known & (billsec > 0), _seconds(ans), ta)
     vocab, codes = Vocabulary.of_columns([_text(cdr, col) for col in CODED_COLUMNS])
     columns: dict[str, np.ndarray] = dict(zip(CODED_COLUMNS, codes, strict=True))
     a = coded_channels(_text(cdr, "channel"), vocab)
@@ -114,6 +114,12 @@ def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str) -> tuple[Legs, 
     first[runs.order[runs.starts]] = True
     legs["orig"] = np.where(runs.broadcast(runs.any(own)), own, first)
     return legs, runs
+
+
+def _seconds(aware: pd.Series) -> np.ndarray:
+    """Tz-aware times → float epoch seconds (nanoseconds over 1e9), read off the times' own integers
+    rather than converted through a new datetime64[ns] array."""
+    return aware.array.as_unit("ns").asi8 / 1e9
 
 
 def _call_index(keys: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
@@ -150,7 +156,7 @@ def _dedupe(cdr: pd.DataFrame) -> pd.DataFrame:
     hashed for the rows sharing it alone.
     """
     calldate = pd.to_datetime(cdr["calldate"] if "calldate" in cdr.columns else cdr["start"])
-    folded = calldate.to_numpy(dtype="datetime64[ns]").view(np.uint64)
+    folded = calldate.array.asi8.view(np.uint64)  # equal times, equal integers (in the column's own unit)
     for col, default in (("duration", 0), ("billsec", 0), ("sequence", -1)):
         folded = folded * np.uint64(0x9E3779B97F4A7C15) + _value_bits(cdr[col] if col in cdr.columns else default,
                                                                      len(cdr))
