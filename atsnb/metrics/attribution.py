@@ -50,6 +50,14 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes, names
 
 
+def _distinct(values: pd.Series) -> set[str]:
+    """The distinct texts of a column: a categorical's categories (the reports' calls hold only the
+    used ones), else hashed."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return {str(v) for v in drop_unused(values.array).categories}
+    return set(_codes(values)[1])
+
+
 def _answer_rows(
     calls: pd.DataFrame, steps: pd.DataFrame, extensions: Iterable[str] | None, known: set[str]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -106,7 +114,7 @@ def employee_calls(
     codes, names = _codes(calls["employee"])
     n = len(calls)
     main_idx = np.flatnonzero(codes >= 0)
-    known = set(names) | set(_codes(calls["answered_by"])[1])
+    known = set(names) | _distinct(calls["answered_by"])
     known.discard("")
     ans_idx, ans_name, ans_talk = _answer_rows(calls, steps, extensions, known)
     # one name space for both: the calls' employees first, then names only the route has

@@ -41,9 +41,7 @@ def compact(calls: pd.DataFrame) -> pd.DataFrame:
             continue
         values = out[column]
         if isinstance(values.dtype, pd.CategoricalDtype):
-            used = drop_unused(values.array)
-            out[column] = pd.Series(used.reorder_categories(used.categories.sort_values()), index=values.index,
-                                    name=column)
+            out[column] = pd.Series(drop_unused(values.array, sort=True), index=values.index, name=column)
         else:
             out[column] = values.astype("category")
     return out
