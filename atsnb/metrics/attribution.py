@@ -32,7 +32,7 @@ import pandas as pd
 
 from atsnb.calls.shared import ANSWERS, shared_calls, unpack_answers
 from atsnb.calls.text import positions
-from atsnb.metrics.counts import bucket_codes, dense, drop_unused
+from atsnb.metrics.counts import bucket_codes, drop_unused, tally
 
 CALL_COLUMNS = ["call_id", "start", "direction", "status", "wait_s"]
 EXTENSION = re.compile(r"\d{2,6}")  # what an extension looks like
@@ -148,11 +148,16 @@ def employee_calls(
     return out
 
 
-def calls_per_employee_per_day(attributed: pd.DataFrame) -> float:
-    """Mean calls per employee per day = (call, employee) rows / (employee, day) pairs with a call."""
+def calls_per_employee_per_day(attributed: pd.DataFrame, call_days: np.ndarray | None = None) -> float:
+    """Mean calls per employee per day = (call, employee) rows / (employee, day) pairs with a call.
+    ``call_days``: the wall-clock day (:func:`bucket_codes`) of every call of the calls frame the
+    rows' ``call`` positions point into, when a report has them already."""
     if attributed.empty:
         return 0.0
-    who, _ = pd.factorize(attributed["employee"])
-    day = bucket_codes(attributed["start"], "day")
-    pairs, _, _ = dense((day - day.min()) * (who.max() + 1) + who)  # counted, not sorted: days × employees is small
+    employee = attributed["employee"]
+    who = (employee.cat.codes.to_numpy().astype(np.int64) if isinstance(employee.dtype, pd.CategoricalDtype)
+           else pd.factorize(employee)[0])
+    day = (bucket_codes(attributed["start"], "day") if call_days is None
+           else call_days[attributed["call"].to_numpy()])
+    pairs = tally((day - day.min()) * (who.max() + 2) + who + 1)[0]  # counted, not sorted: days × employees is small
     return len(attributed) / len(pairs)

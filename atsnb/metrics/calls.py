@@ -22,11 +22,20 @@ STATUSES = ("answered", "unanswered", "dropped")
 
 def one_of(values: pd.Series, wanted: Iterable[str]) -> pd.Series:
     """``values.isin(wanted)``; for a categorical by looking its codes up in a table of its few
-    categories (pandas' own ``isin`` on a categorical takes ~10 ms per million rows, this ~1 ms)."""
+    categories, or comparing the codes with the few wanted ones (pandas' own ``isin`` on a categorical
+    takes ~10 ms per million rows, a lookup ~3.5 ms, a comparison well under 1 ms)."""
     if not isinstance(values.dtype, pd.CategoricalDtype):
         return values.isin(list(wanted))
-    table = np.append(values.cat.categories.isin(list(wanted)), False)  # code -1 (missing) is the last entry
-    return pd.Series(np.take(table, values.cat.codes.to_numpy()), index=values.index, name=values.name)
+    codes = values.cat.codes.to_numpy()
+    hits = np.flatnonzero(values.cat.categories.isin(list(wanted)))
+    if len(hits) <= 3:  # comparing the codes with a few values is several times faster than a lookup
+        mask = np.zeros(len(codes), bool)
+        for code in hits:
+            mask |= codes == code
+    else:
+        table = np.append(values.cat.categories.isin(list(wanted)), False)  # code -1 (missing) is the last entry
+        mask = np.take(table, codes)
+    return pd.Series(mask, index=values.index, name=values.name)
 
 
 def external(calls: pd.DataFrame) -> pd.Series:

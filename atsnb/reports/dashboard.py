@@ -44,7 +44,7 @@ def kpis_element(scope: Scope) -> Element:
         (t("rep_kpi_dropped_pct"), rates["dropped_pct"], "%"),
         (t("rep_kpi_mean_talk"), durations.mean_talk_s(calls), "s"),
         (t("rep_kpi_mean_wait"), durations.mean_wait_s(calls), "s"),
-        (t("rep_kpi_per_employee_day"), calls_per_employee_per_day(scope.attributed), "calls"),
+        (t("rep_kpi_per_employee_day"), calls_per_employee_per_day(scope.attributed, call_days(scope)), "calls"),
         (t("rep_kpi_service_level", threshold=threshold), service.service_level_pct(calls, threshold), "%"),
         (t("rep_kpi_asa"), service.asa_s(calls), "s"),
     ], note="rep_kpis_note")
