@@ -80,8 +80,9 @@ def detail_element(scope: Scope) -> Element:
     shown = np.zeros(len(scope.calls), bool)
     shown[latest] = True
     rows = scope.attributed[shown[scope.attributed["call"].to_numpy()]]
-    handled = joined(rows["call_id"].to_numpy(dtype=object),
-                     rows["employee"].astype(str).map(scope.employee_label).to_numpy(dtype=object), ", ")
+    codes, names = pd.factorize(rows["employee"].astype(str))
+    labels = np.array([scope.employee_label(name) for name in names], dtype=object)  # once per employee
+    handled = joined(rows["call_id"].to_numpy(dtype=object), labels[codes] if len(codes) else labels, ", ")
     calls["handled_by"] = calls["call_id"].map(handled).astype(object).fillna("")
     calls["route"] = calls["call_id"].map(route_summary(scope.route_steps(calls))).astype(object).fillna("")
     calls["direction"] = translated(calls["direction"])

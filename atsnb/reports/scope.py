@@ -34,6 +34,7 @@ from atsnb.reports.reading import SCOPE_COLUMNS, read_call_columns, read_calls, 
 from atsnb.store import Store
 
 T = TypeVar("T")
+ROUTE_COLUMNS = ["call_id", "seq", "kind", "party", "target"]  # what a route summary reads of the steps
 StoreLike = Store | str | os.PathLike[str] | None  # a store, its folder, or None for the configured one
 
 
@@ -90,8 +91,8 @@ class Scope:
     def route_steps(self, calls: pd.DataFrame) -> pd.DataFrame:
         """Every route step of ``calls`` (some of the scope's), read from the first one's start on."""
         if self.store is None or calls.empty:
-            return pd.DataFrame(columns=["call_id", "seq", "kind", "party", "target"])
-        steps = read_steps(self.store, calls["start"].min(), self.end)
+            return pd.DataFrame(columns=ROUTE_COLUMNS)
+        steps = read_steps(self.store, calls["start"].min(), self.end, ROUTE_COLUMNS, dictionary=["kind"])
         return steps[isin(steps["call_id"], calls["call_id"])] if not steps.empty else steps
 
     def columns_of(self, calls: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
