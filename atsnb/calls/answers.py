@@ -56,14 +56,14 @@ def _from_siblings(legs: Legs, runs: Runs) -> np.ndarray:
         return out
     # Siblings start together in one call: legs of the same call and start time are neighbours in
     # call order, so only moments holding both an early and a lost leg need their channels compared.
-    order = runs.order
+    # The moments are found among the early and lost legs alone (still neighbours in call order).
     t0 = legs["t0"]
-    cidx, start = runs.cidx[order], t0[order]
+    order = runs.order
+    either = order[(early | lost)[order]]
+    cidx, start = runs.cidx[either], t0[either]
     moment = np.cumsum(np.r_[True, (cidx[1:] != cidx[:-1]) | (start[1:] != start[:-1])]) - 1
-    both = np.zeros(len(legs), dtype=bool)
-    both[order] = (np.bincount(moment, weights=early[order]) > 0)[moment] & (
-        np.bincount(moment, weights=lost[order]) > 0)[moment]
-    rows = np.flatnonzero(both & (early | lost))
+    both = (np.bincount(moment, weights=early[either]) > 0) & (np.bincount(moment, weights=lost[either]) > 0)
+    rows = np.sort(either[both[moment]])
     if not len(rows):
         return out
     # Siblings share the caller's channel: its uniqueid, coded here for these few legs.
