@@ -53,16 +53,20 @@ def pack_answers(calls: pd.DataFrame, steps: pd.DataFrame) -> pd.Series:
     return pd.Series(values, index=calls.index, dtype="str", name=ANSWERS)
 
 
-def unpack_answers(column: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def unpack_answers(column: pd.Series) -> tuple[np.ndarray, pd.Categorical, np.ndarray]:
     """(position in ``column``, target, duration_s) of every answer step an ``answers`` column holds;
-    ``column`` is aligned with its calls, so a position is the call's row."""
+    ``column`` is aligned with its calls, so a position is the call's row.  The targets (a few
+    dozen people over a year's ~150,000 steps) come as a categorical."""
     text = pa.array(column.to_numpy(dtype=object) if column.dtype == object else column, type=pa.large_string())
-    rows = np.flatnonzero(pc.not_equal(text, "").to_numpy(zero_copy_only=False))
+    rows = np.flatnonzero(pc.binary_length(text).to_numpy(zero_copy_only=False) > 0)
     if not len(rows):
-        return np.empty(0, np.int64), np.empty(0, object), np.empty(0, float)
-    steps = pc.split_pattern(text.take(pa.array(rows)), RECORD)
+        return np.empty(0, np.int64), pd.Categorical([]), np.empty(0, float)
+    shared = text.take(pa.array(rows))
+    shared = shared.combine_chunks() if isinstance(shared, pa.ChunkedArray) else shared
+    steps = pc.split_pattern(shared, RECORD)
     parent = rows[pc.list_parent_indices(steps).to_numpy()]
     pairs = pc.split_pattern(pc.list_flatten(steps), UNIT, max_splits=1)
-    target = pc.list_element(pairs, 0).to_numpy(zero_copy_only=False)
+    target = pc.list_element(pairs, 0).dictionary_encode()
     duration = pc.list_element(pairs, 1).cast(pa.float64()).to_numpy()
-    return parent.astype(np.int64), target.astype(object), duration
+    names = target.dictionary.to_numpy(zero_copy_only=False).astype(object)
+    return parent.astype(np.int64), pd.Categorical.from_codes(target.indices.to_numpy(), names), duration

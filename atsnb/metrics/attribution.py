@@ -69,10 +69,11 @@ def _answer_rows(
     else:
         pos, target, talk = _route_answers(calls, steps)
     codes, names = pd.factorize(target)  # each distinct target (a few dozen) looked at once
+    names = np.asarray(names, dtype=object)
     wanted = known | set(extensions or ())
     by_employee = np.array([bool(EXTENSION.fullmatch(str(n))) or n in wanted for n in names], dtype=bool)
-    is_employee = by_employee[codes] if len(target) else np.zeros(0, bool)
-    return pos[is_employee], target[is_employee], talk[is_employee]
+    is_employee = by_employee[codes] if len(codes) else np.zeros(0, bool)
+    return pos[is_employee], names[codes[is_employee]], talk[is_employee]
 
 
 def _route_answers(calls: pd.DataFrame, steps: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
