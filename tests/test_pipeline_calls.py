@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from atsnb.calls import Topology, load_calls
-from atsnb.calls.pipeline import update_calls
+from atsnb.calls.pipeline import fill_answers, update_calls
 from atsnb.calls.shared import ANSWERS, unpack_answers
 from atsnb.config import Settings
 from atsnb.store import Store
@@ -120,3 +120,34 @@ def test_load_calls_names_a_column_it_cannot_filter_on(store_path):
     else:
         raise AssertionError("an unknown filter column must be refused")
     assert load_calls("2025-03-01", "2025-04-01", store=store, settings=settings).empty
+
+
+def test_calls_stored_before_the_answers_column_get_it_from_their_routes(store_path):
+    """A store written before the column existed: its months are filled in once, from the routes,
+    and a month where a later sync wrote some calls with it and left older ones without is too."""
+    first = leg("2025-03-31 23:59:00", "300.1", "PJSIP/trunk1-00000001", "PJSIP/201-00000002", "ANSWERED", 70, 60,
+                seq=1)
+    second = leg("2025-04-01 00:00:40", "300.1", "PJSIP/trunk1-00000001", "PJSIP/202-00000003", "ANSWERED", 40, 30,
+                 linkedid="300.1", seq=2)  # transferred just after midnight: its steps reach into April
+    store, settings = make_store(store_path, [first, second])
+    with store.writing():
+        update_calls(store, settings, pd.Timestamp("2025-03-31"))
+    calls_table = store.table("calls")
+    expected = list(calls_table.read()[ANSWERS])
+    assert expected != [""]
+    old = calls_table.read().drop(columns=ANSWERS)  # as an earlier version wrote it
+    calls_table.write_month("2025-03", old)
+    assert calls_table.months_lacking(ANSWERS) == ["2025-03"]
+    with store.writing():
+        assert fill_answers(store) == 1
+        assert fill_answers(store) == 0  # footers only from now on
+    assert list(calls_table.read()[ANSWERS]) == expected
+    # a later write next to old rows: the old rows' cells are empty until filled in
+    calls_table.write_month("2025-03", old)
+    late = old.assign(call_id="300.2", start=old["start"] + pd.Timedelta(seconds=5), answers="")
+    with store.writing():
+        calls_table.upsert(late)
+        assert calls_table.months_lacking(ANSWERS) == ["2025-03"]
+        assert fill_answers(store) == 1
+    filled = calls_table.read().set_index("call_id")[ANSWERS]
+    assert filled["300.1"] == expected[0] and filled["300.2"] == ""

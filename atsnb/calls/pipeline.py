@@ -27,6 +27,7 @@ FIRST_SEEN_TABLE = "calls_first_seen"
 CEL_COLUMNS = ["eventtype", "eventtime", "uniqueid", "linkedid", "peer", "extra"]
 CEL_EVENTS = {"BRIDGE_ENTER", "HANGUP", "LINKEDID_END", "BLINDTRANSFER", "ATTENDEDTRANSFER"}
 QUEUE_LOG_COLUMNS = ["time", "callid", "agent", "event"]
+ANSWER_STEP_COLUMNS = ["call_id", "seq", "kind", "target", "duration_s"]  # what the answers column is made of
 QUEUE_LOG_EVENTS = {"CONNECT", "ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY", "COMPLETECALLER",
                     "COMPLETEAGENT"}
 
@@ -96,6 +97,27 @@ def write_calls(store: Store, calls: pd.DataFrame, steps: pd.DataFrame) -> None:
     the store's write lock."""
     _replace_steps(store, steps, calls)
     store.table("calls").upsert(calls.assign(**{ANSWERS: pack_answers(calls, steps)}))
+
+
+def fill_answers(store: Store) -> int:
+    """Give the calls stored before the ``answers`` column existed their answers, a month at a time
+    (read from their stored routes); returns the months rewritten.  Cheap when there is nothing to
+    do: only the files' footers are read.  The caller holds the store's write lock."""
+    calls_table, steps_table = store.table("calls"), store.table("steps")
+    lacking = calls_table.months_lacking(ANSWERS)
+    for month in lacking:
+        calls = calls_table.read_month(month)
+        if calls is None or calls.empty:
+            continue
+        # a call's steps lie in its own month or, for a call over the month's last midnight, the next
+        after = (pd.Period(month, "M") + 1).strftime("%Y-%m")
+        parts = [steps_table.read_month(m, ANSWER_STEP_COLUMNS) for m in (month, after)]
+        steps = pd.concat([p for p in parts if p is not None] or [pd.DataFrame(columns=ANSWER_STEP_COLUMNS)],
+                          ignore_index=True)
+        calls_table.write_month(month, calls.assign(**{ANSWERS: pack_answers(calls, steps)}))
+    if lacking:
+        log.info("calls: answers filled in for %d months stored before that column", len(lacking))
+    return len(lacking)
 
 
 def _replace_steps(store: Store, steps: pd.DataFrame, calls: pd.DataFrame) -> None:

@@ -147,6 +147,25 @@ class PartitionedTable:
         except (pa.ArrowInvalid, OSError) as exc:
             raise StoreError(f"Table {self.name} of the store cannot be read ({exc}).") from exc
 
+    def months_lacking(self, column: str) -> list[str]:
+        """The months whose file lacks ``column`` or has empty cells in it (rows written before the
+        column was added): read from the files' footers only."""
+        lacking = []
+        try:
+            for month in self.months():
+                meta = pq.ParquetFile(self._file(month)).metadata
+                names = meta.schema.names
+                if column not in names:
+                    lacking.append(month)
+                    continue
+                at = names.index(column)
+                stats = [meta.row_group(g).column(at).statistics for g in range(meta.num_row_groups)]
+                if any(st is None or not st.has_null_count or st.null_count for st in stats):
+                    lacking.append(month)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise StoreError(f"Table {self.name} of the store cannot be read ({exc}).") from exc
+        return lacking
+
     def read(
         self,
         start: pd.Timestamp | None = None,

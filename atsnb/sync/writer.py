@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from atsnb.calls.pipeline import update_calls
+from atsnb.calls.pipeline import fill_answers, update_calls
 from atsnb.config import Settings
 from atsnb.source.canonical import TIME_COLUMN
 from atsnb.store import Store
@@ -92,6 +92,7 @@ def derive_calls(store: Store, settings: Settings) -> int:
     Month slices keep memory flat on a first import of years of history; the marker moves past
     each slice as it is done, so a killed run resumes where derivation stopped.
     """
+    fill_answers(store)  # a store from before the answers column: once, then only footers are read
     pending = store.catalog.get_state(PENDING) or ""
     if not pending:
         return 0
