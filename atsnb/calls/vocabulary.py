@@ -20,6 +20,9 @@ EMPTY = 0  # the code of ''
 # Tables are read through codes with ``np.take``: numpy's fancy indexing converts int32 indices to
 # its own index type first, which makes ``table[codes]`` two to three times slower over a million legs.
 _SHORT = 64  # lists up to this long are looked up word by word
+# A predicate runs on the whole vocabulary when it is this many times shorter than the codes asked
+# about (a Python call per word against a few nanoseconds per code to find the codes present).
+_WHOLE_VOCABULARY = 64
 # Arrow buffers as long as the legs (the CDR text worked on, the output text) come from the system
 # allocator: it hands back the memory numpy's temporaries of the previous steps just released, where
 # Arrow's default pool takes fresh pages from the kernel and faults every one of them in again, each
@@ -114,10 +117,17 @@ class Vocabulary:
         return np.take(table, codes)
 
     def where(self, codes: np.ndarray, predicate: Callable[[str], bool]) -> np.ndarray:
-        """Mask of ``codes`` whose text satisfies ``predicate``, evaluated once per distinct code."""
-        present = self._present(codes)
+        """Mask of ``codes`` whose text satisfies ``predicate``, evaluated once per distinct code.
+
+        When the vocabulary is far shorter than ``codes`` (a few hundred words against a million
+        legs), the predicate runs on every word: that costs less than finding the codes present.
+        """
         table = np.zeros(len(self._words), dtype=bool)
-        table[present] = [bool(predicate(self._words[i])) for i in present]
+        if len(self._words) * _WHOLE_VOCABULARY <= len(codes):
+            table[:] = [bool(predicate(w)) for w in self._words]
+        else:
+            present = self._present(codes)
+            table[present] = [bool(predicate(self._words[i])) for i in present]
         return np.take(table, codes)
 
     def derive(self, codes: np.ndarray, fn: Callable[[str], str]) -> np.ndarray:
