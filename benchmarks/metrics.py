@@ -30,7 +30,8 @@ YEAR = (pd.Timestamp("2025-01-01", tz=TZ), pd.Timestamp("2026-01-01", tz=TZ))
 
 def synthetic_calls(n: int, seed: int = 42) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A year of calls in the contract's columns (weekday and business-hour profile, 8 lines,
-    50 employees, 200k clients) and their answer/transfer steps."""
+    50 employees, 200k clients) and their route steps: the line an external call came in on or went
+    out by, who answered (a transferred call: two answers), and who hung up."""
     rng = np.random.default_rng(seed)
     days = pd.date_range(*YEAR, freq="D", inclusive="left")
     weight = np.where(days.day_of_week >= 5, 0.25, 1.0)
@@ -65,6 +66,7 @@ def synthetic_calls(n: int, seed: int = 42) -> tuple[pd.DataFrame, pd.DataFrame]
     first = calls[is_answered]
     moved = calls[is_answered & (calls["transfers"] > 0).to_numpy()]
     split = np.round(moved["talk_s"].to_numpy() / 3)
+    outside = calls[calls["line"].ne("").to_numpy()]
     steps = pd.concat([
         pd.DataFrame({"call_id": first["call_id"], "seq": 0, "at": first["answer"], "kind": "answer",
                       "party": first["caller"], "target": first["employee"], "outcome": "answered",
@@ -72,6 +74,11 @@ def synthetic_calls(n: int, seed: int = 42) -> tuple[pd.DataFrame, pd.DataFrame]
         pd.DataFrame({"call_id": moved["call_id"], "seq": 1, "at": moved["answer"], "kind": "answer",
                       "party": moved["caller"], "target": employees[rng.integers(0, 50, len(moved))],
                       "outcome": "answered", "duration_s": split}),
+        pd.DataFrame({"call_id": outside["call_id"], "seq": -1, "at": outside["start"], "kind": "line",
+                      "party": outside["caller"], "target": outside["line"], "outcome": "", "duration_s": 0.0}),
+        pd.DataFrame({"call_id": calls["call_id"], "seq": 9, "at": calls["end"], "kind": "hangup",
+                      "party": rng.choice(["caller", "callee", "system"], n), "target": "", "outcome": "",
+                      "duration_s": 0.0}),
     ], ignore_index=True)
     return calls, steps
 
@@ -141,7 +148,8 @@ def main() -> None:
 
     t0 = time.perf_counter()
     calls, steps = synthetic_calls(args.calls)
-    print(f"synthetic year: {len(calls):,} calls, {len(steps):,} answer steps ({time.perf_counter() - t0:.1f} s)")
+    print(f"synthetic year: {len(calls):,} calls, {len(steps):,} route steps ({time.perf_counter() - t0:.1f} s)")
+    answers = steps[steps["kind"].eq("answer").to_numpy()]  # what the attribution reads of the routes
 
     ceiling = timed(lambda: calls.groupby(calls["start"].dt.normalize()).size(), args.runs)
     show("ceiling, one pass over the calls (groupby day, size)", ceiling)
@@ -165,9 +173,9 @@ def main() -> None:
                                 "department": [f"Отдел {i % 5}" for i in range(50)]}),
         departments=pd.DataFrame({"name": [f"Отдел {i}" for i in range(5)], "parent": None}))
     coded = compact(calls)  # what load_scope hands the reports
-    attribution = timed(lambda: employee_calls(coded, steps, org.employee_department), args.runs)
+    attribution = timed(lambda: employee_calls(coded, answers, org.employee_department), args.runs)
     show("per-employee attribution (calls + answer steps)", attribution, unit)
-    scope = Scope(*YEAR, coded, employee_calls(coded, steps, org.employee_department), org, {}, settings,
+    scope = Scope(*YEAR, coded, employee_calls(coded, answers, org.employee_department), org, {}, settings,
                   {"period": "2025"})
     dash = timed(lambda: dashboard_report(scope), args.runs)
     show("all dashboard metrics, in memory", dash, unit)
