@@ -49,8 +49,10 @@ def route_summary(steps: pd.DataFrame) -> pd.Series:
     call, kind, target, party = column("call_id"), column("kind"), column("target"), column("party")
     who = pc.if_else(pc.equal(target, ""), party, target)
     hangup = pc.equal(kind, "hangup")  # its party says who hung up: caller / callee / system
+    said = who.filter(hangup)
     for side in HANGUP_PARTIES:
-        who = pc.if_else(pc.and_(hangup, pc.equal(who, side)), say(t(f"rep_hangup_{side}")), who)
+        said = pc.if_else(pc.equal(said, side), say(t(f"rep_hangup_{side}")), said)
+    who = pc.replace_with_mask(who, hangup, said)
     n = len(call)
     new_call = np.r_[True, pc.not_equal(call[1:], call[:-1]).to_numpy(zero_copy_only=False)] if n else np.zeros(0, bool)
     kinds = kind.dictionary_encode()
