@@ -53,7 +53,7 @@ class Legs:
         # finds its text by its place among the rows picked.
         picked = np.zeros(len(self), dtype=bool)
         picked[rows] = True
-        place = np.cumsum(picked) - 1
+        place = np.cumsum(picked, dtype=np.int32) - 1
         out[ok] = np.take(self.vocab.encode_arrow(texts.filter(pa.array(picked))), place[rows])
         return out
 
