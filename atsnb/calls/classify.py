@@ -227,9 +227,11 @@ def _transfers(legs: Legs, runs: Runs, answer: np.ndarray) -> np.ndarray:
     """How many times the answered client was sent elsewhere: legs of the client's channel to a
     phone or to a parking lot that begin after the first answer (a pickup from the lot is the same
     transfer as the park)."""
-    client = np.isin(legs["a_kind"], (TRUNK, LOCAL))
+    a_kind = legs["a_kind"]
+    client = (a_kind == TRUNK) | (a_kind == LOCAL)
     park = legs["lastapp"] == legs.vocab.code("Park")
     b_kind = legs["b_kind"]
-    onward = client & (((b_kind == PHONE) & ~park) | (park & (b_kind == NONE)))
-    after = legs["t0"] >= runs.broadcast(answer) + 0.5
-    return runs.count(onward & after)
+    rows = np.flatnonzero(client & (((b_kind == PHONE) & ~park) | (park & (b_kind == NONE))))
+    calls = runs.cidx[rows]
+    after = legs["t0"][rows] >= answer[calls] + 0.5  # NaN (never answered): never after
+    return np.bincount(calls[after], minlength=runs.n).astype(np.int64)

@@ -63,7 +63,8 @@ def build_steps(legs: Legs, runs: Runs, calls: pd.DataFrame, topology: Topology,
         (end - start)[inbound])
     dcontext = legs["dcontext"]
     ivr = vocab.where(dcontext, lambda c: c.startswith("ivr-"))
-    add_legs("ivr", _first_per(runs, dcontext, ivr), t0, caller, dcontext, EMPTY, t1 - t0)
+    span = t1 - t0
+    add_legs("ivr", _first_per(runs, dcontext, ivr), t0, caller, dcontext, EMPTY, span)
     _add_groups(legs, topology, add)
     b_kind = legs["b_kind"]
     b_peer = legs["b_peer"]
@@ -76,7 +77,7 @@ def build_steps(legs: Legs, runs: Runs, calls: pd.DataFrame, topology: Topology,
     if forward.any():
         number = np.full(len(legs), EMPTY, dtype=CODE)
         number[forward] = vocab.derive_all(b_num[forward], normalize_numbers)
-        add_legs("forward", forward, t0, dst, number, disp, t1 - t0)
+        add_legs("forward", forward, t0, dst, number, disp, span)
     talk = legs["talk"]
     talker = np.where(legs["person"], b_peer, dst)
     add_legs("answer", talk, ta, caller, talker, vocab.code("answered"), t1 - ta)
@@ -84,7 +85,7 @@ def build_steps(legs: Legs, runs: Runs, calls: pd.DataFrame, topology: Topology,
     vm = legs["lastapp"] == vocab.code("VoiceMail")
     box = np.full(len(legs), EMPTY, dtype=CODE)
     box[vm] = vocab.derive(legs.picked("lastdata", np.flatnonzero(vm)), lambda v: v.split("@", 1)[0])
-    add_legs("voicemail", vm, t0, caller, box, disp, t1 - t0)
+    add_legs("voicemail", vm, t0, caller, box, disp, span)
     every = np.arange(len(calls))
     who = hangup_by if hangup_by is not None else EMPTY
     add("hangup", every, end, who, EMPTY, calls["status"].to_numpy(), np.zeros(len(calls)))
