@@ -103,7 +103,8 @@ def _merge_keys(main_key: np.ndarray, own_key: np.ndarray) -> tuple[np.ndarray, 
 def employee_calls(
     calls: pd.DataFrame, steps: pd.DataFrame | None = None, extensions: Iterable[str] | None = None
 ) -> pd.DataFrame:
-    """One row per (call, employee): columns of :data:`CALL_COLUMNS` plus ``employee`` (a
+    """One row per (call, employee): columns of :data:`CALL_COLUMNS` (``call_id`` when the calls
+    have it: a report reading the ``answers`` column may leave it out) plus ``employee`` (a
     categorical: a few dozen names over a million rows), ``role``, ``talk_s`` (this employee's) and
     ``status`` as the module docstring defines, and ``call``, the call's position in ``calls``; in
     call order.
@@ -136,7 +137,7 @@ def employee_calls(
     others = np.bincount(own_key // width, weights=own_talk, minlength=n)
     talk = np.maximum(calls["talk_s"].to_numpy(dtype=float)[row_call] - others[row_call], 0.0)
     talk[np.searchsorted(keys, own_key)] = own_talk
-    out = calls[CALL_COLUMNS].take(row_call).reset_index(drop=True)
+    out = calls[[c for c in CALL_COLUMNS if c in calls]].take(row_call).reset_index(drop=True)
     out["employee"] = drop_unused(pd.Categorical.from_codes(keys % width, names.astype(str), validate=False))
     # a categorical: a million "main"/"answered" strings cost 0.1 s to build as Arrow strings
     out["role"] = pd.Categorical.from_codes(np.where(is_main, 0, 1).astype(np.int8), ["main", "answered"])

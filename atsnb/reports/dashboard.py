@@ -19,8 +19,12 @@ from atsnb.metrics.calls import external, inbound
 from atsnb.metrics.summary import distinct_calls_by
 from atsnb.reports.build import Col, element, kpi, weekday_names
 from atsnb.reports.model import Element, Report
+from atsnb.reports.reading import SCOPE_COLUMNS
 from atsnb.reports.scope import Scope, ScopeKeywords, load_scope
 
+# no figure shows a call id, and the attribution finds who else answered in the answers column:
+# a year's million distinct ids are the costliest column to read
+DASHBOARD_COLUMNS = [c for c in SCOPE_COLUMNS if c != "call_id"]
 HOURLY_LOAD_UP_TO_DAYS = 31  # longer periods chart the load per day (min of mins, mean, max of maxes)
 NO_DEPARTMENT = "rep_no_department"
 # the lowest, mean and peak number of busy lines, as the load chart and the per-line table show them
@@ -205,5 +209,5 @@ def dashboard(
     **keywords: Unpack[ScopeKeywords],
 ) -> Report:
     """The Dashboard report for a period and filters (see :mod:`atsnb.reports.scope`)."""
-    scope = load_scope(period, **keywords)
+    scope = load_scope(period, columns=DASHBOARD_COLUMNS, **keywords)
     return dashboard_report(scope)

@@ -23,9 +23,11 @@ from atsnb.store import Store
 
 # what load_scope, the attribution and every element but the detail table use; the attribution
 # takes the calls' answer steps from ``answers`` (atsnb.calls.shared) where the store has it, else
-# reads the route steps
+# reads the route steps and matches them by call id (read then in its place)
 SCOPE_COLUMNS = ["call_id", "start", "end", "direction", "status", "line", "employee", "answered_by",
                  "wait_s", "talk_s", "transfers", ANSWERS]
+# what the attribution cannot do without (besides answers or call_id)
+ATTRIBUTION_COLUMNS = [c for c in SCOPE_COLUMNS if c not in ("call_id", ANSWERS)]
 # few distinct values over many calls: categoricals, masks and groupings then work on small integer codes
 CODED_COLUMNS = ("direction", "status", "line", "employee", "answered_by")
 TIME_COLUMNS = ("start", "answer", "end")
@@ -57,13 +59,16 @@ def read_calls(
     columns = list(SCOPE_COLUMNS if columns is None else columns)
     table = store.table("calls")
     if ANSWERS in columns and not table.has_column(ANSWERS, start, end):
-        columns.remove(ANSWERS)
+        columns.remove(ANSWERS)  # calls stored before the column: the attribution matches routes by call id
+        columns += [] if "call_id" in columns else ["call_id"]
     tz = settings.pbx.timezone
     calls = table.read(start, end, columns=columns, where=where,
                        dictionary=[c for c in columns if c in CODED_COLUMNS])
     if calls.empty:
-        return compact(empty_calls(tz)[[c for c in columns if c != ANSWERS]])
+        return compact(empty_calls(tz).assign(**{ANSWERS: pd.Series(dtype="str")})[columns])
     if ANSWERS in calls and calls[ANSWERS].isna().any():  # calls stored before the column was: use the routes
+        if "call_id" not in calls:
+            return read_calls(store, settings, start, end, [c for c in columns if c != ANSWERS] + ["call_id"], where)
         calls = calls.drop(columns=ANSWERS)
     for column in TIME_COLUMNS:
         if column in calls:

@@ -30,7 +30,7 @@ from atsnb.metrics.attribution import ANSWER_STEP_COLUMNS, employee_calls
 from atsnb.metrics.calls import one_of
 from atsnb.reference.org import Org
 from atsnb.reports.period import describe, period_range
-from atsnb.reports.reading import SCOPE_COLUMNS, read_call_columns, read_calls, read_steps
+from atsnb.reports.reading import ATTRIBUTION_COLUMNS, read_call_columns, read_calls, read_steps
 from atsnb.store import Store
 
 T = TypeVar("T")
@@ -153,8 +153,9 @@ def load_scope(
     Without ``settings`` the configuration is loaded (file and ``ATSNB_*`` variables) and its
     ``ui.language`` becomes the language of the texts.  ``apply_line=False`` keeps every line (the
     external-lines report compares lines and uses ``line`` only to pick the number its chart follows).
-    ``columns``: only these calls' columns, for a report that never needs the per-employee
-    attribution (an employee or department filter still reads what the attribution needs).
+    ``columns``: only these calls' columns, for a report that needs fewer (the attribution, where an
+    element asks for it, needs :data:`~atsnb.reports.reading.ATTRIBUTION_COLUMNS` and ``answers``;
+    an employee or department filter reads all it needs).
     """
     if settings is None:  # a notebook or a script: the configuration decides the language too
         settings = load_settings()
@@ -173,7 +174,7 @@ def load_scope(
     calls = calls.reset_index(drop=True)
 
     def attribute() -> pd.DataFrame:  # from the calls' answers column, else their answer steps read and matched
-        if not set(SCOPE_COLUMNS) - {ANSWERS} <= set(calls.columns):
+        if not set(ATTRIBUTION_COLUMNS) <= set(calls.columns) or not {ANSWERS, "call_id"} & set(calls.columns):
             raise AtsnbError(f"This report's calls were loaded with {', '.join(calls.columns)} only: "
                              "too few for the per-employee attribution.")
         answers = None if ANSWERS in calls else read_steps(store, lo, hi, ANSWER_STEP_COLUMNS, kinds=["answer"],
