@@ -89,9 +89,13 @@ def line_load_per_line_element(scope: Scope) -> Element:
                    y=lines, units=dict.fromkeys(lines, "lines"), note=t("rep_line_load_per_line_note"))
 
 
-def line_load_by_line_element(scope: Scope) -> Element:
-    """Per company number over the period: lowest, mean and peak load, and the hour of the peak."""
-    table = load.summarise_by_line(hourly_loads(scope)[1])
+def line_load_by_line_element(scope: Scope, by_line: pd.DataFrame | None = None) -> Element:
+    """Per company number over the period: lowest, mean and peak load, and the hour of the peak.
+    ``by_line``: the hourly load per line when the report has it already (the dashboard sweeps it
+    with the overall load; the external-lines report needs only this one)."""
+    if by_line is None:
+        by_line = load.line_load_per_hour(scope.calls, scope.start, scope.end, by_line=True)
+    table = load.summarise_by_line(by_line)
     table["line"] = table["line"].map(scope.line_label)
     return element("line_load_by_line", "rep_line_load_by_line", table, [
         Col("line", "rep_col_line"),
@@ -195,7 +199,7 @@ def dashboard_report(scope: Scope) -> Report:
         kpis_element(scope),
         line_load_element(scope),
         line_load_per_line_element(scope),
-        line_load_by_line_element(scope),
+        line_load_by_line_element(scope, hourly_loads(scope)[1]),
         external_daily_element(scope),
         unanswered_daily_element(scope),
         weekday_share_element(scope),
