@@ -65,7 +65,7 @@ def build_steps(legs: Legs, runs: Runs, calls: pd.DataFrame, topology: Topology,
     ivr = vocab.where(dcontext, lambda c: c.startswith("ivr-"))
     span = t1 - t0
     add_legs("ivr", _first_per(runs, dcontext, ivr), t0, caller, dcontext, EMPTY, span)
-    _add_groups(legs, topology, add)
+    _add_groups(legs, runs, topology, add)
     b_kind = legs["b_kind"]
     b_peer = legs["b_peer"]
     answered_at = np.where(legs["answered"] & ~np.isnan(ta), ta, t1)
@@ -134,18 +134,19 @@ def _first_per(runs: Runs, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def _add_groups(legs: Legs, topology: Topology, add) -> None:
+def _add_groups(legs: Legs, runs: Runs, topology: Topology, add) -> None:
     """One step per queue / ring group a call passed, with whether it was answered there."""
     vocab = legs.vocab
     grp = legs["grp"]
     has = grp != EMPTY
     if not has.any():
         return
-    rows = np.flatnonzero(has)
+    rows = runs.order[has[runs.order]]  # in call order
     # Groups of one call are listed by name (their order breaks ties between steps of one moment).
     # Call index and name rank (both below 2**31: a leg count, a CODE) folded into one key: a stable
-    # sort of it is the two-key lexsort's order, and it runs through the legs' near-sorted call
-    # indices several times faster.
+    # sort of it is the two-key lexsort's order, and with the rows already in call order it only
+    # has the few names of each call to put in order.  (A group's legs may come in another order
+    # than before: only their earliest start, latest end and whether any talked are read.)
     key = (legs["cidx"][rows].astype(np.int64) << 32) | vocab.alphabetical(grp[rows])
     rows = rows[np.argsort(key, kind="stable")]
     c, names = legs["cidx"][rows], grp[rows]
