@@ -168,7 +168,7 @@ def _add_transfers(runs: Runs, t0: np.ndarray, ta: np.ndarray, talk: np.ndarray,
     """A transfer step each time the talk moves to someone else, from the previous talker."""
     if not talk.any():
         return
-    rows = np.flatnonzero(talk)
+    rows = runs.order[talk[runs.order]]  # in call order: the sort by answer time has little to move
     rows = rows[call_time_order(runs.cidx[rows], ta[rows], runs.rank[rows])]
     c, who = runs.cidx[rows], talker[rows]
     same_call = np.r_[False, c[1:] == c[:-1]]
