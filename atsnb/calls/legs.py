@@ -128,7 +128,7 @@ def _call_index(keys: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]
     order = np.asarray(pc.sort_indices(encoded.dictionary))
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    return rank[np.asarray(encoded.indices)], encoded.dictionary.take(pa.array(order))
+    return np.take(rank, np.asarray(encoded.indices)), encoded.dictionary.take(pa.array(order))
 
 
 def _joined(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
