@@ -87,8 +87,6 @@ class Runs:
         self.starts = (np.flatnonzero(np.r_[True, sorted_cidx[1:] != sorted_cidx[:-1]]) if self.size
                        else np.array([], int))
         self.n = len(self.starts)
-        self.rank = np.empty(self.size, np.int64)  # position of each leg in call order
-        self.rank[order] = np.arange(self.size, dtype=np.int64)
         self._sorted_cidx = sorted_cidx
 
     def _reduce(self, ufunc: np.ufunc, values: np.ndarray, empty: object) -> np.ndarray:
@@ -124,6 +122,12 @@ class Runs:
 
     def max(self, values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         return self._reduce(np.fmax, values, 0.0) if mask is None else self._reduce_where(np.fmax, values, mask)
+
+    def in_order(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The legs where ``mask`` holds in call order: their positions there (ascending, each leg's
+        rank in call order) and their rows."""
+        at = np.flatnonzero(mask[self.order])
+        return at, self.order[at]
 
     def first_row(self, mask: np.ndarray) -> np.ndarray:
         """The first leg (in call order) where ``mask`` holds, per call: its row (NO_ROW if none)."""

@@ -52,10 +52,10 @@ def build_steps(legs: Legs, runs: Runs, calls: pd.DataFrame, topology: Topology,
         # million-row column is about twice as slow as taking the same rows by position.  The
         # positions are in call order, so each kind's steps come sorted by call and the final sort
         # (stable, merging runs) has little left to do.
-        rows = runs.order[mask[runs.order]]
+        rank, rows = runs.in_order(mask)
         if len(rows):
             add(kind, cidx[rows], at[rows], _take(party, rows), _take(target, rows), _take(outcome, rows),
-                duration[rows], runs.rank[rows])
+                duration[rows], rank)
 
     start, end = calls["start"].to_numpy(), calls["end"].to_numpy()
     direction = calls["direction"].to_numpy()
@@ -143,7 +143,7 @@ def _add_groups(legs: Legs, runs: Runs, topology: Topology, add) -> None:
     has = grp != EMPTY
     if not has.any():
         return
-    rows = runs.order[has[runs.order]]  # in call order
+    rows = runs.in_order(has)[1]
     # Groups of one call are listed by name (their order breaks ties between steps of one moment).
     # Call index and name rank (both below 2**31: a leg count, a CODE) folded into one key: a stable
     # sort of it is the two-key lexsort's order, and with the rows already in call order it only
@@ -168,12 +168,13 @@ def _add_transfers(runs: Runs, t0: np.ndarray, ta: np.ndarray, talk: np.ndarray,
     """A transfer step each time the talk moves to someone else, from the previous talker."""
     if not talk.any():
         return
-    rows = runs.order[talk[runs.order]]  # in call order: the sort by answer time has little to move
-    rows = rows[call_time_order(runs.cidx[rows], ta[rows], runs.rank[rows])]
+    rank, rows = runs.in_order(talk)  # in call order: the sort by answer time has little to move
+    by_answer = call_time_order(runs.cidx[rows], ta[rows], rank)
+    rows, rank = rows[by_answer], rank[by_answer]
     c, who = runs.cidx[rows], talker[rows]
     same_call = np.r_[False, c[1:] == c[:-1]]
     prev = np.r_[np.array([EMPTY], dtype=who.dtype), who[:-1]]
     moved = same_call & (prev != who)
     if moved.any():
         add("transfer", c[moved], t0[rows][moved], prev[moved], who[moved], EMPTY, np.zeros(int(moved.sum())),
-            runs.rank[rows][moved])
+            rank[moved])
