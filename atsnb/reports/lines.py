@@ -28,7 +28,11 @@ def line_summary(calls: pd.DataFrame) -> pd.DataFrame:
     """Per line: ``incoming`` (incoming + mixed) and ``outgoing`` calls, ``calls``, talk time of each
     (``talk_in_s``, ``talk_out_s``, ``talk_s``) and ``share_pct`` = 100 × calls / all external calls."""
     is_ext = external(calls).to_numpy(dtype=bool)
-    codes, names = pd.factorize(calls["line"][is_ext])
+    line = calls["line"]
+    if isinstance(line.dtype, pd.CategoricalDtype):  # the categories' codes: the table is sorted below anyway
+        codes, names = line.cat.codes.to_numpy()[is_ext].astype(np.int64), pd.Index(line.cat.categories)
+    else:
+        codes, names = pd.factorize(line[is_ext])
     if (codes < 0).any():  # external calls without a line are listed under an empty number
         codes[codes < 0] = len(names)
         names = names.append(pd.Index([""]))
@@ -38,11 +42,13 @@ def line_summary(calls: pd.DataFrame) -> pd.DataFrame:
     def total(weights: np.ndarray) -> np.ndarray:
         return np.bincount(codes, weights=weights, minlength=len(names))
 
+    calls_per_line = np.bincount(codes, minlength=len(names))
+    incoming = np.bincount(codes[is_in], minlength=len(names))
     out = pd.DataFrame({
         "line": np.asarray(names, dtype=object).astype(str),
-        "incoming": total(is_in).astype(int),
-        "outgoing": total(~is_in).astype(int),
-        "calls": np.bincount(codes, minlength=len(names)),
+        "incoming": incoming,
+        "outgoing": calls_per_line - incoming,
+        "calls": calls_per_line,
         "talk_in_s": total(np.where(is_in, talk, 0.0)),
         "talk_out_s": total(np.where(is_in, 0.0, talk)),
         "talk_s": total(talk),
@@ -52,9 +58,14 @@ def line_summary(calls: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["calls", "line"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
+def scope_line_summary(scope: Scope) -> pd.DataFrame:
+    """:func:`line_summary` of the scope's calls, once per report (three elements use it)."""
+    return scope.once("line_summary", lambda: line_summary(scope.calls))
+
+
 def named_line_summary(scope: Scope) -> pd.DataFrame:
     """:func:`line_summary` of the scope's calls with each number under its name from the directory."""
-    table = line_summary(scope.calls)
+    table = scope_line_summary(scope).copy()
     table["line"] = table["line"].map(scope.line_label)
     return table
 
@@ -88,7 +99,7 @@ def selected_line(scope: Scope, line: str | None) -> str | None:
     """The line the chart follows: the one asked for, else the one with the most external calls."""
     if line:
         return str(line)
-    table = line_summary(scope.calls)
+    table = scope_line_summary(scope)
     return str(table["line"].iloc[0]) if len(table) else None
 
 
