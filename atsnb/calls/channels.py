@@ -34,9 +34,19 @@ def parse_channels(names: pd.Series) -> pd.DataFrame:
 
 def coded_channels(names: pa.Array | pa.ChunkedArray, vocab: Vocabulary) -> dict[str, np.ndarray]:
     """:func:`parse_channels` as codes of ``vocab``: each distinct stem is parsed and encoded once."""
+    stems, parts = channel_parts(names, vocab)
+    return {name: np.take(parts[:, i], stems) for i, name in enumerate(PARTS)}
+
+
+def channel_parts(names: pa.Array | pa.ChunkedArray, vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
+    """Each name's stem, and the stems' :data:`PARTS` as codes of ``vocab`` (one row per stem).
+
+    For a caller that reads some parts of a million names, or values derived from the parts:
+    those are worked out per stem and gathered once per name.
+    """
     codes, stems = channel_stems(names)
     parts = np.array([vocab.encode(_split_peer(s)) for s in stems] + [[0, 0, 0, 0]], dtype=CODE).reshape(-1, 4)
-    return {name: parts[:, i][codes] for i, name in enumerate(PARTS)}
+    return codes, parts
 
 
 def arrow_text(values: pd.Series) -> pa.Array | pa.ChunkedArray:

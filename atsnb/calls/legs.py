@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from atsnb.calls.channels import arrow_text, coded_channels, local_base
+from atsnb.calls.channels import PARTS, arrow_text, channel_parts, local_base
 from atsnb.calls.groups import Legs, Runs, call_time_order
 from atsnb.calls.topology import Topology
 from atsnb.calls.vocabulary import EMPTY, Vocabulary, dictionary
@@ -93,15 +93,18 @@ def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str) -> tuple[Legs, 
         ta = np.where(known & (billsec > 0), _seconds(ans), ta)
     vocab, codes = Vocabulary.of_columns([_text(cdr, col) for col in CODED_COLUMNS])
     columns: dict[str, np.ndarray] = dict(zip(CODED_COLUMNS, codes, strict=True))
-    a = coded_channels(_text(cdr, "channel"), vocab)
-    b = coded_channels(_text(cdr, "dstchannel"), vocab)
+    # The parts each side needs, and its kind, are worked out per channel stem and gathered per leg.
+    a_stem, a_parts = channel_parts(_text(cdr, "channel"), vocab)
+    b_stem, b_parts = channel_parts(_text(cdr, "dstchannel"), vocab)
     trunks = set(topology.trunks)
     columns.update({
         "t0": t0, "ta": ta, "t1": t1, "billsec": billsec,
         "seq": (pd.to_numeric(cdr["sequence"], errors="coerce").fillna(-1).to_numpy(np.int64)
                 if "sequence" in cdr.columns else np.full(len(cdr), -1, dtype=np.int64)),
-        "a_kind": _kinds(a, vocab, trunks), "a_peer": a["peer"], "a_ctx": a["context"],
-        "b_kind": _kinds(b, vocab, trunks), "b_peer": b["peer"], "b_num": b["number"],
+        "a_kind": np.take(_kinds(a_parts, vocab, trunks), a_stem), "a_peer": _part(a_parts, "peer", a_stem),
+        "a_ctx": _part(a_parts, "context", a_stem),
+        "b_kind": np.take(_kinds(b_parts, vocab, trunks), b_stem), "b_peer": _part(b_parts, "peer", b_stem),
+        "b_num": _part(b_parts, "number", b_stem),
         "answered": vocab.where(columns["disposition"], lambda d: d.upper() == "ANSWERED"),
     })
     uid, linked = _joined(_text(cdr, "uniqueid")), _text(cdr, "linkedid")
@@ -191,9 +194,14 @@ def _value_bits(values: pd.Series | int, n: int) -> np.ndarray:
     return (np.where(np.isnan(floats), np.inf, floats) + 0.0).view(np.uint64)
 
 
-def _kinds(side: dict[str, np.ndarray], vocab: Vocabulary, trunks: set[str]) -> np.ndarray:
-    peer = side["peer"]
-    kind = np.where(side["tech"] == vocab.code("Local"), LOCAL, np.where(vocab.among(peer, trunks), TRUNK, PHONE))
+def _part(parts: np.ndarray, name: str, stems: np.ndarray) -> np.ndarray:
+    return np.take(parts[:, PARTS.index(name)], stems)
+
+
+def _kinds(parts: np.ndarray, vocab: Vocabulary, trunks: set[str]) -> np.ndarray:
+    """The kind of each channel stem (rows of :func:`channel_parts`)."""
+    tech, peer = parts[:, PARTS.index("tech")], parts[:, PARTS.index("peer")]
+    kind = np.where(tech == vocab.code("Local"), LOCAL, np.where(vocab.among(peer, trunks), TRUNK, PHONE))
     return np.where(peer == EMPTY, NONE, kind).astype(np.int8)
 
 
