@@ -149,13 +149,29 @@ class Runs:
 
     def first_row_by(self, key: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """The leg with the smallest ``key`` among those where ``mask`` holds (the first on ties)."""
-        best = self.min(key, mask)
-        return self.first_row(mask & (key == best[self.cidx]))
+        return self._row_by(np.fmin, key, mask, last=False)
 
     def last_row_by(self, key: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """The leg with the largest ``key`` where ``mask`` holds (the last on ties)."""
-        best = self.max(key, mask)
-        return self.last_row(mask & (key == best[self.cidx]))
+        return self._row_by(np.fmax, key, mask, last=True)
+
+    def _row_by(self, ufunc: np.ufunc, key: np.ndarray, mask: np.ndarray, last: bool) -> np.ndarray:
+        """The best and its leg are both found among the masked legs alone, in call order (no
+        per-call best spread back over every leg); a call whose keys are all NaN has none."""
+        out = np.full(self.n, -1 if last else NO_ROW, dtype=np.int64)
+        at, rows = self.in_order(mask)
+        if not len(rows):
+            return out
+        calls, values = self._sorted_cidx[at], key[rows]
+        starts = np.flatnonzero(np.r_[True, calls[1:] != calls[:-1]])
+        best = np.repeat(ufunc.reduceat(values, starts), np.diff(np.r_[starts, len(rows)]))
+        win = np.flatnonzero(values == best)
+        if not len(win):
+            return out
+        won = calls[win]
+        edge = np.r_[won[1:] != won[:-1], True] if last else np.r_[True, won[1:] != won[:-1]]
+        out[won[edge]] = rows[win[edge]]
+        return out
 
     def broadcast(self, per_call: np.ndarray) -> np.ndarray:
         return per_call[self.cidx]
