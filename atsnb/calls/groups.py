@@ -43,18 +43,7 @@ class Legs:
         """Codes of text column ``name`` at ``rows`` (the code of '' where a row is NO_ROW or -1)."""
         ok = (rows >= 0) & (rows != NO_ROW)
         out = np.full(len(rows), EMPTY, dtype=CODE)
-        rows = rows[ok]
-        texts = self.texts[name]
-        if len(rows) < 2 or (rows[1:] > rows[:-1]).all():
-            out[ok] = self.vocab.encode_arrow(texts.take(pa.array(rows)))
-            return out
-        # Rows in call order jump all over the column, and a take in that order waits on memory at
-        # every row: the texts are read in the column's own order instead (a filter), and each row
-        # finds its text by its place among the rows picked.
-        picked = np.zeros(len(self), dtype=bool)
-        picked[rows] = True
-        place = np.cumsum(picked, dtype=np.int32) - 1
-        out[ok] = np.take(self.vocab.encode_arrow(texts.filter(pa.array(picked))), place[rows])
+        out[ok] = self.vocab.encode_arrow(self.texts[name].take(pa.array(rows[ok])))
         return out
 
     def __len__(self) -> int:
