@@ -36,8 +36,10 @@ def route_summary(steps: pd.DataFrame) -> pd.Series:
     if steps.empty:
         return pd.Series(dtype=object)
     columns = ["call_id", "seq", "kind", "party", "target"]
-    table = pa.Table.from_pandas(steps[columns].astype({"kind": str}), preserve_index=False)
-    table = table.take(pc.sort_indices(table, [("call_id", "ascending"), ("seq", "ascending")]))  # stable
+    # each call's steps together (calls in order of first appearance), in route order: integers sorted
+    call_code = pd.factorize(steps["call_id"])[0]
+    order = np.lexsort((steps["seq"].to_numpy(), call_code))
+    table = pa.Table.from_pandas(steps[columns], preserve_index=False).take(pa.array(order))
     text = pa.large_string()
 
     def column(name: str) -> pa.Array:
@@ -49,10 +51,9 @@ def route_summary(steps: pd.DataFrame) -> pd.Series:
     call, kind, target, party = column("call_id"), column("kind"), column("target"), column("party")
     who = pc.if_else(pc.equal(target, ""), party, target)
     hangup = pc.equal(kind, "hangup")  # its party says who hung up: caller / callee / system
-    said = who.filter(hangup)
-    for side in HANGUP_PARTIES:
-        said = pc.if_else(pc.equal(said, side), say(t(f"rep_hangup_{side}")), said)
-    who = pc.replace_with_mask(who, hangup, said)
+    said = who.filter(hangup).dictionary_encode()  # a few distinct parties, each translated once
+    words = [t(f"rep_hangup_{w}") if w in HANGUP_PARTIES else w for w in said.dictionary.to_pylist()]
+    who = pc.replace_with_mask(who, hangup, pa.array(words, text).take(said.indices))
     n = len(call)
     new_call = np.r_[True, pc.not_equal(call[1:], call[:-1]).to_numpy(zero_copy_only=False)] if n else np.zeros(0, bool)
     kinds = kind.dictionary_encode()
