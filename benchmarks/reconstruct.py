@@ -22,6 +22,9 @@ from atsnb.calls import Topology, reconstruct
 from atsnb.calls.pipeline import CEL_COLUMNS, CEL_EVENTS, QUEUE_LOG_COLUMNS, QUEUE_LOG_EVENTS
 from atsnb.simulate import simulate
 
+# a fixed week, so every run on every day reconstructs the same legs (a week ending "now" differs by the day)
+WEEK_END = "2025-11-24 00:00"
+
 
 def tiled(week: pd.DataFrame, legs: int, time_col: str, id_cols: list[str]) -> pd.DataFrame:
     """``week`` repeated with every copy shifted by a week and its call ids made distinct."""
@@ -65,7 +68,7 @@ def main() -> None:
     parser.add_argument("--legs", type=int, default=1_000_000, help="CDR rows to reconstruct (default 1,000,000)")
     parser.add_argument("--runs", type=int, default=3, help="timed runs after one warm-up (default 3)")
     args = parser.parse_args()
-    sim = simulate(days=7, seed=1)
+    sim = simulate(days=7, seed=1, end=WEEK_END)
     topology = Topology.from_dict(sim.topology)
     week = sim.tables["cdr"]
     copies = -(-args.legs // len(week))
