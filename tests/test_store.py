@@ -30,16 +30,18 @@ def test_upsert_is_idempotent_and_partitions_by_month(store_path):
     assert sorted(feb._key) == ["b", "c"]
 
 
-def test_has_column_tells_whether_every_month_of_a_period_has_it(store_path):
+def test_months_lacking_a_column_are_told_from_the_footers(store_path):
     store = Store.open(store_path)
     t = store.table("cdr")
     with store.writing():
         t.upsert(_legs([("a", "2025-01-10 10:00:00", 1)]))  # written before a column was added
         t.upsert(_legs([("b", "2025-02-10 10:00:00", 2)]).assign(extra="x"))
+        t.upsert(_legs([("c", "2025-03-10 10:00:00", 3)]).assign(extra="y"))
+        t.upsert(_legs([("d", "2025-03-11 10:00:00", 4)]))  # a later write without it: an empty cell
     feb = (pd.Timestamp("2025-02-01"), pd.Timestamp("2025-03-01"))
-    assert t.has_column("extra", *feb) and t.has_column("billsec")
-    assert not t.has_column("extra") and not t.has_column("extra", pd.Timestamp("2025-01-15"), feb[1])
-    assert not t.has_column("missing", *feb)
+    assert t.months_lacking("extra") == ["2025-01", "2025-03"] and t.months_lacking("billsec") == []
+    assert t.months_lacking("extra", *feb) == [] and t.months_lacking("missing", *feb) == ["2025-02"]
+    assert t.months_lacking("extra", pd.Timestamp("2025-01-15"), feb[1]) == ["2025-01"]
 
 
 def test_read_of_whole_and_partial_months_keeps_only_the_period(store_path):

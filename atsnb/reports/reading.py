@@ -58,7 +58,7 @@ def read_calls(
     ``where``: further conditions, as :meth:`atsnb.store.PartitionedTable.read` takes them."""
     columns = list(SCOPE_COLUMNS if columns is None else columns)
     table = store.table("calls")
-    if ANSWERS in columns and not table.has_column(ANSWERS, start, end):
+    if ANSWERS in columns and table.months_lacking(ANSWERS, start, end):
         columns.remove(ANSWERS)  # calls stored before the column: the attribution matches routes by call id
         columns += [] if "call_id" in columns else ["call_id"]
     tz = settings.pbx.timezone
@@ -66,10 +66,6 @@ def read_calls(
                        dictionary=[c for c in columns if c in CODED_COLUMNS])
     if calls.empty:
         return compact(empty_calls(tz).assign(**{ANSWERS: pd.Series(dtype="str")})[columns])
-    if ANSWERS in calls and calls[ANSWERS].isna().any():  # calls stored before the column was: use the routes
-        if "call_id" not in calls:
-            return read_calls(store, settings, start, end, [c for c in columns if c != ANSWERS] + ["call_id"], where)
-        calls = calls.drop(columns=ANSWERS)
     for column in TIME_COLUMNS:
         if column in calls:
             calls[column] = calls[column].dt.tz_convert(tz)

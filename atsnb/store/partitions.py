@@ -139,20 +139,13 @@ class PartitionedTable:
             months = [m for m in months if m <= _wall(end - pd.Timedelta(microseconds=1)).strftime("%Y-%m")]
         return months
 
-    def has_column(self, column: str, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None) -> bool:
-        """Whether every month file of ``[start, end)`` has ``column`` (files written before a column
-        was added lack it); read from the files' footers only."""
-        try:
-            return all(column in pq.read_schema(self._file(m)).names for m in self._months_in(start, end))
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise StoreError(f"Table {self.name} of the store cannot be read ({exc}).") from exc
-
-    def months_lacking(self, column: str) -> list[str]:
-        """The months whose file lacks ``column`` or has empty cells in it (rows written before the
-        column was added): read from the files' footers only."""
+    def months_lacking(self, column: str, start: pd.Timestamp | None = None,
+                       end: pd.Timestamp | None = None) -> list[str]:
+        """The months (of ``[start, end)``, else all) whose file lacks ``column`` or has empty cells
+        in it (rows written before the column was added): read from the files' footers only."""
         lacking = []
         try:
-            for month in self.months():
+            for month in self._months_in(start, end):
                 meta = pq.ParquetFile(self._file(month)).metadata
                 names = meta.schema.names
                 if column not in names:
