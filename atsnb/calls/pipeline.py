@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from atsnb.calls.reconstruct import reconstruct
-from atsnb.calls.shared import ANSWERS, pack_answers
+from atsnb.calls.shared import ANSWER_STEP_COLUMNS, ANSWERS, pack_answers
 from atsnb.calls.topology import Topology
 from atsnb.config import Settings
 from atsnb.store import Store
@@ -27,7 +27,6 @@ FIRST_SEEN_TABLE = "calls_first_seen"
 CEL_COLUMNS = ["eventtype", "eventtime", "uniqueid", "linkedid", "peer", "extra"]
 CEL_EVENTS = {"BRIDGE_ENTER", "HANGUP", "LINKEDID_END", "BLINDTRANSFER", "ATTENDEDTRANSFER"}
 QUEUE_LOG_COLUMNS = ["time", "callid", "agent", "event"]
-ANSWER_STEP_COLUMNS = ["call_id", "seq", "kind", "target", "duration_s"]  # what the answers column is made of
 QUEUE_LOG_EVENTS = {"CONNECT", "ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY", "COMPLETECALLER",
                     "COMPLETEAGENT"}
 

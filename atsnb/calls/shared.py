@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 from atsnb.calls.text import positions
 
 ANSWERS = "answers"  # the stored calls' column
+ANSWER_STEP_COLUMNS = ["call_id", "seq", "kind", "target", "duration_s"]  # what of the steps it is made of
 UNIT, RECORD = "\x1f", "\x1e"
 
 

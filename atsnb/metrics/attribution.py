@@ -36,7 +36,6 @@ from atsnb.metrics.counts import bucket_codes, drop_unused, tally
 
 CALL_COLUMNS = ["call_id", "start", "direction", "status", "wait_s"]
 EXTENSION = re.compile(r"\d{2,6}")  # what an extension looks like
-ANSWER_STEP_COLUMNS = ["call_id", "kind", "target", "duration_s"]
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:

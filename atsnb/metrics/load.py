@@ -91,9 +91,9 @@ def _busy(calls: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> tuple[
     return hours, (bounds - base) // 1_000_000, (s[busy] - base) // 1_000_000, (e[busy] - base) // 1_000_000, busy
 
 
-def _line_codes(line: pd.Series, busy: np.ndarray) -> tuple[np.ndarray, pd.Index]:
-    """Line code 0..n-1 of every busy call and the n company numbers, sorted; calls without a line
-    form a line "" of their own, last.  A categorical keeps its codes and its categories' order
+def line_codes(line: pd.Series, busy: np.ndarray) -> tuple[np.ndarray, pd.Index]:
+    """Line code 0..n-1 of every call where ``busy`` holds and the n company numbers, sorted; calls
+    without a line form a line "" of their own, last.  A categorical keeps its codes and its categories' order
     (the lines not used dropped by counting) rather than hashing a million strings."""
     if isinstance(line.dtype, pd.CategoricalDtype):
         used = drop_unused(line.array[busy])
@@ -110,7 +110,7 @@ def _per_hour(
     hours: pd.DatetimeIndex, edges: np.ndarray, starts: np.ndarray, ends: np.ndarray,
     codes: np.ndarray, lines: pd.Index | None,
 ) -> pd.DataFrame:
-    """The frame of :func:`line_load_per_hour`, from :func:`_busy`'s and :func:`_line_codes`'
+    """The frame of :func:`line_load_per_hour`, from :func:`_busy`'s and :func:`line_codes`'
     arrays (``lines`` None: overall)."""
     n_lines = 1 if lines is None else len(lines)
     if len(hours) == 0 or n_lines == 0:
@@ -141,7 +141,7 @@ def line_load_per_hour(
     """
     hours, edges, starts, ends, busy = _busy(calls, start, end)
     if by_line:
-        return _per_hour(hours, edges, starts, ends, *_line_codes(calls["line"], busy))
+        return _per_hour(hours, edges, starts, ends, *line_codes(calls["line"], busy))
     return _per_hour(hours, edges, starts, ends, np.zeros(len(starts), np.int64), None)
 
 
@@ -150,7 +150,7 @@ def line_loads(calls: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> t
     for both (the dashboard shows both)."""
     hours, edges, starts, ends, busy = _busy(calls, start, end)
     return (_per_hour(hours, edges, starts, ends, np.zeros(len(starts), np.int64), None),
-            _per_hour(hours, edges, starts, ends, *_line_codes(calls["line"], busy)))
+            _per_hour(hours, edges, starts, ends, *line_codes(calls["line"], busy)))
 
 
 def line_load_by_line(calls: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:

@@ -15,6 +15,7 @@ import pandas as pd
 from atsnb.i18n import t
 from atsnb.metrics import counts
 from atsnb.metrics.calls import external, inbound
+from atsnb.metrics.load import line_codes
 from atsnb.reports.build import Col, element
 from atsnb.reports.dashboard import line_load_by_line_element
 from atsnb.reports.model import Element, Report
@@ -28,14 +29,7 @@ def line_summary(calls: pd.DataFrame) -> pd.DataFrame:
     """Per line: ``incoming`` (incoming + mixed) and ``outgoing`` calls, ``calls``, talk time of each
     (``talk_in_s``, ``talk_out_s``, ``talk_s``) and ``share_pct`` = 100 × calls / all external calls."""
     is_ext = external(calls).to_numpy(dtype=bool)
-    line = calls["line"]
-    if isinstance(line.dtype, pd.CategoricalDtype):  # the categories' codes: the table is sorted below anyway
-        codes, names = line.cat.codes.to_numpy()[is_ext].astype(np.int64), pd.Index(line.cat.categories)
-    else:
-        codes, names = pd.factorize(line[is_ext])
-    if (codes < 0).any():  # external calls without a line are listed under an empty number
-        codes[codes < 0] = len(names)
-        names = names.append(pd.Index([""]))
+    codes, names = line_codes(calls["line"], is_ext)  # external calls without a line: an empty number
     is_in = inbound(calls).to_numpy(dtype=bool)[is_ext]
     talk = calls["talk_s"].to_numpy(dtype=float)[is_ext]
 

@@ -21,12 +21,12 @@ from typing import TypedDict, TypeVar
 import numpy as np
 import pandas as pd
 
-from atsnb.calls.shared import ANSWERS
+from atsnb.calls.shared import ANSWER_STEP_COLUMNS, ANSWERS
 from atsnb.calls.text import isin
 from atsnb.config import Settings, load_settings
 from atsnb.errors import AtsnbError
 from atsnb.i18n import set_language, t
-from atsnb.metrics.attribution import ANSWER_STEP_COLUMNS, employee_calls
+from atsnb.metrics.attribution import employee_calls
 from atsnb.metrics.calls import one_of
 from atsnb.reference.org import Org
 from atsnb.reports.period import describe, period_range
