@@ -32,13 +32,6 @@ def month_key(ts: pd.Series) -> pd.Series:
     return ts.dt.strftime("%Y-%m")
 
 
-def months_between(start: pd.Timestamp, end: pd.Timestamp) -> list[str]:
-    """Every ``YYYY-MM`` touched by the half-open range [start, end)."""
-    first = pd.Timestamp(start.year, start.month, 1)
-    last = pd.Timestamp(end.year, end.month, 1)
-    return [p.strftime("%Y-%m") for p in pd.date_range(first, last, freq="MS")]
-
-
 def _wall(ts: pd.Timestamp) -> pd.Timestamp:
     """The wall-clock time of ``ts`` in its own zone (partitions are named by local months)."""
     return ts.tz_localize(None) if ts.tzinfo is not None else ts
