@@ -139,6 +139,13 @@ def voila_config(root: Path, *, token: str | None, password: str | None, preheat
         "c.VoilaConfiguration.show_tracebacks = False",
         # Kernels talk to Voila over Unix sockets in the private folder, not loopback TCP ports.
         "c.KernelManager.transport = 'ipc'",
+        # Jupyter Server keeps its own websocket pings in milliseconds (timeout 3 × interval, which
+        # it needs) and hands the same numbers to Tornado, which reads them as seconds and warns at
+        # the first connection that the timeout exceeds the interval: noise on the console, nothing
+        # to act on, so that one message is dropped.
+        "import logging",
+        "logging.getLogger('tornado.general').addFilter("
+        "lambda record: 'websocket_ping_timeout' not in record.getMessage())",
     ]
     if password:
         from jupyter_server.auth import passwd
