@@ -93,6 +93,9 @@ def free_port(ip: str, preferred: int | None) -> int:
     """``preferred`` when it is free; without a preference 8866, or any free port if that is taken."""
     for candidate in ([preferred] if preferred else [DEFAULT_PORT, 0]):
         with socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET) as sock:
+            # as Tornado binds: a port whose last connections are still closing (TIME_WAIT for a
+            # minute after a server stops) is free to listen on again
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind((ip, candidate))
             except OSError:

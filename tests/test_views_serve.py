@@ -4,6 +4,7 @@ the command line or in the kernels' settings) and a real Voila answering behind 
 from __future__ import annotations
 
 import os
+import socket
 import stat
 import tomllib
 from pathlib import Path
@@ -15,6 +16,7 @@ from atsnb.cli import main
 from atsnb.config import Settings
 from atsnb.serve import (
     ServeError,
+    free_port,
     is_loopback,
     kernel_environment,
     settings_toml,
@@ -40,6 +42,31 @@ def test_the_cli_says_so_in_one_sentence_without_a_traceback(capsys):
                                               ("0.0.0.0", False), ("10.0.0.5", False), ("example.org", False)])
 def test_loopback_addresses_are_recognised(ip, loopback):
     assert is_loopback(ip) is loopback
+
+
+def test_a_port_whose_last_connection_is_still_closing_is_free_to_serve_on():
+    """A server stopped a moment ago leaves its port in TIME_WAIT for a minute; Voila (Tornado)
+    can listen there again, so the port check must not send the demo elsewhere."""
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        served, _ = listener.accept()
+        served.close()  # the server's side closes first, so its end of the connection waits in TIME_WAIT
+        client.recv(1)
+        client.close()
+    assert free_port("127.0.0.1", port) == port
+
+
+def test_a_port_somebody_listens_on_is_refused_by_name():
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        with pytest.raises(ServeError, match=f"Port {port} on 127.0.0.1 is already in use"):
+            free_port("127.0.0.1", port)
 
 
 def test_secrets_stay_out_of_the_kernels_settings_and_off_the_command_line(tmp_path):
