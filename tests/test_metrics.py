@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -247,3 +248,47 @@ def test_masks_and_codes_of_categoricals_equal_those_of_text():
     used = drop_unused(coded.array)
     assert list(used.categories) == ["outgoing", "mixed", "internal", "incoming"]
     assert list(used) == list(coded)
+
+
+def test_a_roll_up_counts_a_call_once_per_department_with_its_employees_talk_added():
+    """Departments Sales A (101) and Sales B (102) under Sales, Support (103).  Each attribution row
+    is listed once per department above its employee (``index``), as the departments report does."""
+    from atsnb.metrics.summary import pivot_by_time, summary_by
+
+    rows = calls_frame([
+        # call a: incoming, 101 answered (40 s) and transferred to 102 (80 s)
+        {"call_id": "a", "start": "2025-03-03 09:00", "direction": "incoming", "status": "answered",
+         "wait_s": 10, "talk_s": 40, "employee": "101"},
+        {"call_id": "a", "start": "2025-03-03 09:00", "direction": "incoming", "status": "answered",
+         "wait_s": 10, "talk_s": 80, "employee": "102"},
+        # call b: 103 dialled out, 30 s
+        {"call_id": "b", "start": "2025-03-03 10:00", "direction": "outgoing", "status": "answered",
+         "talk_s": 30, "employee": "103"},
+        # call c: incoming to 101, nobody answered
+        {"call_id": "c", "start": "2025-03-04 10:00", "direction": "incoming", "status": "unanswered",
+         "wait_s": 30, "employee": "101"},
+        # call d: 101 called 103, 20 s each
+        {"call_id": "d", "start": "2025-03-04 11:00", "direction": "internal", "status": "answered",
+         "wait_s": 2, "talk_s": 20, "employee": "101"},
+        {"call_id": "d", "start": "2025-03-04 11:00", "direction": "internal", "status": "answered",
+         "wait_s": 2, "talk_s": 20, "employee": "103"},
+    ])
+    rows["role"] = ["main", "answered", "main", "main", "main", "answered"]
+    rows["call"] = [0, 0, 1, 2, 3, 3]
+    chains = {"101": ["Sales A", "Sales"], "102": ["Sales B", "Sales"], "103": ["Support"]}
+    index = [i for i, e in enumerate(rows["employee"]) for _ in chains[e]]
+    departments = pd.Series([d for e in rows["employee"] for d in chains[e]], name="department")
+
+    table = summary_by(rows, departments, np.array(index)).set_index("department")
+    columns = ["calls", "incoming", "outgoing", "internal", "answered", "unanswered", "talk_total_s", "wait_total_s"]
+    assert table[columns].to_dict("index") == {
+        "Sales": dict(zip(columns, [3, 2, 0, 1, 2, 1, 140.0, 40.0], strict=True)),
+        "Sales A": dict(zip(columns, [3, 2, 0, 1, 2, 1, 60.0, 40.0], strict=True)),
+        "Sales B": dict(zip(columns, [1, 1, 0, 0, 1, 0, 80.0, 10.0], strict=True)),
+        "Support": dict(zip(columns, [2, 0, 1, 1, 2, 0, 50.0, 0.0], strict=True)),
+    }
+    assert table.loc["Sales", "talk_mean_s"] == 70.0 and table.loc["Sales", "wait_mean_s"] == 20.0
+
+    pivot = pivot_by_time(rows, departments, "day", at("2025-03-03 00:00"), at("2025-03-05 00:00"), np.array(index))
+    by_day = pivot.set_index("department").drop(columns="calls")
+    assert by_day.to_numpy().tolist() == [[1, 2], [1, 2], [1, 0], [1, 1]]  # Sales, Sales A, Sales B, Support

@@ -47,7 +47,11 @@ def shared_rows(rows: pd.DataFrame, runs: np.ndarray) -> np.ndarray:
     if "role" not in rows:
         return np.ones(len(rows), bool)
     second = rows["role"].eq("answered").to_numpy(dtype=bool)
-    return np.bincount(runs, weights=second)[runs] > 0 if len(runs) else second
+    if not len(runs):
+        return second
+    reached = np.zeros(int(runs[-1]) + 1, bool)  # runs count up from 0
+    reached[runs[second]] = True
+    return reached[runs]
 
 
 @dataclass
@@ -64,36 +68,41 @@ class HolderCalls:
 
 
 def holder_calls(rows: pd.DataFrame, holders: pd.Series, index: np.ndarray | None = None) -> HolderCalls:
-    """Collapse rows to one entry per (holder, call).
+    """Collapse rows to one entry per (holder, call), in row order.
 
     ``holders`` names each entry's holder; ``index`` (non-decreasing) says which row of ``rows``
     each entry is — a roll-up lists a row once per department above its employee without copying
-    the frame.  Only :func:`shared_rows` can collapse, so only they are sorted and reduced.
+    the frame.  Only :func:`shared_rows` can collapse: a holder's rows of one such call are summed
+    into the first of them and the others dropped, so a year's million other rows are only copied
+    once, not sorted.
     """
-    index = np.arange(len(rows)) if index is None else index
     codes, names = pd.factorize(holders)
-    talk = rows["talk_s"].to_numpy(dtype=float)[index]
-    answered = rows["status"].eq("answered").to_numpy(dtype=bool)[index]
-    effective = (rows["effective"].to_numpy(dtype=bool) if "effective" in rows
-                 else np.zeros(len(rows), bool))[index]
+    talk = rows["talk_s"].to_numpy(dtype=float, copy=True)  # copies: the collapsed calls are written in
+    answered = rows["status"].eq("answered").to_numpy(dtype=bool, copy=True)
+    effective = (rows["effective"].to_numpy(dtype=bool, copy=True) if "effective" in rows
+                 else np.zeros(len(rows), bool))
     runs = row_calls(rows)
-    shared = shared_rows(rows, runs)[index]
-    single = np.flatnonzero(~shared)
-    out = HolderCalls(codes[single], pd.Index(names), index[single], talk[single], answered[single],
-                      effective[single])
-    if shared.any():
-        idx = np.flatnonzero(shared)
-        key = runs[index[idx]] * max(len(names), 1) + codes[idx]
-        order = np.argsort(key, kind="stable")
-        idx, key = idx[order], key[order]
-        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-        out = HolderCalls(
-            np.concatenate([out.codes, codes[idx[first]]]), out.names, np.concatenate([out.row, index[idx[first]]]),
-            np.concatenate([out.talk_s, np.add.reduceat(talk[idx], first)]),
-            np.concatenate([out.answered, np.logical_or.reduceat(answered[idx], first)]),
-            np.concatenate([out.effective, np.logical_or.reduceat(effective[idx], first)]),
-        )
-    return out
+    shared = shared_rows(rows, runs)
+    row = np.arange(len(rows)) if index is None else index
+    if index is not None:
+        talk, answered, effective, runs, shared = (a[index] for a in (talk, answered, effective, runs, shared))
+    idx = np.flatnonzero(shared)
+    if not len(idx):
+        return HolderCalls(codes, pd.Index(names), row, talk, answered, effective)
+    key = runs[idx] * max(len(names), 1) + codes[idx]
+    order = np.argsort(key, kind="stable")  # a holder's rows of a call together, the first one leading
+    idx, key = idx[order], key[order]
+    leads = np.r_[True, key[1:] != key[:-1]]
+    first = np.flatnonzero(leads)
+    head = idx[first]
+    talk[head] = np.add.reduceat(talk[idx], first)
+    answered[head] = np.logical_or.reduceat(answered[idx], first)
+    effective[head] = np.logical_or.reduceat(effective[idx], first)
+    if leads.all():
+        return HolderCalls(codes, pd.Index(names), row, talk, answered, effective)
+    keep = np.ones(len(row), bool)
+    keep[idx[~leads]] = False
+    return HolderCalls(codes[keep], pd.Index(names), row[keep], talk[keep], answered[keep], effective[keep])
 
 
 def distinct_calls_by(rows: pd.DataFrame, holders: pd.Series, index: np.ndarray | None = None) -> pd.Series:
