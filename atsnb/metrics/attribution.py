@@ -88,6 +88,16 @@ def _route_answers(calls: pd.DataFrame, steps: pd.DataFrame | None) -> tuple[np.
         answers["duration_s"].to_numpy(dtype=float)
 
 
+def _sum_by_key(key: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys, sorted, and each one's sum of ``values``.  The keys come nearly sorted
+    (answer steps in call order), so a stable sort of them is cheap; a groupby hashed them."""
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, np.int64)
+    sums = np.add.reduceat(values[order].astype(float), first) if len(key) else np.zeros(0, float)
+    return key[first].astype(np.int64), sums
+
+
 def _merge_keys(main_key: np.ndarray, own_key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The sorted union of two sorted, distinct key arrays, and which of its keys are ``main_key``'s:
     the few route-only keys are inserted into the long main array instead of sorting both."""
@@ -126,13 +136,11 @@ def employee_calls(
     width = max(len(names), 1)
     ans_code = pd.Index(names).get_indexer(ans_names)[ans_codes]
     main_key = main_idx * width + codes[main_idx]
-    own = pd.Series(ans_talk).groupby(ans_idx * width + ans_code).sum() if len(ans_idx) else pd.Series(dtype=float)
-    own_key = own.index.to_numpy(dtype=np.int64)
+    own_key, own_talk = _sum_by_key(ans_idx * width + ans_code, ans_talk)
     keys, is_main = _merge_keys(main_key, own_key)
     row_call = keys // width
     # a row's talk: its own answer steps' when the route has them, else the call's minus what the
     # others of the call talked (summed per call over the few rows with steps, not over every row)
-    own_talk = own.to_numpy(dtype=float)
     others = np.bincount(own_key // width, weights=own_talk, minlength=n)
     talk = np.maximum(calls["talk_s"].to_numpy(dtype=float)[row_call] - others[row_call], 0.0)
     talk[np.searchsorted(keys, own_key)] = own_talk
