@@ -90,7 +90,7 @@ def joined(keys: np.ndarray, texts: np.ndarray, sep: str) -> pd.Series:
     texts = np.asarray(texts, dtype=object)[order].tolist()
     bounds = np.flatnonzero(np.r_[True, np.diff(codes[order]) != 0, True]).tolist() if len(codes) else [0]
     return pd.Series([sep.join(texts[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)],
-                     index=pd.Index(uniques, name="call_id"), dtype=object)
+                     index=pd.Index(uniques), dtype=object)
 
 
 def latest_calls(start: pd.Series, limit: int) -> np.ndarray:
@@ -112,8 +112,8 @@ def detail_element(scope: Scope) -> Element:
     rows = scope.attributed[shown[scope.attributed["call"].to_numpy()]]
     codes, names = pd.factorize(rows["employee"].astype(str))
     labels = np.array([scope.employee_label(name) for name in names], dtype=object)  # once per employee
-    handled = joined(rows["call_id"].to_numpy(dtype=object), labels[codes] if len(codes) else labels, ", ")
-    calls["handled_by"] = calls["call_id"].map(handled).astype(object).fillna("")
+    handled = joined(rows["call"].to_numpy(), labels[codes] if len(codes) else labels, ", ")
+    calls["handled_by"] = pd.Series(latest, index=calls.index).map(handled).astype(object).fillna("")
     calls["route"] = calls["call_id"].map(route_summary(scope.route_steps(calls))).astype(object).fillna("")
     calls["direction"] = translated(calls["direction"])
     calls["status"] = translated(calls["status"])

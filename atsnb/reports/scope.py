@@ -64,8 +64,9 @@ class Scope:
     start: pd.Timestamp
     end: pd.Timestamp
     calls: pd.DataFrame  # one row per call, filters applied
-    # one row per (call, employee), see atsnb.metrics.attribution (its ``call`` = the row of ``calls``),
-    # or how to compute it when an element first asks (:attr:`attributed`): the lines report never does
+    # one row per (call, employee), see atsnb.metrics.attribution (its ``call`` = the row of ``calls``,
+    # which is how its rows name their call: they may have no call_id), or how to compute it when an
+    # element first asks (:attr:`attributed`): the lines report never does
     attribution: pd.DataFrame | Callable[[], pd.DataFrame]
     org: Org
     line_names: dict[str, str]  # company number → its name in the lines directory
@@ -177,8 +178,9 @@ def load_scope(
         if not set(ATTRIBUTION_COLUMNS) <= set(calls.columns) or not {ANSWERS, "call_id"} & set(calls.columns):
             raise AtsnbError(f"This report's calls were loaded with {', '.join(calls.columns)} only: "
                              "too few for the per-employee attribution.")
-        answers = None if ANSWERS in calls else read_steps(store, lo, hi, ANSWER_STEP_COLUMNS, kinds=["answer"],
-                                                           dictionary=["kind", "target"])
+        if ANSWERS in calls:  # the rows' ``call`` names their call: a million call ids are not copied to them
+            return employee_calls(calls.drop(columns="call_id", errors="ignore"), extensions=org.employee_department)
+        answers = read_steps(store, lo, hi, ANSWER_STEP_COLUMNS, kinds=["answer"], dictionary=["kind", "target"])
         return employee_calls(calls, answers, extensions=org.employee_department)
 
     attributed: pd.DataFrame | Callable[[], pd.DataFrame] = attribute
