@@ -133,28 +133,31 @@ def employee_calls(
     ans_codes, ans_names = pd.factorize(ans_name)
     extra = pd.Index(ans_names).difference(pd.Index(names)).to_numpy(dtype=object)
     names = np.concatenate([names, extra])
-    width = max(len(names), 1)
+    # a row's key: its call's position, then its employee's code in the low bits
+    bits = max(len(names) - 1, 0).bit_length()
     ans_code = pd.Index(names).get_indexer(ans_names)[ans_codes]
-    main_key = main_idx * width + codes[main_idx]
-    own_key, own_talk = _sum_by_key(ans_idx * width + ans_code, ans_talk)
+    main_key = main_idx << bits | codes[main_idx]
+    own_key, own_talk = _sum_by_key(ans_idx << bits | ans_code, ans_talk)
     keys, is_main = _merge_keys(main_key, own_key)
-    row_call = keys // width
+    row_call = keys >> bits
     # a row's talk: its own answer steps' when the route has them, else the call's minus what the
     # others of the call talked (summed per call over the few rows with steps, not over every row)
-    others = np.bincount(own_key // width, weights=own_talk, minlength=n)
+    others = np.bincount(own_key >> bits, weights=own_talk, minlength=n)
     talk = np.maximum(calls["talk_s"].to_numpy(dtype=float)[row_call] - others[row_call], 0.0)
     talk[np.searchsorted(keys, own_key)] = own_talk
-    out = calls[[c for c in CALL_COLUMNS if c in calls]].take(row_call).reset_index(drop=True)
-    out["employee"] = drop_unused(pd.Categorical.from_codes(keys % width, names.astype(str), validate=False))
-    # a categorical: a million "main"/"answered" strings cost 0.1 s to build as Arrow strings
-    out["role"] = pd.Categorical.from_codes(np.where(is_main, 0, 1).astype(np.int8), ["main", "answered"])
-    out["talk_s"] = talk
-    status = out["status"]
+    out = {c: calls[c].array.take(row_call) for c in CALL_COLUMNS if c in calls}
+    status = pd.Series(out["status"])
     if isinstance(status.dtype, pd.CategoricalDtype) and "answered" not in status.cat.categories:
         status = status.cat.add_categories(["answered"])
-    out["status"] = status.where(talk <= 0, "answered")
-    out["call"] = row_call
-    return out
+    out["status"] = status.where(talk <= 0, "answered").array
+    return pd.DataFrame({
+        **out,
+        "employee": drop_unused(pd.Categorical.from_codes(keys & ((1 << bits) - 1), names.astype(str), validate=False)),
+        # a categorical: a million "main"/"answered" strings cost 0.1 s to build as Arrow strings
+        "role": pd.Categorical.from_codes(np.where(is_main, 0, 1).astype(np.int8), ["main", "answered"]),
+        "talk_s": talk,
+        "call": row_call,
+    }, copy=False)
 
 
 def calls_per_employee_per_day(attributed: pd.DataFrame, call_days: np.ndarray | None = None) -> float:
