@@ -94,7 +94,7 @@ def _sum_by_key(key: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.nda
     order = np.argsort(key, kind="stable")
     key = key[order]
     first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, np.int64)
-    sums = np.add.reduceat(values[order].astype(float), first) if len(key) else np.zeros(0, float)
+    sums = np.add.reduceat(np.asarray(values, float)[order], first) if len(key) else np.zeros(0, float)
     return key[first].astype(np.int64), sums
 
 

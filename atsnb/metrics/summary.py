@@ -83,9 +83,9 @@ def holder_calls(rows: pd.DataFrame, holders: pd.Series, index: np.ndarray | Non
                  else np.zeros(len(rows), bool))
     runs = row_calls(rows)
     shared = shared_rows(rows, runs)
-    row = np.arange(len(rows)) if index is None else index
+    row = np.arange(len(rows))
     if index is not None:
-        talk, answered, effective, runs, shared = (a[index] for a in (talk, answered, effective, runs, shared))
+        talk, answered, effective, runs, shared, row = (a[index] for a in (talk, answered, effective, runs, shared, row))
     idx = np.flatnonzero(shared)
     if not len(idx):
         return HolderCalls(codes, pd.Index(names), row, talk, answered, effective)
