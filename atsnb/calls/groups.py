@@ -87,12 +87,12 @@ class Runs:
         Only those legs are gathered and reduced: the masks are a fifth of the legs or fewer, which
         halves the cost of reducing every leg with NaN standing in for the others.
         """
-        hits = np.flatnonzero(mask[self.order])  # positions in call order, ascending
-        calls = self._sorted_cidx[hits]
+        at, rows = self.in_order(mask)
+        calls = self._sorted_cidx[at]
         out = np.full(self.n, np.nan)
-        if len(hits):
+        if len(rows):
             starts = np.flatnonzero(np.r_[True, calls[1:] != calls[:-1]])
-            out[calls[starts]] = ufunc.reduceat(values[self.order[hits]], starts)
+            out[calls[starts]] = ufunc.reduceat(values[rows], starts)
         return out
 
     def any(self, mask: np.ndarray) -> np.ndarray:

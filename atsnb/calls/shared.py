@@ -33,24 +33,32 @@ def shared_calls(calls: pd.DataFrame) -> np.ndarray:
     return (calls["transfers"].to_numpy() > 0) | calls["direction"].eq("internal").to_numpy(dtype=bool)
 
 
+def shared_answer_steps(calls: pd.DataFrame, steps: pd.DataFrame | None) -> tuple[np.ndarray, pd.DataFrame]:
+    """The answer steps in ``steps`` of the :func:`shared_calls` among ``calls``, and each one's
+    call as its row in ``calls`` (only those few calls' ids are hashed)."""
+    shared = np.flatnonzero(shared_calls(calls))
+    if not len(shared) or steps is None or steps.empty:
+        return np.empty(0, np.int64), pd.DataFrame(columns=ANSWER_STEP_COLUMNS)
+    call = positions(steps["call_id"], calls["call_id"].iloc[shared])  # -1: not a shared call's step
+    keep = (call >= 0) & steps["kind"].eq("answer").to_numpy(dtype=bool)
+    return shared[call[keep]], steps[keep]
+
+
 def pack_answers(calls: pd.DataFrame, steps: pd.DataFrame) -> pd.Series:
     """The ``answers`` column for ``calls``: their answer steps (in route order) when they are
     :func:`shared_calls`, else ``""``.  ``steps`` holds the calls' whole routes."""
     values = np.full(len(calls), "", dtype=object)
-    shared = np.flatnonzero(shared_calls(calls))
-    if len(shared) and not steps.empty:
-        call = positions(steps["call_id"], calls["call_id"].iloc[shared])  # -1: not a shared call's step
-        keep = (call >= 0) & steps["kind"].eq("answer").to_numpy(dtype=bool)
-        answers, call = steps[keep], call[keep]
-        order = np.lexsort((answers["seq"].to_numpy(), call))  # each call's steps together, in route order
-        call = call[order]
+    row, answers = shared_answer_steps(calls, steps)
+    if len(row):
+        order = np.lexsort((answers["seq"].to_numpy(), row))  # each call's steps together, in route order
+        row = row[order]
         durations = pa.array(answers["duration_s"].to_numpy(dtype=float)[order]).cast(pa.large_string())
         targets = pa.array(answers["target"].astype(str), type=pa.large_string()).take(pa.array(order))
         pairs = pc.binary_join_element_wise(targets, durations, pa.scalar(UNIT, pa.large_string()))
-        starts = np.flatnonzero(np.r_[True, call[1:] != call[:-1]]) if len(call) else np.empty(0, np.int64)
-        per_call = pa.LargeListArray.from_arrays(pa.array(np.r_[starts, len(call)], pa.int64()), pairs)
+        starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+        per_call = pa.LargeListArray.from_arrays(pa.array(np.r_[starts, len(row)], pa.int64()), pairs)
         joined = pc.binary_join(per_call, pa.scalar(RECORD, pa.large_string()))
-        values[shared[call[starts]]] = joined.to_numpy(zero_copy_only=False)
+        values[row[starts]] = joined.to_numpy(zero_copy_only=False)
     return pd.Series(values, index=calls.index, dtype="str", name=ANSWERS)
 
 

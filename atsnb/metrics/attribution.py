@@ -30,8 +30,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from atsnb.calls.shared import ANSWERS, shared_calls, unpack_answers
-from atsnb.calls.text import positions
+from atsnb.calls.shared import ANSWERS, shared_answer_steps, unpack_answers
 from atsnb.metrics.counts import bucket_codes, drop_unused, tally
 
 CALL_COLUMNS = ["call_id", "start", "direction", "status", "wait_s"]
@@ -76,15 +75,10 @@ def _answer_rows(
 
 
 def _route_answers(calls: pd.DataFrame, steps: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(call position, target, duration) of the answer steps in ``steps`` of :func:`shared_calls`."""
-    shared = shared_calls(calls)
-    if steps is None or steps.empty or not shared.any():
-        return np.empty(0, np.int64), np.empty(0, object), np.empty(0, float)
-    candidates = np.flatnonzero(shared)  # a small set to hash: only these calls can be shared
-    pos = positions(steps["call_id"], calls["call_id"].iloc[candidates])
-    keep = (pos >= 0) & steps["kind"].eq("answer").to_numpy(dtype=bool)
-    answers = steps[keep]
-    return candidates[pos[keep]], answers["target"].astype("str").fillna("").to_numpy(dtype=object), \
+    """(call position, target, duration) of the answer steps in ``steps`` of the calls that can be shared
+    (:func:`~atsnb.calls.shared.shared_calls`)."""
+    row, answers = shared_answer_steps(calls, steps)
+    return row, answers["target"].astype("str").fillna("").to_numpy(dtype=object), \
         answers["duration_s"].to_numpy(dtype=float)
 
 

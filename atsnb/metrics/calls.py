@@ -27,14 +27,14 @@ def one_of(values: pd.Series, wanted: Iterable[str]) -> pd.Series:
     if not isinstance(values.dtype, pd.CategoricalDtype):
         return values.isin(list(wanted))
     codes = values.cat.codes.to_numpy()
-    hits = np.flatnonzero(values.cat.categories.isin(list(wanted)))
+    is_wanted = values.cat.categories.isin(list(wanted))
+    hits = np.flatnonzero(is_wanted)
     if len(hits) <= 3:  # comparing the codes with a few values is several times faster than a lookup
         mask = np.zeros(len(codes), bool)
         for code in hits:
             mask |= codes == code
     else:
-        table = np.append(values.cat.categories.isin(list(wanted)), False)  # code -1 (missing) is the last entry
-        mask = np.take(table, codes)
+        mask = np.take(np.append(is_wanted, False), codes)  # code -1 (missing) takes the last entry
     return pd.Series(mask, index=values.index, name=values.name)
 
 

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from atsnb.i18n import t
 from atsnb.reports.build import Col, element, translated
 from atsnb.reports.model import Element
-from atsnb.reports.scope import Scope
+from atsnb.reports.scope import ROUTE_COLUMNS, Scope
 
 DETAIL_LIMIT = 20_000
 HANGUP_PARTIES = ("caller", "callee", "system")
@@ -35,11 +35,10 @@ def route_summary(steps: pd.DataFrame) -> pd.Series:
     """
     if steps.empty:
         return pd.Series(dtype=object)
-    columns = ["call_id", "seq", "kind", "party", "target"]
     # each call's steps together (calls in order of first appearance), in route order: integers sorted
     call_code = pd.factorize(steps["call_id"])[0]
     order = np.lexsort((steps["seq"].to_numpy(), call_code))
-    table = pa.Table.from_pandas(steps[columns], preserve_index=False).take(pa.array(order))
+    table = pa.Table.from_pandas(steps[ROUTE_COLUMNS], preserve_index=False).take(pa.array(order))
     text = pa.large_string()
 
     def column(name: str) -> pa.Array:
