@@ -1,7 +1,7 @@
 """The simulated company: departments, employees, external lines, IVR, queues, ring groups.
 
 One place describes the PBX configuration the simulated calls go through, so the directories the
-product edits (SPEC §4) and the topology route reconstruction needs are derived from the same facts
+product edits (docs/directories.md) and the topology route reconstruction needs come from the same facts
 the dialplan uses, and can never disagree with the call records.
 """
 

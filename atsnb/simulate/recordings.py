@@ -1,7 +1,7 @@
 """Call recordings of the simulated company: short, real, playable WAV files.
 
 FreePBX names a recording ``<type>-<to>-<from>-<YYYYMMDD>-<HHMMSS>-<uniqueid>.wav`` and stores it
-under ``<monitor>/YYYY/MM/DD/`` (research §4).  A simulated clip is 3 seconds of 8 kHz 16-bit PCM
+under ``<monitor>/YYYY/MM/DD/`` (docs/pbx-data.md).  A simulated clip is 3 seconds of 8 kHz 16-bit PCM
 (the FreePBX default ``wav`` format): the Russian ring-back tone (425 Hz), then two voices taking
 turns — buzzy vowel-like sounds at a low and a high pitch with syllable rhythm — so a player shows
 and plays something that sounds like a phone call.  Each file is derived from its name alone, so a
