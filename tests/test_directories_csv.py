@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from atsnb.directory.csv_io import export_csv, export_text, import_csv
-from atsnb.directory.validate import check_rows
+from atsnb.directory.rules import check_rows
 from atsnb.errors import InputError
 from atsnb.store import Store
 

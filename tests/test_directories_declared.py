@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from atsnb.directory.csv_io import header_names, import_text
-from atsnb.directory.validate import KINDS
+from atsnb.directory.values import KINDS
 from atsnb.errors import InputError
 from atsnb.store import DIRECTORIES, Store
 

@@ -5,9 +5,10 @@ import pytest
 
 from atsnb.config import Settings
 from atsnb.directory.fill import fill_employees, fill_lines
-from atsnb.directory.validate import check_rows
+from atsnb.directory.rules import check_rows
+from atsnb.flow import store_simulation
 from atsnb.reference.org import Org
-from atsnb.simulate import simulate, write_store
+from atsnb.simulate import simulate
 from atsnb.store import DIRECTORIES, Store
 
 
@@ -15,7 +16,7 @@ from atsnb.store import DIRECTORIES, Store
 def simulated(tmp_path_factory):
     sim = simulate(days=1, seed=3, calls_per_day=300, end="2025-03-05 18:00", cel=False)
     store = Store.open(tmp_path_factory.mktemp("sim") / "store")
-    write_store(sim, store, Settings())
+    store_simulation(sim, store, Settings())
     return sim, store
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atsnb.directory.validate import normalise_value
+from atsnb.directory.values import normalise_value
 from atsnb.errors import InputError
 from atsnb.numbers import normalize_number, normalize_numbers
 from atsnb.reference.numbering import Registry, default_registry

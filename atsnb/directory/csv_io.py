@@ -5,7 +5,7 @@ is not UTF-8, as Russian Excel saves "CSV"), ``;``, ``,`` or tab as the separato
 the header line), header names equal to the column names or to their Russian aliases
 («Добавочный», «ФИО», «Отдел» …, declared in :data:`atsnb.store.DIRECTORIES`).
 
-An import is all or nothing: every row is checked (:mod:`atsnb.directory.validate`), all problems
+An import is all or nothing: every row is checked (:mod:`atsnb.directory.rules`), all problems
 of the file are reported together in one :class:`~atsnb.errors.InputError` naming file, line and
 field, and nothing is written unless there are none.  Columns the file does not have keep their
 stored values, so a file with only extensions and names does not erase departments.
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from atsnb.directory.validate import Problem, check_rows
+from atsnb.directory.rules import Problem, check_rows
 from atsnb.errors import InputError
 from atsnb.i18n import t
 from atsnb.store.directories import DIRECTORIES, Catalog, Directory

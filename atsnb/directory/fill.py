@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 
 from atsnb.calls.channels import parse_channels
 from atsnb.calls.topology import STATE_KEY, Topology
-from atsnb.directory.validate import BadValue, normalise_value
+from atsnb.directory.values import BadValue, normalise_value
 from atsnb.store import DIRECTORIES, Store
 from atsnb.store.directories import is_missing
 

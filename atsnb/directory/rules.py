@@ -1,10 +1,11 @@
-"""Checking and normalising directory rows before they are written.
+"""Checking whole directory rows before they are written.
 
 The declarations in :data:`atsnb.store.DIRECTORIES` say what each column holds (``kind``), which
 are required, and which must name a row of another directory (``ref``).  :func:`check_rows` applies
 them to a whole frame and returns the normalised rows together with **every** problem found, so
 a CSV import or the dashboard editor can show all mistakes at once and write nothing until they
 are fixed.  Problems are located by row label (the CSV line number when the caller passes one).
+Single values are parsed by :mod:`atsnb.directory.values`.
 
 Beyond single values it checks what only the whole directory shows: duplicate keys, references
 (an employee's department must exist, a department's parent must exist, an efficiency panel's
@@ -13,16 +14,13 @@ scope must be a known employee or department) and cycles of department parents.
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
-from croniter import croniter
 
+from atsnb.directory.values import EXTENSION, BadValue, normalise_value, shown
 from atsnb.i18n import t
-from atsnb.numbers import normalize_number
 from atsnb.reference.org import parent_cycles
 from atsnb.store.directories import DIRECTORIES, Catalog, Column, Directory, is_missing
 
@@ -45,164 +43,9 @@ class Problem:
         return f"{', '.join(parts)}: {self.message}"
 
 
-class BadValue(ValueError):
-    """A value a column of this kind cannot hold; ``str()`` is the translated reason."""
-
-
 def title(name: str) -> str:
     """A directory's name as the user reads it («Отделы», "Departments")."""
     return t(f"dir_title_{name}")
-
-
-def _shown(value: str) -> str:
-    return value if len(value) <= 40 else value[:39] + "…"
-
-
-_EXTENSION = re.compile(r"^\d{2,6}$")
-_PHONE_CHARS = re.compile(r"^\+?[\d\s().\-]+$")
-_LATIN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-_EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
-_SPLIT = re.compile(r"\s*[,;]\s*")
-
-_FLAGS = {"1": 1, "0": 0, "yes": 1, "no": 0, "y": 1, "n": 0, "true": 1, "false": 0,
-          "да": 1, "нет": 0, "д": 1, "н": 0, "+": 1, "-": 0, "вкл": 1, "выкл": 0}
-_DIRECTIONS = {"incoming": "incoming", "in": "incoming", "входящие": "incoming", "входящий": "incoming",
-               "вх": "incoming", "outgoing": "outgoing", "out": "outgoing", "исходящие": "outgoing",
-               "исходящий": "outgoing", "исх": "outgoing"}
-_BOTH = {"all", "both", "все", "оба"}
-_SCOPE_KINDS = {"employee": "employee", "сотрудник": "employee", "department": "department",
-                "отдел": "department", "подразделение": "department"}
-_TARGET_KINDS = {"extension": "extension", "добавочный": "extension", "внутренний": "extension",
-                 "group": "group", "группа": "group", "queue": "queue", "очередь": "queue"}
-_SEEN_AS = {"did": "did", "входящая": "did", "outbound": "outbound", "исходящая": "outbound",
-            "both": "both", "обе": "both"}
-
-
-def _extension(v: str) -> str:
-    if not _EXTENSION.match(v):
-        raise BadValue(t("dir_bad_extension", value=_shown(v)))
-    return v
-
-
-def _number(v: str) -> str:
-    digits = normalize_number(v)
-    if not _PHONE_CHARS.match(v) or not 2 <= len(digits) <= 15:
-        raise BadValue(t("dir_bad_number", value=_shown(v)))
-    return digits
-
-
-def _flag(v: str) -> int:
-    try:
-        return _FLAGS[v.lower()]
-    except KeyError:
-        raise BadValue(t("dir_bad_flag", value=_shown(v))) from None
-
-
-def _count(v: str) -> int:
-    if not v.isdigit():
-        raise BadValue(t("dir_bad_count", value=_shown(v)))
-    return int(v)
-
-
-def _chat_id(v: str) -> str:
-    if not re.fullmatch(r"-?\d{1,20}", v):
-        raise BadValue(t("dir_bad_chat_id", value=_shown(v)))
-    return v
-
-
-def _choice(table: dict[str, str], key: str) -> Callable[[str], str]:
-    def check(v: str) -> str:
-        try:
-            return table[v.lower()]
-        except KeyError:
-            allowed = ", ".join(sorted(set(table.values())))
-            raise BadValue(t(key, value=_shown(v), allowed=allowed)) from None
-    return check
-
-
-def _directions(v: str) -> str:
-    items = [i.lower() for i in re.split(r"[\s,;/]+", v) if i]
-    if any(i in _BOTH for i in items):
-        return "incoming,outgoing"
-    bad = [i for i in items if i not in _DIRECTIONS]
-    if bad or not items:
-        raise BadValue(t("dir_bad_directions", value=_shown(v)))
-    found = {_DIRECTIONS[i] for i in items}
-    return ",".join(d for d in ("incoming", "outgoing") if d in found)
-
-
-def _latin(v: str) -> str:
-    if not _LATIN.match(v.lower()):
-        raise BadValue(t("dir_bad_latin", value=_shown(v)))
-    return v.lower()
-
-
-def _json(v: str) -> str:
-    try:
-        data = json.loads(v)
-    except json.JSONDecodeError:
-        raise BadValue(t("dir_bad_json", value=_shown(v))) from None
-    if not isinstance(data, dict):
-        raise BadValue(t("dir_bad_json", value=_shown(v)))
-    return json.dumps(data, ensure_ascii=False)
-
-
-def _cron(v: str) -> str:
-    if not croniter.is_valid(v):
-        raise BadValue(t("dir_bad_cron", value=_shown(v)))
-    return " ".join(v.split())
-
-
-def _emails(v: str) -> str:
-    items = [i for i in re.split(r"[\s,;]+", v) if i]
-    bad = [i for i in items if not _EMAIL.match(i)]
-    if bad:
-        raise BadValue(t("dir_bad_email", value=_shown(bad[0])))
-    return ", ".join(items)
-
-
-def _list(v: str) -> str:
-    return ",".join(i for i in _SPLIT.split(v) if i)
-
-
-def _numbers(v: str) -> str:
-    return ",".join(_number(i) for i in _SPLIT.split(v) if i)
-
-
-# kind -> how a non-empty value (stripped text) becomes the stored one; see Column.kind.
-KINDS: dict[str, Callable[[str], object]] = {
-    "text": str,
-    "secret": str,
-    "extension": _extension,
-    "number": _number,
-    "flag": _flag,
-    "count": _count,
-    "chat_id": _chat_id,
-    "directions": _directions,
-    "scope_kind": _choice(_SCOPE_KINDS, "dir_bad_choice"),
-    "target_kind": _choice(_TARGET_KINDS, "dir_bad_choice"),
-    "seen_as": _choice(_SEEN_AS, "dir_bad_choice"),
-    "latin": _latin,
-    "json": _json,
-    "cron": _cron,
-    "emails": _emails,
-    "list": _list,
-    "numbers": _numbers,
-}
-
-
-def normalise_value(column: Column, raw: object) -> object:
-    """The stored form of one cell (None when empty); raises :class:`BadValue` when it cannot be."""
-    if is_missing(raw):
-        return None
-    if isinstance(raw, float) and raw.is_integer():
-        raw = int(raw)  # 101.0 from a numeric column with gaps
-    text = str(raw).strip()
-    if text == "":
-        return None
-    if column.type == "INTEGER" and column.kind == "count" and re.fullmatch(r"\d+\.0+", text):
-        text = text.split(".")[0]  # 30.0 from a spreadsheet
-    return KINDS[column.kind](text)
 
 
 def check_rows(
@@ -333,7 +176,7 @@ class _Rows:
             self._keys[name] = set(source[DIRECTORIES[name].key[0]].dropna())
         return self._keys[name]
 
-    def pairs(self, *columns: str):
+    def pairs(self, *columns: str) -> Iterator[tuple[object, ...]]:
         return zip(self.labels, *(self.rows[c] for c in columns), strict=True)
 
 
@@ -346,7 +189,7 @@ def _references(catalog: Catalog, d: Directory, rows: pd.DataFrame, labels: list
             continue
         for label, value in ctx.pairs(c.name):
             if value is not None and value not in ctx.keys(c.ref):
-                out.append(Problem(label, c.name, t("dir_unknown_ref", value=_shown(str(value)),
+                out.append(Problem(label, c.name, t("dir_unknown_ref", value=shown(str(value)),
                                                     directory=title(c.ref))))
     rule = DIRECTORY_RULES.get(d.name)
     return out + (rule(ctx) if rule else [])
@@ -358,7 +201,7 @@ def _panel_scopes(ctx: _Rows) -> list[Problem]:
     for label, kind, scope in ctx.pairs("scope_kind", "scope"):
         target = {"employee": "employees", "department": "departments"}.get(kind or "")
         if target and scope is not None and scope not in ctx.keys(target):
-            out.append(Problem(label, "scope", t("dir_unknown_ref", value=_shown(str(scope)),
+            out.append(Problem(label, "scope", t("dir_unknown_ref", value=shown(str(scope)),
                                                  directory=title(target))))
     return out
 
@@ -366,9 +209,9 @@ def _panel_scopes(ctx: _Rows) -> list[Problem]:
 def _red_phone_targets(ctx: _Rows) -> list[Problem]:
     """A red phone of kind extension is an extension number."""
     return [
-        Problem(label, "target", t("dir_bad_extension", value=_shown(str(target))))
+        Problem(label, "target", t("dir_bad_extension", value=shown(str(target))))
         for label, target, kind in ctx.pairs("target", "kind")
-        if kind == "extension" and target is not None and not _EXTENSION.match(str(target))
+        if kind == "extension" and target is not None and not EXTENSION.match(str(target))
     ]
 
 
@@ -388,7 +231,7 @@ def _monitor_participants(ctx: _Rows) -> list[Problem]:
     for label, participants in ctx.pairs("participants"):
         for item in (participants or "").split(","):
             if item and item not in ctx.keys("employees") and item not in ctx.keys("departments"):
-                out.append(Problem(label, "participants", t("dir_unknown_participant", value=_shown(item))))
+                out.append(Problem(label, "participants", t("dir_unknown_participant", value=shown(item))))
     return out
 
 
