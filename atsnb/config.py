@@ -83,7 +83,7 @@ class SyncSettings:
 
 @dataclass
 class ThresholdsSettings:
-    """Numbers from the glossary (SPEC §2) that a company may change."""
+    """Numbers from the glossary (docs/glossary.md §13) that a company may change."""
 
     short_abandon_s: int = 5
     service_level_s: int = 20

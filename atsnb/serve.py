@@ -34,9 +34,11 @@ from pathlib import Path
 
 from atsnb.config import SECRET_KEYS, Settings
 from atsnb.errors import AtsnbError
+from atsnb.shipped import dashboards_dir
 
 DEFAULT_PORT = 8866
 MAIN_DASHBOARD = "dashboard.ipynb"
+PAGES = ("directories",)  # dashboards that are pages of their own, not reports of the registry
 CULL_INTERVAL_S = 60
 CULL_IDLE_TIMEOUT_S = 600
 START_TIMEOUT_S = 120
@@ -71,13 +73,6 @@ class Server:
                 self.process.kill()
                 self.process.wait()
         shutil.rmtree(self.workdir, ignore_errors=True)
-
-
-def dashboards_dir() -> Path:
-    """The folder of dashboard notebooks: ``dashboards/`` beside the package (a source checkout),
-    else ``./dashboards``."""
-    beside = Path(__file__).resolve().parent.parent / "dashboards"
-    return beside if beside.is_dir() else Path.cwd() / "dashboards"
 
 
 def is_loopback(ip: str) -> bool:

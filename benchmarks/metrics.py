@@ -132,7 +132,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
-    from atsnb.calls.pipeline import write_calls
+    from atsnb.calls.derive import write_calls
+    from atsnb.calls.reading import compact
     from atsnb.config import Settings
     from atsnb.metrics.attribution import employee_calls
     from atsnb.metrics.load import line_load_per_hour
@@ -142,7 +143,6 @@ def main() -> None:
     from atsnb.reports.departments import departments_report
     from atsnb.reports.employees import employees_report
     from atsnb.reports.lines import lines_report
-    from atsnb.reports.reading import compact
     from atsnb.reports.scope import Scope
     from atsnb.store import Store
 
@@ -194,8 +194,8 @@ def main() -> None:
                     "departments": pd.DataFrame({"name": sorted(org.parents)})}
         for name, frame in org_dirs.items():
             store.catalog.upsert(name, frame)
-        for name, report in REPORTS.items():
-            if name in {"employees", "departments"}:
+        for name, report in ((n, spec.build) for n, spec in REPORTS.items()):
+            if REPORTS[name].has_scale:
                 fn: Callable[[], object] = lambda r=report: r(start="2025-01-01", end="2025-12-31", store=store,  # noqa: E731
                                                               settings=settings, scale="month")
             else:

@@ -19,7 +19,7 @@ import time
 import pandas as pd
 
 from atsnb.calls import Topology, reconstruct
-from atsnb.calls.pipeline import CEL_COLUMNS, CEL_EVENTS, QUEUE_LOG_COLUMNS, QUEUE_LOG_EVENTS
+from atsnb.calls.derive import CEL_COLUMNS, CEL_EVENTS, QUEUE_LOG_COLUMNS, QUEUE_LOG_EVENTS
 from atsnb.simulate import simulate
 
 # a fixed week, so every run on every day reconstructs the same legs (a week ending "now" differs by the day)

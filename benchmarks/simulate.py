@@ -23,7 +23,8 @@ import pandas as pd
 import pymysql
 
 from atsnb.config import Settings
-from atsnb.simulate import simulate, write_mysql, write_store
+from atsnb.flow import store_simulation
+from atsnb.simulate import simulate, write_mysql
 from atsnb.simulate.pbx import CDR_FIELDS
 from atsnb.simulate.targets import _cells, _write_tsv
 from atsnb.store import Store
@@ -136,7 +137,7 @@ def main() -> None:
             settings = Settings()
             settings.store.path = str(Path(tmp) / "store")
             sim_s, sim = timed(simulate, days=90, seed=1, end=END)
-            store_s, _ = timed(write_store, sim, Store.open(settings.store_path), settings, progress=False)
+            store_s, _ = timed(store_simulation, sim, Store.open(settings.store_path), settings, progress=False)
             size = sum(f.stat().st_size for f in Path(settings.store.path).rglob("*") if f.is_file())
             print(f"demo path, 90 days / 20 employees: simulate {sim_s:.1f} s ({len(sim.tables['cdr']):,} legs, "
                   f"{len(sim.tables['cel']):,} CEL), sync into the store {store_s:.1f} s, store {size / 1e6:.0f} MB")

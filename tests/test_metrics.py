@@ -239,7 +239,7 @@ def test_transferred_calls_count_for_everyone_who_answered_them():
 
 def test_masks_and_codes_of_categoricals_equal_those_of_text():
     from atsnb.metrics.calls import one_of
-    from atsnb.metrics.counts import drop_unused
+    from atsnb.vectors import drop_unused
 
     text = pd.Series(["incoming", "mixed", None, "internal", "outgoing", "incoming"], index=[5, 4, 3, 2, 1, 0])
     coded = text.astype(pd.CategoricalDtype(["unused", "outgoing", "mixed", "internal", "incoming"]))

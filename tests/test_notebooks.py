@@ -3,17 +3,16 @@ KPI it displays is exactly what the report function gives for the same parameter
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import nbformat
 import papermill
 import pytest
 
 from atsnb import reports
+from atsnb.shipped import notebooks_dir
 from atsnb.views.static import CHART_KINDS, element_html
 from tests.support.demo_store import DEMO_PERIOD, demo_store
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = notebooks_dir()
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +48,7 @@ def test_notebook_shows_the_report_functions_figures(name, filters, demo, tmp_pa
                                kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
     html, images, errors = outputs(nbformat.read(executed, as_version=4))
     assert errors == []
-    report = reports.REPORTS[name](**parameters | {"store": store}, settings=settings)
+    report = reports.REPORTS[name].build(**parameters | {"store": store}, settings=settings)
     assert images == sum(e.kind in CHART_KINDS for e in report.elements)
     for element in report.elements:
         if element.kind not in CHART_KINDS:

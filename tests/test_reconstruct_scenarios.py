@@ -1,4 +1,4 @@
-"""One test per scenario of research §2.4/§2.5/§8: a handful of CDR rows, the call we expect."""
+"""One test per scenario of docs/pbx-data.md §2.4/§2.5/§8: a handful of CDR rows, the call we expect."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def test_ring_group_fan_out_is_one_call_answered_by_the_winner():
 
 
 def test_ring_group_after_an_ivr_takes_the_answer_from_the_losers_not_the_early_answer():
-    # The IVR answered the caller at 10:00:00; rows made later carry that answer time (research §8).
+    # The IVR answered the caller at 10:00:00; rows made later carry that answer time (docs/pbx-data.md §8).
     rows = [
         cdr_row("10:00:00", "PJSIP/trunk1-1", "PJSIP/201-2", "NO ANSWER", 24, 24, uid="1.1", dst="600",
                 dcontext="ext-group", seq=1),
@@ -103,7 +103,7 @@ def test_queue_caller_leaving_before_any_member_rang_is_unanswered():
 def test_blind_transfer_is_one_call_with_the_talk_of_both_agents():
     rows = [
         cdr_row("10:00:00", "PJSIP/trunk1-1", "PJSIP/201-2", "ANSWERED", 70, 60, uid="1.1", seq=1),
-        # Party A stays the caller; answer = start = the transfer moment (research §8).
+        # Party A stays the caller; answer = start = the transfer moment (docs/pbx-data.md §8).
         cdr_row("10:01:10", "PJSIP/trunk1-1", "PJSIP/202-3", "ANSWERED", 50, 50, uid="1.1", dst="202",
                 dcontext="from-internal-xfer", seq=2),
     ]
@@ -143,7 +143,7 @@ def test_forward_to_a_mobile_is_a_mixed_call_counted_for_the_forwarding_extensio
     rows = [
         cdr_row("10:00:00", "PJSIP/trunk1-1", "Local/79035550011@from-internal-3;1", "ANSWERED", 80, 70,
                 uid="1.1", dst="204", seq=1),
-        # Looks like an outgoing call placed by the client: it is the same call (research §8).
+        # Looks like an outgoing call placed by the client: it is the same call (docs/pbx-data.md §8).
         cdr_row("10:00:00", "Local/79035550011@from-internal-3;2", "PJSIP/trunk1-4", "ANSWERED", 80, 70,
                 uid="1.3", linkedid="1.1", dst="79035550011", dcontext="from-internal", did="",
                 outbound_cnum=DID, seq=2),

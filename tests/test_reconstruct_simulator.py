@@ -7,7 +7,8 @@ import pytest
 
 from atsnb.calls import Topology, load_calls, reconstruct
 from atsnb.config import Settings
-from atsnb.simulate import simulate, write_store
+from atsnb.flow import store_simulation
+from atsnb.simulate import simulate
 from atsnb.store import Store
 
 EXACT = ["direction", "status", "caller", "dialed", "external_number", "line", "answered_by", "employee",
@@ -85,7 +86,7 @@ def test_the_sync_path_stores_the_same_calls_as_a_direct_reconstruction(tmp_path
     settings = Settings()
     settings.store.path = str(tmp_path / "store")
     store = Store.open(settings.store.path)
-    write_store(small, store, settings, progress=False)
+    store_simulation(small, store, settings, progress=False)
     stored = load_calls("2000-01-01", "2100-01-01", store=store, settings=settings).set_index("call_id")
     truth = small.truth.set_index("call_id")
     assert set(stored.index) == set(truth.index)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from atsnb import reports
-from atsnb.calls.pipeline import write_calls
+from atsnb.calls.derive import write_calls
 from atsnb.config import Settings
 from atsnb.i18n import t
 from atsnb.metrics import counts, durations
@@ -86,7 +86,7 @@ def kpi(report, key):
 
 def test_dashboard_kpis_equal_the_metrics_on_the_same_calls(store):
     st, settings = store
-    report = reports.dashboard(**MARCH, store=st, settings=settings)
+    report = reports.REPORTS["dashboard"].build(**MARCH, store=st, settings=settings)
     calls = st.table("calls").read()
     assert report.name == "dashboard" and report.title == "Сводка"
     assert kpi(report, "rep_kpi_external") == 4
@@ -102,7 +102,7 @@ def test_dashboard_kpis_equal_the_metrics_on_the_same_calls(store):
 
 def test_dashboard_has_every_element_of_the_spec_with_units(store):
     st, settings = store
-    report = reports.dashboard(**MARCH, store=st, settings=settings)
+    report = reports.REPORTS["dashboard"].build(**MARCH, store=st, settings=settings)
     keys = [e.key for e in report.elements]
     assert keys == ["kpis", "line_load", "line_load_per_line", "line_load_by_line", "external_daily", "unanswered_daily",
                     "weekday_share", "talk_buckets", "department_share"]
@@ -128,18 +128,18 @@ def test_dashboard_has_every_element_of_the_spec_with_units(store):
 
 def test_filters_narrow_every_element(store):
     st, settings = store
-    report = reports.dashboard(**MARCH, direction="incoming", line=AD, store=st, settings=settings)
+    report = reports.REPORTS["dashboard"].build(**MARCH, direction="incoming", line=AD, store=st, settings=settings)
     assert kpi(report, "rep_kpi_external") == 2
     assert report.filters["direction"] == "Входящий" and report.filters["line"] == AD
-    by_employee = reports.dashboard(**MARCH, employee="201", store=st, settings=settings)
+    by_employee = reports.REPORTS["dashboard"].build(**MARCH, employee="201", store=st, settings=settings)
     assert kpi(by_employee, "rep_kpi_external") == 1  # the call transferred to 201 counts for them
     with pytest.raises(FilterError, match="Маркетинг"):
-        reports.dashboard(**MARCH, department="Маркетинг", store=st, settings=settings)
+        reports.REPORTS["dashboard"].build(**MARCH, department="Маркетинг", store=st, settings=settings)
 
 
 def test_employees_report_counts_transferred_calls_for_both_employees(store):
     st, settings = store
-    report = reports.employees(**MARCH, store=st, settings=settings)
+    report = reports.REPORTS["employees"].build(**MARCH, store=st, settings=settings)
     assert [e.key for e in report.elements] == ["efficiency", "summary", "by_scale", "detail"]
     summary = report["summary"].data.set_index(t("rep_col_employee"))
     assert summary.loc["Иванов (101)", t("rep_col_calls")] == 2
@@ -166,15 +166,15 @@ def test_employees_report_counts_transferred_calls_for_both_employees(store):
 
 def test_employees_pivot_by_hour_and_month(store):
     st, settings = store
-    by_hour = reports.employees(**MARCH, scale="hour", store=st, settings=settings)["by_scale"].data
+    by_hour = reports.REPORTS["employees"].build(**MARCH, scale="hour", store=st, settings=settings)["by_scale"].data
     assert list(by_hour.columns)[1:4] == ["00:00", "01:00", "02:00"] and len(by_hour.columns) == 26
-    by_month = reports.employees(**MARCH, scale="month", store=st, settings=settings)["by_scale"].data
+    by_month = reports.REPORTS["employees"].build(**MARCH, scale="month", store=st, settings=settings)["by_scale"].data
     assert "03.2025" in by_month.columns
 
 
 def test_departments_roll_up_through_the_tree(store):
     st, settings = store
-    report = reports.departments(**MARCH, store=st, settings=settings)
+    report = reports.REPORTS["departments"].build(**MARCH, store=st, settings=settings)
     summary = report["summary"].data
     names = summary[t("rep_col_department")].tolist()
     assert names == ["Поддержка", "Продажи", "\u2003Продажи 1"]
@@ -183,13 +183,13 @@ def test_departments_roll_up_through_the_tree(store):
     assert calls.to_dict() == {"Поддержка": 1, "Продажи": 3, "\u2003Продажи 1": 2}
     efficiency = report["efficiency"].data.set_index(t("rep_col_department"))
     assert efficiency.loc["Продажи", [t("rep_col_effective"), t("rep_col_target")]].tolist() == [1, 6]
-    only_sales = reports.departments(**MARCH, department="Продажи 1", store=st, settings=settings)
+    only_sales = reports.REPORTS["departments"].build(**MARCH, department="Продажи 1", store=st, settings=settings)
     assert only_sales["summary"].data[t("rep_col_department")].tolist() == ["Продажи 1"]
 
 
 def test_lines_report_compares_every_line_and_charts_the_chosen_one(store):
     st, settings = store
-    report = reports.lines(**MARCH, line=MAIN, store=st, settings=settings)
+    report = reports.REPORTS["lines"].build(**MARCH, line=MAIN, store=st, settings=settings)
     summary = report["summary"].data.set_index(t("rep_col_line"))
     assert summary.loc["Реклама (74950000001)", [t("incoming"), t("outgoing")]].tolist() == [2, 0]
     assert summary.loc["Основная (74950000002)", [t("incoming"), t("outgoing"), t("rep_col_talk_total")]].tolist() \
@@ -198,7 +198,7 @@ def test_lines_report_compares_every_line_and_charts_the_chosen_one(store):
     daily = report["line_daily"].data
     assert "Основная" in report["line_daily"].title
     assert daily[[t("incoming"), t("outgoing")]].to_numpy().tolist() == [[1, 1], [0, 0]]
-    busiest = reports.lines(**MARCH, store=st, settings=settings)["line_daily"]
+    busiest = reports.REPORTS["lines"].build(**MARCH, store=st, settings=settings)["line_daily"]
     assert "Реклама" in busiest.title
 
 
@@ -217,7 +217,7 @@ def test_choices_list_what_the_filters_take(store):
 def test_english_by_setting(store, monkeypatch):
     monkeypatch.setenv("ATSNB_UI_LANGUAGE", "en")
     st, settings = store
-    report = reports.employees(**MARCH, store=st, settings=settings)
+    report = reports.REPORTS["employees"].build(**MARCH, store=st, settings=settings)
     assert report.title == "Employees"
     assert "Talk, total" in report["summary"].data.columns
 
@@ -252,7 +252,7 @@ def test_bad_periods_are_explained():
 
 def test_counts_by_day_metric_agrees_with_the_dashboard_chart(store):
     st, settings = store
-    report = reports.dashboard(**MARCH, store=st, settings=settings)
+    report = reports.REPORTS["dashboard"].build(**MARCH, store=st, settings=settings)
     calls = st.table("calls").read()
     expected = counts.daily_external(calls, at("2025-03-03"), at("2025-03-05"))["calls"].tolist()
     assert report["external_daily"].data[t("rep_col_calls")].tolist() == expected
@@ -263,7 +263,7 @@ def test_the_detailed_table_keeps_the_latest_calls_when_there_are_too_many(store
 
     monkeypatch.setattr(detail, "DETAIL_LIMIT", 2)
     st, settings = store
-    element = reports.employees(**MARCH, store=st, settings=settings)["detail"]
+    element = reports.REPORTS["employees"].build(**MARCH, store=st, settings=settings)["detail"]
     assert element.data[t("rep_col_start")].tolist() == [at("2025-03-04 09:00"), at("2025-03-04 12:00")]
     assert "2 из 5" in element.note
 
@@ -271,19 +271,19 @@ def test_the_detailed_table_keeps_the_latest_calls_when_there_are_too_many(store
 def test_a_direction_filter_leaving_one_kind_of_call_still_builds_every_report(store):
     st, settings = store
     for direction in ("outgoing", "internal", "mixed"):
-        for name, report in reports.REPORTS.items():
-            built = report(**MARCH, direction=direction, store=st, settings=settings)
+        for name, spec in reports.REPORTS.items():
+            built = spec.build(**MARCH, direction=direction, store=st, settings=settings)
             assert built.elements, (name, direction)
-    outgoing = reports.employees(**MARCH, direction="outgoing", store=st, settings=settings)
+    outgoing = reports.REPORTS["employees"].build(**MARCH, direction="outgoing", store=st, settings=settings)
     assert outgoing["summary"].data[t("rep_col_calls")].tolist() == [1]
 
 
 def test_a_period_without_calls_gives_empty_but_complete_reports(store):
     st, settings = store
-    for name, report in reports.REPORTS.items():
-        built = report(start="2024-01-01", end="2024-01-02", store=st, settings=settings)
+    for name, spec in reports.REPORTS.items():
+        built = spec.build(start="2024-01-01", end="2024-01-02", store=st, settings=settings)
         assert [e.key for e in built.elements], name
-    dashboard = reports.dashboard(start="2024-01-01", end="2024-01-02", store=st, settings=settings)
+    dashboard = reports.REPORTS["dashboard"].build(start="2024-01-01", end="2024-01-02", store=st, settings=settings)
     assert kpi(dashboard, "rep_kpi_external") == 0
     assert dashboard["external_daily"].data[t("rep_col_calls")].tolist() == [0, 0]
 

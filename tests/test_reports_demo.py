@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from atsnb import load_calls, reports
+from atsnb import reports
+from atsnb.calls import load_calls
 from atsnb.calls.shared import ANSWERS, pack_answers, shared_calls
 from atsnb.i18n import t
 from atsnb.metrics import counts, durations, external, inbound, service
@@ -29,7 +30,7 @@ def russian(monkeypatch):
 
 def run(name, demo, **filters):
     path, settings = demo
-    return reports.REPORTS[name](**DEMO_PERIOD, store=path, settings=settings, **filters)
+    return reports.REPORTS[name].build(**DEMO_PERIOD, store=path, settings=settings, **filters)
 
 
 def period_calls(demo):
@@ -54,17 +55,17 @@ def test_dashboard_figures_equal_the_metrics_on_load_calls(demo):
 
 
 def test_reports_read_the_cells_load_calls_returns(demo):
-    from atsnb.reports.reading import CODED_COLUMNS, SCOPE_COLUMNS, read_call_columns, read_calls
+    from atsnb.calls.reading import CATEGORICAL_COLUMNS, SCOPE_COLUMNS, read_call_columns, read_calls
 
     path, settings = demo
     lo, hi = period_range(**DEMO_PERIOD, tz=settings.pbx.timezone)
     full = period_calls(demo)
     got = read_calls(Store.open(path), settings, lo, hi)
     assert list(got.columns) == SCOPE_COLUMNS
-    for column in CODED_COLUMNS:
+    for column in CATEGORICAL_COLUMNS:
         assert list(got[column].cat.categories) == sorted(set(full[column].dropna()))
     same = [c for c in SCOPE_COLUMNS if c != ANSWERS]
-    pd.testing.assert_frame_equal(got[same].astype({c: full[c].dtype for c in CODED_COLUMNS}), full[same])
+    pd.testing.assert_frame_equal(got[same].astype({c: full[c].dtype for c in CATEGORICAL_COLUMNS}), full[same])
     # the stored answers are the answer steps of the transferred and internal calls' routes
     steps = Store.open(path).table("steps").read(lo, hi + pd.Timedelta(days=1))
     pd.testing.assert_series_equal(got[ANSWERS], pack_answers(full, steps), check_names=False)

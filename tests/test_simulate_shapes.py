@@ -1,4 +1,4 @@
-"""Every scenario kind writes the rows a FreePBX-style Asterisk writes (research §2.4, §2.7, §8)."""
+"""Every scenario kind writes the rows a FreePBX-style Asterisk writes (docs/pbx-data.md §2.4, §2.7, §8)."""
 
 from __future__ import annotations
 

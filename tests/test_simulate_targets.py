@@ -11,9 +11,10 @@ import pytest
 from atsnb.cli import main
 from atsnb.config import Settings
 from atsnb.errors import StoreError
-from atsnb.simulate import render_recording, simulate, write_mysql, write_store
+from atsnb.flow import store_simulation, store_sink
+from atsnb.simulate import render_recording, simulate, write_mysql
 from atsnb.simulate.follow import follow
-from atsnb.simulate.sinks import MySQLSink, StoreSink
+from atsnb.simulate.sinks import MySQLSink
 from atsnb.store import Store
 
 END = "2026-11-20 18:00"
@@ -78,7 +79,7 @@ def test_the_store_target_goes_through_the_sync_and_keeps_directories_truth_and_
     settings = Settings()
     settings.store.path = str(store_path)
     store = Store.open(store_path)
-    write_store(sim, store, settings, progress=False)
+    store_simulation(sim, store, settings, progress=False)
     cdr = store.table("cdr").read()
     assert len(cdr) == len(sim.tables["cdr"])
     assert set(cdr["linkedid"]) == set(sim.tables["cdr"]["linkedid"])
@@ -113,19 +114,19 @@ def test_a_store_with_real_data_is_never_overwritten(store_path, small):
     store = Store.open(store_path)
     settings = Settings()
     settings.store.path = str(store_path)
+    from atsnb.flow import sync_frames
     from atsnb.source.shape import Shape
-    from atsnb.sync import sync_frames
 
     sync_frames(store, settings, {"cdr": small["freepbx"].tables["cdr"].head(5)}, Shape.of("freepbx"),
                 progress=False)
     with pytest.raises(StoreError, match="real PBX data|настоящие данные"):
-        StoreSink(settings)
+        store_sink(settings)
 
 
 def test_follow_appends_live_calls_continuing_the_ids(store_path):
     settings = Settings()
     settings.store.path = str(store_path)
-    sink = StoreSink(settings, progress=False)
+    sink = store_sink(settings, progress=False)
     start = pd.Timestamp("2026-11-18 10:00", tz="Europe/Moscow")
     history = simulate(days=1, seed=9, end=start, calls_per_day=120)
     sink.write(history)

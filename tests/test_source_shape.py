@@ -3,10 +3,10 @@
 import pandas as pd
 import pytest
 
+from atsnb.flow import sync_pbx
 from atsnb.source.mysql import connect
 from atsnb.source.shape import detect_shape
 from atsnb.store import Store
-from atsnb.sync import sync_pbx
 from tests.pbx_rows import create_pbx, insert, leg, settings_for
 
 

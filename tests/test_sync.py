@@ -10,11 +10,12 @@ import time
 import pandas as pd
 import pytest
 
+from atsnb.flow import sync_frames, sync_pbx
 from atsnb.source.shape import Shape
 from atsnb.store import Store
-from atsnb.sync import ingest, sync_frames, sync_pbx
+from atsnb.store.pending import PENDING
+from atsnb.sync import ingest
 from atsnb.sync.pbx import watermark_key
-from atsnb.sync.writer import PENDING
 from tests.pbx_rows import create_pbx, insert, leg, settings_for, stored, sync_env
 from tests.support.mariadb import free_port
 
@@ -137,7 +138,7 @@ def test_sync_frames_and_ingest_take_the_same_path(pbx_db, store_path):
 
 
 def test_calls_derived_month_by_month_equal_one_derivation_of_everything(pbx_db, tmp_path):
-    from atsnb.calls.pipeline import update_calls
+    from atsnb.calls.derive import update_calls
 
     server, db = pbx_db
     con = create_pbx(server, db)

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from atsnb.errors import PBXConnectionError
+from atsnb.flow import sync_pbx
 from atsnb.store import Store
-from atsnb.sync import sync_pbx
 from tests.pbx_rows import create_pbx, insert, leg, settings_for, stored, sync_env
 
 TABLES = ["cdr", "cel", "queue_log", "calls"]

@@ -15,12 +15,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from atsnb.composition import Context
 from atsnb.errors import AtsnbError
 from atsnb.i18n import set_language
+from atsnb.reports import REPORTS
 from atsnb.reports.export import csv_bytes
 from atsnb.reports.model import Element, Report
 from atsnb.store import Store
-from atsnb.views.app import DashboardPage, ReportApp, close_tree
+from atsnb.views.app import ReportApp, close_tree
 from atsnb.views.charts import chart_figure, legend_html
 from atsnb.views.export import DownloadButtons, file_name
 from atsnb.views.filters import FilterBar, parse_query
@@ -82,7 +84,8 @@ def test_filter_bar_gives_the_report_arguments_and_indents_the_department_tree()
 
 def test_employees_and_departments_also_pick_the_time_scale_of_their_pivot():
     calls = []
-    app = ReportApp("employees", lambda **f: calls.append(f) or fake_report(**f), CHOICES, {"scale": "week"})
+    app = ReportApp("employees", lambda **f: calls.append(f) or fake_report(**f), CHOICES, {"scale": "week"},
+                    with_scale=REPORTS["employees"].has_scale)
     assert calls[-1]["scale"] == "week"
     app.filters.scale.value = "hour"
     assert calls[-1]["scale"] == "hour" and len(calls) == 2
@@ -238,7 +241,7 @@ def own_demo_store(tmp_path_factory, tmp_path, monkeypatch):
 def test_a_kernel_started_for_a_request_builds_the_page_for_its_address(own_demo_store, monkeypatch):
     monkeypatch.setenv("VOILA_PREHEAT", "False")
     monkeypatch.setenv("QUERY_STRING", DEMO_QUERY + "&direction=incoming")
-    page = DashboardPage("dashboard")
+    page = Context.load().dashboard("dashboard")
     assert page.app.filters.values()["direction"] == "incoming" and page.app.report is not None
     page.wait_for_request()  # returns at once: there is no visitor to wait for
     assert page.widget.children == (page.app.widget,)
@@ -247,7 +250,7 @@ def test_a_kernel_started_for_a_request_builds_the_page_for_its_address(own_demo
 def test_a_preheated_page_is_computed_ahead_and_follows_its_visitors_address(own_demo_store, monkeypatch):
     monkeypatch.setenv("VOILA_PREHEAT", "True")
     monkeypatch.setenv("QUERY_STRING", DEMO_QUERY)  # what the pool kernel must not read before its request
-    page = DashboardPage("dashboard")
+    page = Context.load().dashboard("dashboard")
     app, ahead = page.app, page.app.report
     assert app.filters.values()["period"] == "last_30_days" and ahead is not None
 

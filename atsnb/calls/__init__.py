@@ -2,7 +2,7 @@
 ``calls``/``steps`` store tables (docs/calls.md)."""
 
 from atsnb.calls.callset import CallSet, Route
-from atsnb.calls.load import load_calls
+from atsnb.calls.reading import load_calls
 from atsnb.calls.reconstruct import reconstruct
 from atsnb.calls.topology import Topology
 

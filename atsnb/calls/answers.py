@@ -2,7 +2,7 @@
 
 A caller answered by the IVR (or queue) is "up" before anyone talks to them; every row created for
 that caller afterwards carries an answer time from its creation, so its billsec includes ringing
-(research §2.1 "Answer caveat", §8).  Two independent witnesses give the true moment:
+(docs/pbx-data.md §2.1 "Answer caveat", §8).  Two independent witnesses give the true moment:
 
 * **ring-group siblings** (CDR alone): the phones that lost the race stop ringing the instant the
   winner answers, so the latest end of the NO ANSWER rows started with the winner's row is its
@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from atsnb.calls.groups import Legs, Runs
 from atsnb.calls.legs import PHONE, TRUNK, epoch_seconds
-from atsnb.calls.text import arrow_column, equals, is_in
+from atsnb.vectors import arrow_column, equals, is_in
 
 
 def refine_answers(legs: Legs, runs: Runs, cel: pd.DataFrame | None, tz: str) -> None:

@@ -14,8 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from atsnb.calls.text import object_frame
 from atsnb.calls.vocabulary import BULK_POOL, CODE, Vocabulary
+from atsnb.vectors import object_frame
 
 PARTS = ("tech", "peer", "number", "context")
 _COUNTER = 9  # "-" and 8 hex digits

@@ -1,6 +1,6 @@
-"""From legs to one row per call: direction, who answered, wait and talk, status (SPEC §2).
+"""From legs to one row per call: direction, who answered, wait and talk, status (docs/glossary.md §3–§6).
 
-The rules, each a fix for a trap of research/asterisk-data.md §3.7 (docs/calls.md explains them):
+The rules, each a fix for a trap of docs/pbx-data.md §3.7 (docs/calls.md explains them):
 
 * a call is **incoming** when the channel that started it (its uniqueid is the linkedid) is a trunk,
   **outgoing** when it is not but some leg dials a trunk, **mixed** when both (an incoming call

@@ -1,6 +1,7 @@
 """Keeping the ``calls`` and ``steps`` tables of the store in step with the raw records.
 
-The sync calls :func:`update_calls` after new raw rows land.  A leg written minutes after its call
+The sync marks where new raw rows landed (:mod:`atsnb.store.pending`); :func:`derive_pending`
+re-derives the calls from that mark on, a month at a time, through :func:`update_calls`.  A leg written minutes after its call
 began (a transfer, Asterisk writing rows at hang-up, out of order) changes that call, so every call
 touched by a new row is re-derived from *all* its legs, read back from the store.
 """
@@ -18,6 +19,7 @@ from atsnb.calls.shared import ANSWER_STEP_COLUMNS, ANSWERS, pack_answers
 from atsnb.calls.topology import Topology
 from atsnb.config import Settings
 from atsnb.store import Store
+from atsnb.store.pending import calls_pending_since, set_calls_pending
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,32 @@ CEL_EVENTS = {"BRIDGE_ENTER", "HANGUP", "LINKEDID_END", "BLINDTRANSFER", "ATTEND
 QUEUE_LOG_COLUMNS = ["time", "callid", "agent", "event"]
 QUEUE_LOG_EVENTS = {"CONNECT", "ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY", "COMPLETECALLER",
                     "COMPLETEAGENT"}
+
+
+def derive_pending(store: Store, settings: Settings) -> int:
+    """Re-derive the calls the pending mark asks for, a month at a time; returns the calls updated.
+    The caller holds the store's write lock.
+
+    Month slices keep memory flat on a first import of years of history; the mark moves past
+    each slice as it is done, so a killed run resumes where derivation stopped.
+    """
+    fill_answers(store)  # a store from before the answers column: once, then only footers are read
+    since = calls_pending_since(store)
+    if since is None:
+        return 0
+    months = store.table("cdr").months()
+    last = months[-1] if months else ""
+    count = 0
+    while True:
+        until = (since.to_period("M") + 1).to_timestamp()
+        more = until.strftime("%Y-%m") <= last
+        count += int(update_calls(store, settings, since, until if more else None) or 0)
+        if not more:
+            break
+        since = until
+        set_calls_pending(store, since)
+    set_calls_pending(store, None)
+    return count
 
 
 def update_calls(store: Store, settings: Settings, since: pd.Timestamp,

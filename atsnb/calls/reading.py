@@ -1,25 +1,31 @@
-"""What a report reads from the store: the calls' columns its figures use, the few-valued text
-columns as categoricals, and the route steps.
+"""The one reader of the stored calls and their route steps, for reports and analysts alike.
 
 A year of a busy PBX is a million calls of twenty columns, half of them text; reading them all
 and turning every text cell into a string took most of a report's time (docs/performance.md).
-So reports read through here rather than through the analysts' ``load_calls``: only
-:data:`SCOPE_COLUMNS`, the :data:`CODED_COLUMNS` read from the Parquet dictionaries straight into
-categoricals, and the detail table's other columns only for the calls it shows
-(:func:`read_call_columns`).  Nothing is kept between calls: every report reads the store as it is.
+So :func:`read_calls` reads only the columns asked for (reports: :data:`SCOPE_COLUMNS`), the
+few-valued text columns (:data:`CATEGORICAL_COLUMNS`) straight from the Parquet dictionaries into
+categoricals, and further columns only for the calls that show them (:func:`read_call_columns`).
+:func:`load_calls`, the analysts' reader, is the same read with every column and plain text.
+Nothing is kept between calls: every read sees the store as it is.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
+from atsnb.calls.classify import CALL_COLUMNS
 from atsnb.calls.reconstruct import empty_calls
-from atsnb.calls.shared import ANSWERS
-from atsnb.calls.text import positions
+from atsnb.calls.shared import ANSWER_STEP_COLUMNS, ANSWERS
 from atsnb.config import Settings
-from atsnb.metrics.counts import drop_unused
+from atsnb.errors import InputError
 from atsnb.store import Store
+from atsnb.vectors import drop_unused, id_positions, ids_in
+
+TimeLike = str | dt.date | dt.datetime | pd.Timestamp
 
 # what load_scope, the attribution and every element but the detail table use; the attribution
 # takes the calls' answer steps from ``answers`` (atsnb.calls.shared) where the store has it, else
@@ -29,16 +35,17 @@ SCOPE_COLUMNS = ["call_id", "start", "end", "direction", "status", "line", "empl
 # what the attribution cannot do without (besides answers or call_id)
 ATTRIBUTION_COLUMNS = [c for c in SCOPE_COLUMNS if c not in ("call_id", ANSWERS)]
 # few distinct values over many calls: categoricals, masks and groupings then work on small integer codes
-CODED_COLUMNS = ("direction", "status", "line", "employee", "answered_by")
+CATEGORICAL_COLUMNS = ("direction", "status", "line", "employee", "answered_by")
 TIME_COLUMNS = ("start", "answer", "end")
+ROUTE_COLUMNS = ["call_id", "seq", "kind", "party", "target"]  # what a route summary reads of the steps
 
 
 def compact(calls: pd.DataFrame) -> pd.DataFrame:
-    """The :data:`CODED_COLUMNS` of ``calls`` as categoricals of the values present, in sorted
+    """The :data:`CATEGORICAL_COLUMNS` of ``calls`` as categoricals of the values present, in sorted
     order — what ``astype("category")`` makes of text, whether the column was text or was read as
     a Parquet dictionary (whose categories come unsorted, unused ones included)."""
     out = calls.copy(deep=False)
-    for column in CODED_COLUMNS:
+    for column in CATEGORICAL_COLUMNS:
         if column not in out:
             continue
         values = out[column]
@@ -52,10 +59,12 @@ def compact(calls: pd.DataFrame) -> pd.DataFrame:
 def read_calls(
     store: Store, settings: Settings, start: pd.Timestamp, end: pd.Timestamp,
     columns: list[str] | None = None, where: list[tuple[str, str, object]] | None = None,
+    *, categorical: bool = True,
 ) -> pd.DataFrame:
-    """The calls of ``[start, end)``, only ``columns`` (default :data:`SCOPE_COLUMNS`), with
-    :func:`compact` codes and times in the PBX zone: the same cells ``load_calls`` returns.
-    ``where``: further conditions, as :meth:`atsnb.store.PartitionedTable.read` takes them."""
+    """The calls of ``[start, end)``, only ``columns`` (default :data:`SCOPE_COLUMNS`), times in
+    the PBX zone, the :data:`CATEGORICAL_COLUMNS` as :func:`compact` categoricals (as plain text
+    with ``categorical=False``).  ``where``: further conditions, as
+    :meth:`atsnb.store.PartitionedTable.read` takes them."""
     columns = list(SCOPE_COLUMNS if columns is None else columns)
     table = store.table("calls")
     if ANSWERS in columns and table.months_lacking(ANSWERS, start, end):
@@ -63,13 +72,14 @@ def read_calls(
         columns += [] if "call_id" in columns else ["call_id"]
     tz = settings.pbx.timezone
     calls = table.read(start, end, columns=columns, where=where,
-                       dictionary=[c for c in columns if c in CODED_COLUMNS])
+                       dictionary=[c for c in columns if c in CATEGORICAL_COLUMNS] if categorical else None)
     if calls.empty:
-        return compact(empty_calls(tz).assign(**{ANSWERS: pd.Series(dtype="str")})[columns])
+        calls = empty_calls(tz).assign(**{ANSWERS: pd.Series(dtype="str")})[columns]
+        return compact(calls) if categorical else calls
     for column in TIME_COLUMNS:
         if column in calls:
             calls[column] = calls[column].dt.tz_convert(tz)
-    return compact(calls)
+    return compact(calls) if categorical else calls
 
 
 def read_call_columns(store: Store, settings: Settings, calls: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -83,7 +93,7 @@ def read_call_columns(store: Store, settings: Settings, calls: pd.DataFrame, col
         last = calls["start"].max() + pd.Timedelta(microseconds=1)
         found = read_calls(store, settings, calls["start"].min(), last, wanted,
                            where=[("call_id", "in", calls["call_id"].astype(str).tolist())])
-    at = positions(calls["call_id"], found["call_id"])
+    at = id_positions(calls["call_id"], found["call_id"])
     if (at >= 0).all() and (_ns(found["start"])[at] == _ns(calls["start"])).all():  # the usual case
         return found[columns].iloc[at].set_axis(calls.index)
     found.index = pd.MultiIndex.from_arrays([found["call_id"].astype(object), found["start"]])
@@ -105,3 +115,63 @@ def read_steps(
     where = [("kind", "in", kinds)] if kinds else None
     return store.table("steps").read(start, end + pd.Timedelta(days=1), columns=columns, where=where,
                                      dictionary=dictionary)
+
+
+def read_answer_steps(store: Store, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """The answer steps of the calls of ``[start, end)`` (what the ``answers`` column holds for
+    calls stored before it), their ``kind`` and ``target`` as categoricals."""
+    return read_steps(store, start, end, ANSWER_STEP_COLUMNS, kinds=["answer"], dictionary=["kind", "target"])
+
+
+def read_routes(store: Store, calls: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    """Every route step (:data:`ROUTE_COLUMNS`) of ``calls``, which started before ``end``: one
+    read from the first one's start on, then only their call ids kept."""
+    if calls.empty:
+        return pd.DataFrame(columns=ROUTE_COLUMNS)
+    steps = read_steps(store, calls["start"].min(), end, ROUTE_COLUMNS, dictionary=["kind"])
+    return steps[ids_in(steps["call_id"], calls["call_id"])] if not steps.empty else steps
+
+
+def load_calls(
+    start: TimeLike,
+    end: TimeLike,
+    *,
+    store: Store,
+    settings: Settings,
+    **filters: object,
+) -> pd.DataFrame:
+    """Calls that started in [start, end), every column of :data:`~atsnb.calls.classify.CALL_COLUMNS`
+    as plain values, optionally filtered by column value or list of values.
+
+    ``start``/``end`` accept dates, ``"2025-07-01"``-style strings and Timestamps; naive ones are
+    PBX-local time.  ``load_calls("2025-07-01", "2025-08-01", direction="incoming",
+    employee=["101", "102"], store=…, settings=…)``; ``atsnb.load_calls`` takes the configured
+    store and settings.
+    """
+    tz = settings.pbx.timezone
+    lo, hi = _moment(start, tz, "start"), _moment(end, tz, "end")
+    unknown = sorted(set(filters) - set(CALL_COLUMNS))
+    if unknown:
+        raise InputError(f"load_calls cannot filter on {', '.join(unknown)}: the calls have no such column.")
+    calls = read_calls(store, settings, lo, hi, CALL_COLUMNS, categorical=False)
+    if calls.empty:
+        return empty_calls(tz)
+    mask = pd.Series(True, index=calls.index)
+    for column, wanted in filters.items():
+        if wanted is None:
+            continue
+        if isinstance(wanted, Iterable) and not isinstance(wanted, str):
+            mask &= calls[column].isin(list(wanted))
+        else:
+            mask &= calls[column] == wanted
+    return calls[mask].reset_index(drop=True)
+
+
+def _moment(value: TimeLike, tz: str, name: str) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"load_calls: {name}={value!r} is not a date or time.") from exc
+    if ts is pd.NaT:
+        raise InputError(f"load_calls: {name} is empty; give a date such as 2025-07-01.")
+    return ts.tz_localize(tz, ambiguous=True, nonexistent="shift_forward") if ts.tzinfo is None else ts.tz_convert(tz)

@@ -2,7 +2,7 @@
 kept beside the call in the store.
 
 A call counts for its own employee and, when it was transferred or is internal, for everyone else
-who answered it (SPEC §5.2).  Finding those people means reading the route: a year of a busy PBX
+who answered it (docs/glossary.md §14.2).  Finding those people means reading the route: a year of a busy PBX
 has ~0.9 M answer steps to read and match to their calls by call id, which took a year's report
 more time than its figures (docs/performance.md).  Only transferred and internal calls
 (:func:`shared_calls`, ~15 % of calls) can have a second person, so the derivation writes their
@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from atsnb.calls.text import positions
+from atsnb.vectors import id_positions
 
 ANSWERS = "answers"  # the stored calls' column
 ANSWER_STEP_COLUMNS = ["call_id", "seq", "kind", "target", "duration_s"]  # what of the steps it is made of
@@ -39,7 +39,7 @@ def shared_answer_steps(calls: pd.DataFrame, steps: pd.DataFrame | None) -> tupl
     shared = np.flatnonzero(shared_calls(calls))
     if not len(shared) or steps is None or steps.empty:
         return np.empty(0, np.int64), pd.DataFrame(columns=ANSWER_STEP_COLUMNS)
-    call = positions(steps["call_id"], calls["call_id"].iloc[shared])  # -1: not a shared call's step
+    call = id_positions(steps["call_id"], calls["call_id"].iloc[shared])  # -1: not a shared call's step
     keep = (call >= 0) & steps["kind"].eq("answer").to_numpy(dtype=bool)
     return shared[call[keep]], steps[keep]
 

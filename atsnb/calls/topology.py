@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from atsnb.calls.channels import parse_channels
-from atsnb.calls.text import first_field, text_mask
 from atsnb.numbers import normalize_number
+from atsnb.vectors import first_field, text_mask
 
 if TYPE_CHECKING:
     from atsnb.store import Store

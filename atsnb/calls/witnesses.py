@@ -2,7 +2,7 @@
 
 * queue_log ``CONNECT`` — when an agent really took a queued caller (``callid`` is the caller's
   uniqueid); ``ABANDON``/``EXIT*`` — when a queued caller left, which no CDR row covers when they
-  hung up between ring rounds (research §8); ``COMPLETECALLER``/``COMPLETEAGENT`` — who hung up;
+  hung up between ring rounds (docs/pbx-data.md §8); ``COMPLETECALLER``/``COMPLETEAGENT`` — who hung up;
 * CEL ``LINKEDID_END``/``HANGUP`` of the caller's channel — the true end of the call; ``HANGUP``'s
   ``hangupsource`` — who hung up; ``BLINDTRANSFER``/``ATTENDEDTRANSFER`` — transfers.
 
@@ -21,9 +21,9 @@ import pyarrow.compute as pc
 from atsnb.calls.channels import coded_channels
 from atsnb.calls.groups import Legs
 from atsnb.calls.legs import epoch_seconds
-from atsnb.calls.text import arrow_column, equals
 from atsnb.calls.topology import Topology
 from atsnb.calls.vocabulary import CODE, EMPTY, Vocabulary, dictionary
+from atsnb.vectors import arrow_column, equals
 
 # PBX timestamps are whole seconds, and CDR times add two truncations (start, duration): a witness
 # within a second of CDR's moment corrects the moment but not the billsec-exact talk time.

@@ -1,16 +1,14 @@
-"""One module per ``atsnb`` subcommand; each defines ``register(subparsers)``."""
+"""One module per ``atsnb`` subcommand; each defines ``register(subparsers)`` and takes what it
+works on from the composition root (:func:`context_from`)."""
 
 from __future__ import annotations
 
 import argparse
 
-from atsnb.config import Settings, load_settings
-from atsnb.i18n import set_language
+from atsnb.composition import Context
 
 
-def settings_from(args: argparse.Namespace) -> Settings:
-    """The effective settings for a command: ``--config`` file, then the environment.  Their
+def context_from(args: argparse.Namespace) -> Context:
+    """The context of a command: the ``--config`` file, then the environment.  Its settings'
     ``ui.language`` becomes the language of what the command prints, so no command can forget it."""
-    settings = load_settings(getattr(args, "config", None))
-    set_language(settings.ui.language)
-    return settings
+    return Context.load(getattr(args, "config", None))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from atsnb.commands import settings_from
+from atsnb.commands import context_from
 from atsnb.errors import PBXConnectionError
 from atsnb.source.check import check_pbx, render
 from atsnb.source.mysql import endpoint
@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
+    settings = context_from(args).settings
     if not args.json:
         report = check_pbx(settings)
         print("\n".join(render(report)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from atsnb.commands import settings_from
+from atsnb.commands import context_from
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    masked = settings_from(args).masked()
+    masked = context_from(args).settings.masked()
     if args.json:
         print(json.dumps(masked, indent=2, ensure_ascii=False))
         return 0

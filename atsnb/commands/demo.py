@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from atsnb.commands import settings_from
+from atsnb.commands import context_from
 from atsnb.config import Settings
 from atsnb.i18n import t
 
@@ -44,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def demo_settings(args: argparse.Namespace) -> Settings:
-    settings = settings_from(args)
+    settings = context_from(args).settings
     if not os.environ.get("ATSNB_STORE"):
         settings.store.path = str(DEMO_STORE.resolve())
     return settings
@@ -52,11 +52,11 @@ def demo_settings(args: argparse.Namespace) -> Settings:
 
 def run(args: argparse.Namespace) -> int:
     from atsnb.commands.simulate import build_history
-    from atsnb.simulate.sinks import StoreSink
+    from atsnb.flow import store_sink
     from atsnb.simulate.targets import recordings_folder
 
     settings = demo_settings(args)
-    sink = StoreSink(settings, progress=sys.stderr.isatty())
+    sink = store_sink(settings, progress=sys.stderr.isatty())
     fresh = sink.history_end() is None
     print(t("demo.building", days=args.days, path=sink.describe()) if fresh else t("demo.reusing", path=sink.describe()),
           flush=True)

@@ -1,4 +1,4 @@
-"""``atsnb directory``: look at, fill, import and export the directories of SPEC §4."""
+"""``atsnb directory``: look at, fill, import and export the directories (docs/directories.md)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import sys
 
 import pandas as pd
 
-from atsnb.commands import settings_from
+from atsnb.commands import context_from
 from atsnb.config import MASK
 from atsnb.directory.csv_io import export_csv, export_text, import_csv
 from atsnb.directory.fill import FillResult, fill_employees, fill_lines
-from atsnb.directory.validate import check_stored, title
+from atsnb.directory.rules import check_stored, title
 from atsnb.errors import InputError
 from atsnb.i18n import t
 from atsnb.store import DIRECTORIES, Store
@@ -81,8 +81,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _store(args: argparse.Namespace) -> Store:
-    settings = settings_from(args)
-    return Store.open(settings.store_path)
+    return context_from(args).store
 
 
 def run_list(args: argparse.Namespace) -> int:

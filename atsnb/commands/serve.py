@@ -6,8 +6,9 @@ import argparse
 import getpass
 import os
 
-from atsnb.config import load_settings
+from atsnb.commands import context_from
 from atsnb.errors import AtsnbError
+from atsnb.reports.registry import REPORTS
 
 PASSWORD_ENV = "ATSNB_SERVE_PASSWORD"
 
@@ -16,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "serve",
         help="serve the dashboards (Voila) in the browser",
-        description="Serve the dashboards (dashboard, employees, departments, lines) with Voila. "
+        description=f"Serve the dashboards ({', '.join(REPORTS)}) and the directories editor with Voila. "
         "By default a fresh token is generated and printed once in the address; --password asks "
         f"for a password instead (or takes it from ${PASSWORD_ENV}). Pages: /voila/render/<name>.ipynb.",
     )
@@ -35,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from atsnb.serve import serve_dashboards
 
-    settings = load_settings(args.config)
+    settings = context_from(args).settings
     password = None
     if args.password:
         password = os.environ.get(PASSWORD_ENV) or getpass.getpass("Password for the dashboards: ")

@@ -8,7 +8,7 @@ import time
 
 import pandas as pd
 
-from atsnb.commands import settings_from
+from atsnb.commands import context_from
 from atsnb.config import Settings
 from atsnb.errors import AtsnbError
 from atsnb.i18n import t
@@ -47,13 +47,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from atsnb.simulate.sinks import sink_for
+    from atsnb.flow import simulation_sink
 
-    settings = settings_from(args)
+    settings = context_from(args).settings
     if args.days < 1 or not 5 <= args.employees <= MAX_EMPLOYEES:
         raise AtsnbError(t("simulate.bad_size"))
     progress = not args.no_progress and sys.stderr.isatty()
-    sink = sink_for(args.to, settings, args.flavour, progress=progress)
+    sink = simulation_sink(args.to, settings, args.flavour, progress=progress)
     company = {"seed": args.seed, "employees": args.employees, "calls_per_day": args.calls_per_day,
                "flavour": args.flavour, "recordings_share": args.recordings_share}
     end = build_history(sink, settings, days=args.days, end=_parse_end(args.end, settings), **company)

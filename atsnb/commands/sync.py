@@ -8,10 +8,10 @@ import logging
 import sys
 import time
 
-from atsnb.commands import settings_from
+from atsnb.commands import context_from
 from atsnb.errors import PBXConnectionError, StoreError
 from atsnb.i18n import t
-from atsnb.sync import SyncReport, sync_pbx
+from atsnb.sync import SyncReport
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +45,13 @@ def show(report: SyncReport, as_json: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
+    ctx = context_from(args)
+    settings = ctx.settings
     progress = not args.no_progress and sys.stderr.isatty()
     interval = args.interval if args.interval is not None else settings.sync.follow_interval_s
     while True:
         try:
-            show(sync_pbx(settings, progress=progress), args.json)
+            show(ctx.sync(progress=progress), args.json)
         except (PBXConnectionError, StoreError) as exc:
             if not args.follow:
                 raise

@@ -16,12 +16,11 @@ import html
 
 import ipywidgets as widgets
 
-from atsnb.config import Settings, load_settings
 from atsnb.directory.csv_io import decode, export_text, import_text
 from atsnb.directory.fill import fill_employees, fill_lines
-from atsnb.directory.validate import title
+from atsnb.directory.rules import title
 from atsnb.errors import AtsnbError
-from atsnb.i18n import set_language, t
+from atsnb.i18n import t
 from atsnb.store import DIRECTORIES, Store
 
 FILLS = {"lines": fill_lines, "employees": fill_employees}
@@ -58,13 +57,6 @@ class DirectoryEditor:
         self.fill_button.on_click(lambda _: self.fill())
         self.upload.observe(self._uploaded, names="value")
         self.reload()
-
-    @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> DirectoryEditor:
-        """The editor on the store the settings name (``store.path``)."""
-        settings = settings or load_settings()
-        set_language(settings.ui.language)
-        return cls(Store.open(settings.store_path))
 
     @property
     def name(self) -> str:

@@ -1,4 +1,4 @@
-"""Calls per employee, following transfers (SPEC §5.2: a call transferred to an employee counts for them).
+"""Calls per employee, following transfers (docs/glossary.md §14.2: a call transferred to an employee counts for them).
 
 The calls frame names one employee per call (who answered an incoming call, who dialled an
 outgoing one).  The route (``steps``) names everyone who answered: an ``answer`` step's
@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from atsnb.calls.shared import ANSWERS, shared_answer_steps, unpack_answers
-from atsnb.metrics.counts import bucket_codes, drop_unused, tally
+from atsnb.metrics.counts import bucket_codes, tally
+from atsnb.vectors import drop_unused
 
 CALL_COLUMNS = ["call_id", "start", "direction", "status", "wait_s"]
 EXTENSION = re.compile(r"\d{2,6}")  # what an extension looks like

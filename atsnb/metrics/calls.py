@@ -1,4 +1,4 @@
-"""The glossary's call classes (SPEC §2) as boolean masks over a calls frame.
+"""The glossary's call classes (docs/glossary.md §3, §6) as boolean masks over a calls frame.
 
 Every metric builds on these, so "missed" or "external" means the same thing in every report.
 A mixed call (an incoming call forwarded to an external number) is an incoming call for the

@@ -38,32 +38,6 @@ def tally(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(present) + lo, counts[present]
 
 
-FEW_CATEGORIES = 64  # up to this many, drop_unused compares rather than counts
-
-
-def drop_unused(values: pd.Categorical, *, sort: bool = False) -> pd.Categorical:
-    """``values`` without the categories that do not occur, the others in their order (sorted with
-    ``sort``): what ``remove_unused_categories`` (then ``reorder_categories``) gives, by counting the
-    codes where pandas sorts a million of them, and recoding them once."""
-    codes = values.codes
-    if len(values.categories) <= FEW_CATEGORIES:
-        # a comparison of the small codes with each category is a fraction of a millisecond per
-        # million; a count first widens every code to 64 bits (~5 ms per million)
-        used = np.array([c for c in range(len(values.categories)) if (codes == c).any()], dtype=np.int64)
-    elif codes.dtype.itemsize <= 2:  # up to 32,767 categories: code -1 counts in the last bin of the unsigned view
-        counts = np.bincount(codes.view(np.uint8 if codes.dtype.itemsize == 1 else np.uint16))
-        used = np.flatnonzero(counts[: len(values.categories)])
-    else:
-        used = np.flatnonzero(np.bincount(codes[codes >= 0])[: len(values.categories)])
-    if sort:
-        used = used[values.categories[used].argsort()]
-    if np.array_equal(used, np.arange(len(values.categories))):
-        return values
-    recode = np.full(len(values.categories) + 1, -1, dtype=codes.dtype)  # the last entry serves code -1
-    recode[used] = np.arange(len(used))
-    return pd.Categorical.from_codes(np.take(recode, codes), values.categories[used], validate=False)
-
-
 def bucket_codes(when: pd.Series, scale: str) -> np.ndarray:
     """Integer bucket of every timestamp, by its wall clock in its own zone: hour 0–23, weekday
     0 (Monday)–6, or the day / week's Monday / month as days (months) since 1970.

@@ -1,4 +1,4 @@
-"""Wait and talk times (SPEC §2): means and the talk-time distribution.
+"""Wait and talk times (docs/glossary.md §5): means and the talk-time distribution.
 
 - **mean talk** = Σ talk_s / number of answered calls (talk is summed over transfers per call);
 - **mean wait** = Σ wait_s / number of incoming calls (wait runs to the answer, or to the end when

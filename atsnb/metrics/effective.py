@@ -1,4 +1,4 @@
-"""Effective calls against the efficiency panels' daily targets (SPEC §2, §4).
+"""Effective calls against the efficiency panels' daily targets (docs/glossary.md §8, docs/directories.md).
 
 A call is **effective** for an employee when it is answered, external, of a direction the
 employee's panel counts (incoming — mixed counts as incoming — and/or outgoing) and its talk

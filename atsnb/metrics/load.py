@@ -1,4 +1,4 @@
-"""Line load: how many external lines are busy at the same time, per hour (SPEC §2).
+"""Line load: how many external lines are busy at the same time, per hour (docs/glossary.md §9).
 
 Each external call (incoming, outgoing or mixed) occupies one line from its ``start`` to its
 ``end``, the half-open interval ``[start, end)``.  The load at an instant is the number of such
@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from atsnb.metrics.calls import external
-from atsnb.metrics.counts import drop_unused
+from atsnb.vectors import drop_unused
 
 
 def _ns(values: pd.Series | pd.DatetimeIndex) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Missed-call recovery (SPEC §2, §5.11): was a client who could not get through reached later?
+"""Missed-call recovery (docs/glossary.md §12, §14.11): was a client who could not get through reached later?
 
 For every incoming call that nobody answered (missed, and dropped unless excluded), the
 **recovering call** is the first *answered* external call with the same external number that

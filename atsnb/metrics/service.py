@@ -1,4 +1,4 @@
-"""Call-centre KPIs on incoming calls (SPEC §2), each with its formula switchable where SPEC says so.
+"""Call-centre KPIs on incoming calls (docs/glossary.md §11), the service level's formula switchable.
 
 Incoming = direction incoming or mixed.  Abandoned = incoming and not answered (missed + dropped).
 

@@ -1,7 +1,7 @@
 """The organisation: departments in a tree, employees in departments, efficiency panels.
 
 Reports filter by a department (with everything under it), roll counts up the tree and decide
-which calls are *effective* (SPEC §2) from the panel that applies to an employee.  They all read
+which calls are *effective* (docs/glossary.md §8) from the panel that applies to an employee.  They all read
 the same three directories, so the rules live here once::
 
     org = Org.from_catalog(store.catalog, settings)
@@ -17,7 +17,7 @@ target).  So a department can set the target while one employee gets a shorter t
 
 The directories are edited by hand, so the model is forgiving: a department an employee names but
 nobody declared is treated as a top-level department, and a cycle of parents is cut where it closes
-(import validation refuses both; see :mod:`atsnb.directory.validate`).
+(import validation refuses both; see :mod:`atsnb.directory.rules`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The Dashboard report (SPEC §5.1): headline KPIs, line load, external and unanswered calls per
+"""The Dashboard report: headline KPIs, line load, external and unanswered calls per
 day, shares by weekday, talk-time bucket and department.
 
 ``dashboard(...)`` loads the calls once and assembles the elements; each ``*_element(scope)``
@@ -12,6 +12,7 @@ from typing import Unpack
 import numpy as np
 import pandas as pd
 
+from atsnb.calls.reading import SCOPE_COLUMNS
 from atsnb.i18n import t
 from atsnb.metrics import counts, durations, load, service
 from atsnb.metrics.attribution import calls_per_employee_per_day
@@ -19,22 +20,13 @@ from atsnb.metrics.calls import external, inbound
 from atsnb.metrics.summary import distinct_calls_by
 from atsnb.reports.build import Col, element, kpi, weekday_names
 from atsnb.reports.model import Element, Report
-from atsnb.reports.reading import SCOPE_COLUMNS
+from atsnb.reports.pieces import LOAD_COLS, NO_DEPARTMENT, line_load_by_line_element
 from atsnb.reports.scope import Scope, ScopeKeywords, load_scope
 
 # no figure shows a call id, and the attribution finds who else answered in the answers column:
 # a year's million distinct ids are the costliest column to read
 DASHBOARD_COLUMNS = [c for c in SCOPE_COLUMNS if c != "call_id"]
 HOURLY_LOAD_UP_TO_DAYS = 31  # longer periods chart the load per day (min of mins, mean, max of maxes)
-NO_DEPARTMENT = "rep_no_department"
-# the lowest, mean and peak number of busy lines, as the load chart and the per-line table show them
-LOAD_COLS = [
-    Col("min", "rep_col_load_min", "lines"),
-    Col("mean", "rep_col_load_mean", "lines"),
-    Col("max", "rep_col_load_max", "lines"),
-]
-
-
 def kpis_element(scope: Scope) -> Element:
     """Headline figures: external and incoming calls, % unanswered and % dropped of incoming, mean
     talk and wait, calls per employee per day, service level and ASA."""
@@ -87,21 +79,6 @@ def line_load_per_line_element(scope: Scope) -> Element:
     data = wide.rename(columns={"hour": t("rep_col_time")})
     return Element("line_load_per_line", t("rep_line_load_per_line"), data, kind="line", x=t("rep_col_time"),
                    y=lines, units=dict.fromkeys(lines, "lines"), note=t("rep_line_load_per_line_note"))
-
-
-def line_load_by_line_element(scope: Scope, by_line: pd.DataFrame | None = None) -> Element:
-    """Per company number over the period: lowest, mean and peak load, and the hour of the peak.
-    ``by_line``: the hourly load per line when the report has it already (the dashboard sweeps it
-    with the overall load; the external-lines report needs only this one)."""
-    if by_line is None:
-        by_line = load.line_load_per_hour(scope.calls, scope.start, scope.end, by_line=True)
-    table = load.summarise_by_line(by_line)
-    table["line"] = table["line"].map(scope.line_label)
-    return element("line_load_by_line", "rep_line_load_by_line", table, [
-        Col("line", "rep_col_line"),
-        *LOAD_COLS,
-        Col("peak_hour", "rep_col_peak_hour"),
-    ], note="rep_line_load_note")
 
 
 def call_days(scope: Scope) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The Departments report (SPEC §5.3): the employees report rolled up through the department tree.
+"""The Departments report: the employees report rolled up through the department tree.
 
 A call counts for the department of every employee who handled it and for every department
 above it (:meth:`atsnb.reference.org.Org.membership`), once per department however many of its
@@ -17,10 +17,9 @@ from atsnb.i18n import t
 from atsnb.metrics.effective import effective_by_employee
 from atsnb.metrics.summary import HolderCalls, holder_calls, pivot_by_time, summary_by
 from atsnb.reports.build import Col, element
-from atsnb.reports.dashboard import NO_DEPARTMENT
 from atsnb.reports.detail import detail_element
-from atsnb.reports.employees import SUMMARY_COLS, panels, pivot_element, with_effective
 from atsnb.reports.model import Element, Report
+from atsnb.reports.pieces import NO_DEPARTMENT, SUMMARY_COLS, panels, pivot_element, with_effective
 from atsnb.reports.scope import Scope, ScopeKeywords, load_scope
 
 INDENT = "\u2003"  # an em space per tree level in department names

@@ -15,10 +15,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from atsnb.calls.reading import ROUTE_COLUMNS
 from atsnb.i18n import t
 from atsnb.reports.build import Col, element, translated
 from atsnb.reports.model import Element
-from atsnb.reports.scope import ROUTE_COLUMNS, Scope
+from atsnb.reports.scope import Scope
 
 DETAIL_LIMIT = 20_000
 HANGUP_PARTIES = ("caller", "callee", "system")

@@ -1,4 +1,4 @@
-"""The Employees report (SPEC §5.2): efficiency panel table, summary per employee, calls by time
+"""The Employees report: efficiency panel table, summary per employee, calls by time
 scale, and every call in detail.  Counts follow transfers: a call transferred to an employee
 counts for them (:mod:`atsnb.metrics.attribution`).
 """
@@ -7,31 +7,14 @@ from __future__ import annotations
 
 from typing import Unpack
 
-import pandas as pd
-
 from atsnb.i18n import t
-from atsnb.metrics.effective import effective_by_employee, effective_by_panel
+from atsnb.metrics.effective import effective_by_employee
 from atsnb.metrics.summary import HolderCalls, holder_calls, pivot_by_time, summary_by
 from atsnb.reports.build import Col, element
 from atsnb.reports.detail import detail_element
 from atsnb.reports.model import Element, Report
+from atsnb.reports.pieces import SUMMARY_COLS, panels, pivot_element, with_effective
 from atsnb.reports.scope import Scope, ScopeKeywords, load_scope
-
-SCALES = ("hour", "day", "week", "month")
-
-
-def panels(scope: Scope) -> pd.DataFrame:
-    """The efficiency panel of every employee in the scope, indexed by extension."""
-    return scope.org.panel_table(scope.attributed["employee"].unique())
-
-
-def with_effective(scope: Scope) -> pd.DataFrame:
-    """The attribution rows with an ``effective`` flag by each employee's own panel (computed once
-    per report: the efficiency and summary elements both count effective calls)."""
-    def flagged() -> pd.DataFrame:
-        rows = scope.attributed
-        return rows.assign(effective=effective_by_panel(rows, panels(scope)))
-    return scope.once("effective_rows", flagged)
 
 
 def employee_calls_once(scope: Scope) -> HolderCalls:
@@ -69,21 +52,6 @@ def efficiency_element(scope: Scope) -> Element:
     ], note="rep_efficiency_note", totals=True)
 
 
-SUMMARY_COLS = [
-    Col("calls", "rep_col_calls", "calls", sum=True),
-    Col("incoming", "incoming", "calls", sum=True),
-    Col("outgoing", "outgoing", "calls", sum=True),
-    Col("internal", "internal", "calls", sum=True),
-    Col("answered", "answered", "calls", sum=True),
-    Col("unanswered", "unanswered", "calls", sum=True),
-    Col("talk_total_s", "rep_col_talk_total", "s", sum=True),
-    Col("talk_mean_s", "rep_col_talk_mean", "s"),
-    Col("wait_total_s", "rep_col_wait_total", "s", sum=True),
-    Col("wait_mean_s", "rep_col_wait_mean", "s"),
-    Col("effective", "rep_col_effective", "calls", sum=True),
-]
-
-
 def summary_element(scope: Scope) -> Element:
     """Per employee: calls by direction and status, talk and wait totals and means, effective calls."""
     rows = with_effective(scope)
@@ -93,31 +61,6 @@ def summary_element(scope: Scope) -> Element:
     return element("summary", "rep_summary_employees", table,
                    [Col("employee", "rep_col_employee"), Col("department", "rep_col_department"), *SUMMARY_COLS],
                    note="rep_summary_note", totals=True)
-
-
-def scale_label(bucket: object, scale: str) -> str:
-    """A pivot column header: ``"09"`` (hour), ``"03.03"`` (day), ``"нед. 03.03"``, ``"03.2025"``."""
-    if scale == "hour":
-        return f"{int(bucket):02d}:00"  # type: ignore[call-overload]
-    stamp = pd.Timestamp(bucket)
-    if scale == "day":
-        return f"{stamp:%d.%m}"
-    if scale == "week":
-        return t("rep_week_of", day=f"{stamp:%d.%m}")
-    return f"{stamp:%m.%Y}"
-
-
-def pivot_element(key: str, title: str, holder_label: str, table: pd.DataFrame, holder: str,
-                  scale: str) -> Element:
-    """A holder × time-bucket pivot as a table whose bucket columns are readable headers."""
-    if scale not in SCALES:
-        raise ValueError(f"scale must be one of {', '.join(SCALES)}, got {scale!r}")
-    buckets = [c for c in table.columns if c not in (holder, "calls")]
-    data = table.rename(columns={holder: t(holder_label), "calls": t("rep_col_calls")}
-                        | {b: scale_label(b, scale) for b in buckets})
-    units = {col: "calls" for col in data.columns if col != t(holder_label)}
-    return Element(key=key, title=t(title, scale=t(f"rep_scale_{scale}")), data=data, kind="table",
-                   units=units, note=t("rep_by_scale_note"), totals=True, summable=list(units))
 
 
 def by_scale_element(scope: Scope, scale: str = "day") -> Element:

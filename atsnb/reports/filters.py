@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from atsnb.config import Settings, load_settings
+from atsnb.config import Settings
 from atsnb.i18n import t
 from atsnb.metrics.calls import DIRECTIONS
 from atsnb.reference.org import Org
-from atsnb.reports.employees import SCALES
 from atsnb.reports.period import PRESETS
-from atsnb.reports.scope import StoreLike, employee_label, open_store
+from atsnb.reports.pieces import SCALES
+from atsnb.reports.scope import StoreLike, employee_label, open_store, required_settings
 from atsnb.store import Store
 
 
@@ -42,7 +42,7 @@ def choices(store: StoreLike = None, settings: Settings | None = None) -> dict:
     Employees and lines are the directories' rows plus any extension or number seen in the calls
     but not (yet) in a directory.
     """
-    settings = settings or load_settings()
+    settings = required_settings(settings)
     store = open_store(store, settings)
     org = Org.from_catalog(store.catalog, settings)
     employees_dir = store.catalog.read("employees")

@@ -1,4 +1,4 @@
-"""The External lines report (SPEC §5.7): per company number the incoming and outgoing calls and
+"""The External lines report: per company number the incoming and outgoing calls and
 their talk time, its load, the share of calls per number, and a chart of one number over the period.
 
 The table and the share compare every line (the other filters still apply); the ``line`` filter
@@ -17,8 +17,8 @@ from atsnb.metrics import counts
 from atsnb.metrics.calls import external, inbound
 from atsnb.metrics.load import line_codes
 from atsnb.reports.build import Col, element
-from atsnb.reports.dashboard import line_load_by_line_element
 from atsnb.reports.model import Element, Report
+from atsnb.reports.pieces import line_load_by_line_element
 from atsnb.reports.scope import Scope, ScopeKeywords, load_scope
 
 # the calls' columns every element here uses: the report reads no others (a year's read is half as long)

@@ -5,7 +5,7 @@ Every report function starts with :func:`load_scope` and computes all its elemen
 :class:`Scope`, so the figures of one report are consistent with each other and a notebook, a
 dashboard and a mailed snapshot given the same filters show the same numbers.
 
-Filters (SPEC §5): ``direction`` and ``line`` compare the call's column; ``employee`` keeps the
+Filters (docs/reports.md): ``direction`` and ``line`` compare the call's column; ``employee`` keeps the
 calls the employee handled, transfers included; ``department`` keeps the calls handled by anyone
 in the department or below it in the tree.  With an employee or department filter the per-employee
 rows are limited to those employees too.
@@ -21,20 +21,25 @@ from typing import TypedDict, TypeVar
 import numpy as np
 import pandas as pd
 
-from atsnb.calls.shared import ANSWER_STEP_COLUMNS, ANSWERS
-from atsnb.calls.text import isin
-from atsnb.config import Settings, load_settings
+from atsnb.calls.reading import (
+    ANSWERS,
+    ATTRIBUTION_COLUMNS,
+    ROUTE_COLUMNS,
+    read_answer_steps,
+    read_call_columns,
+    read_calls,
+    read_routes,
+)
+from atsnb.config import Settings
 from atsnb.errors import AtsnbError
-from atsnb.i18n import set_language, t
+from atsnb.i18n import t
 from atsnb.metrics.attribution import employee_calls
 from atsnb.metrics.calls import one_of
 from atsnb.reference.org import Org
 from atsnb.reports.period import describe, period_range
-from atsnb.reports.reading import ATTRIBUTION_COLUMNS, read_call_columns, read_calls, read_steps
 from atsnb.store import Store
 
 T = TypeVar("T")
-ROUTE_COLUMNS = ["call_id", "seq", "kind", "party", "target"]  # what a route summary reads of the steps
 StoreLike = Store | str | os.PathLike[str] | None  # a store, its folder, or None for the configured one
 
 
@@ -91,10 +96,9 @@ class Scope:
 
     def route_steps(self, calls: pd.DataFrame) -> pd.DataFrame:
         """Every route step of ``calls`` (some of the scope's), read from the first one's start on."""
-        if self.store is None or calls.empty:
+        if self.store is None:
             return pd.DataFrame(columns=ROUTE_COLUMNS)
-        steps = read_steps(self.store, calls["start"].min(), self.end, ROUTE_COLUMNS, dictionary=["kind"])
-        return steps[isin(steps["call_id"], calls["call_id"])] if not steps.empty else steps
+        return read_routes(self.store, calls, self.end)
 
     def columns_of(self, calls: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
         """``columns`` of ``calls`` (some of the scope's), read for just those calls when the scope
@@ -116,6 +120,14 @@ def employee_label(org: Org, extension: str) -> str:
     """``"Иванов Иван (101)"``, or the bare extension when the directory has no name."""
     name = org.employee_names.get(str(extension))
     return f"{name} ({extension})" if name else str(extension)
+
+
+def required_settings(settings: Settings | None) -> Settings:
+    """``settings``, or a clear error: reports are handed their settings by whoever composed them."""
+    if settings is None:
+        raise AtsnbError("A report needs settings=…: build it through atsnb.context() (ctx.report(name, …)) "
+                         "or atsnb.report(name, …), which take the configured settings and store.")
+    return settings
 
 
 def open_store(store: StoreLike, settings: Settings) -> Store:
@@ -151,16 +163,14 @@ def load_scope(
 ) -> Scope:
     """Load and filter the calls of a period once (see the module docstring for the filters).
 
-    Without ``settings`` the configuration is loaded (file and ``ATSNB_*`` variables) and its
-    ``ui.language`` becomes the language of the texts.  ``apply_line=False`` keeps every line (the
+    ``settings`` and ``store`` come from the caller (:meth:`atsnb.composition.Context.report` passes
+    its own): a report reads no configuration itself.  ``apply_line=False`` keeps every line (the
     external-lines report compares lines and uses ``line`` only to pick the number its chart follows).
     ``columns``: only these calls' columns, for a report that needs fewer (the attribution, where an
-    element asks for it, needs :data:`~atsnb.reports.reading.ATTRIBUTION_COLUMNS` and ``answers``;
+    element asks for it, needs :data:`~atsnb.calls.reading.ATTRIBUTION_COLUMNS` and ``answers``;
     an employee or department filter reads all it needs).
     """
-    if settings is None:  # a notebook or a script: the configuration decides the language too
-        settings = load_settings()
-        set_language(settings.ui.language)
+    settings = required_settings(settings)
     store = open_store(store, settings)
     lo, hi = period_range(period, start=start, end=end, tz=settings.pbx.timezone, now=now)
     org = Org.from_catalog(store.catalog, settings)
@@ -180,8 +190,7 @@ def load_scope(
                              "too few for the per-employee attribution.")
         if ANSWERS in calls:  # the rows' ``call`` names their call: a million call ids are not copied to them
             return employee_calls(calls.drop(columns="call_id", errors="ignore"), extensions=org.employee_department)
-        answers = read_steps(store, lo, hi, ANSWER_STEP_COLUMNS, kinds=["answer"], dictionary=["kind", "target"])
-        return employee_calls(calls, answers, extensions=org.employee_department)
+        return employee_calls(calls, read_answer_steps(store, lo, hi), extensions=org.employee_department)
 
     attributed: pd.DataFrame | Callable[[], pd.DataFrame] = attribute
     people: set[str] | None = None

@@ -3,13 +3,14 @@
 >>> sim = simulate(days=7, seed=1)
 >>> sim.tables["cdr"]        # the cdr table as the PBX has it (flavour column names)
 >>> sim.truth                # what really happened, one row per call
->>> write_store(sim, store, settings)   # or write_mysql(sim, "mysql://…")
+>>> write_mysql(sim, "mysql://…")                   # a database laid out like the PBX's
+>>> atsnb.flow.store_simulation(sim, store, settings)  # or the embedded store, through the sync
 
 See docs/simulator.md for the company, the scenario kinds and the row shapes.
 """
 
 from atsnb.simulate.engine import FLAVOURS, Simulation, simulate
 from atsnb.simulate.recordings import render_recording
-from atsnb.simulate.targets import write_mysql, write_store
+from atsnb.simulate.targets import write_mysql
 
-__all__ = ["FLAVOURS", "Simulation", "render_recording", "simulate", "write_mysql", "write_store"]
+__all__ = ["FLAVOURS", "Simulation", "render_recording", "simulate", "write_mysql"]

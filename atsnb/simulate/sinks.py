@@ -8,16 +8,17 @@ simulated history ends, so a follower (or the next demo start) continues from th
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Protocol
 
 import pandas as pd
 
 from atsnb.config import Settings, apply_pbx_url
-from atsnb.errors import AtsnbError, StoreError
+from atsnb.errors import StoreError
 from atsnb.i18n import t
 from atsnb.simulate.engine import Simulation
 from atsnb.simulate.recordings import SIMULATION_DIR
-from atsnb.simulate.targets import PBX_TABLES, _connect, write_mysql, write_store
+from atsnb.simulate.targets import PBX_TABLES, _connect, write_extras, write_mysql
 from atsnb.store import Store
 
 ID_TABLES = ("cel", "queue_log", "ratings", "callbacks")
@@ -40,11 +41,12 @@ def _advance(sim: Simulation, next_ids: dict[str, int]) -> dict[str, int]:
 
 
 class StoreSink:
-    """The embedded store: rows go through the sync path (the same one a real PBX's rows take)."""
+    """The embedded store: rows go through ``copy_rows``, the sync path a real PBX's rows take
+    (:func:`atsnb.flow.store_simulation`: the simulator knows nothing of the sync)."""
 
-    def __init__(self, settings: Settings, *, progress: bool = True):
-        self.settings = settings
-        self.store = Store.open(settings.store_path)
+    def __init__(self, store: Store, copy_rows: Callable[[Simulation, bool], object], *, progress: bool = True):
+        self.store = store
+        self.copy_rows = copy_rows
         self.progress = progress
         self.calls_written = 0
         if not self.store.is_empty() and not self.is_simulated(self.store):
@@ -66,7 +68,8 @@ class StoreSink:
         next_ids = json.loads(raw) if raw else dict.fromkeys(ID_TABLES, 1)
         first = raw is None
         following = _advance(sim, next_ids)
-        write_store(sim, self.store, self.settings, progress=self.progress, directories=first)
+        self.copy_rows(sim, self.progress)
+        write_extras(sim, self.store, directories=first)
         self.store.catalog.set_state(STATE_IDS, json.dumps(following))
         self.store.catalog.set_state(STATE_END, sim.end.isoformat())
         self.calls_written += len(sim.truth)
@@ -106,12 +109,3 @@ class MySQLSink:
         write_mysql(sim, self.settings, self.flavour, progress=self.progress)
         self.end = sim.end
         self.calls_written += len(sim.truth)
-
-
-def sink_for(target: str, settings: Settings, flavour: str, *, progress: bool = True) -> Sink:
-    """``store`` → the settings' embedded store; ``mysql://…`` → that database."""
-    if target == "store":
-        return StoreSink(settings, progress=progress)
-    if target.startswith(("mysql://", "mariadb://")):
-        return MySQLSink(target.replace("mariadb://", "mysql://", 1), flavour, progress=progress)
-    raise AtsnbError(t("simulate.bad_target", target=target))

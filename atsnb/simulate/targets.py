@@ -3,9 +3,10 @@
 * :func:`write_mysql` creates the PBX tables of the flavour (:func:`atsnb.source.schemas.pbx_ddl`) and
   bulk-loads the rows (``LOAD DATA LOCAL INFILE`` when the server allows it, multi-row INSERTs
   otherwise); the ground truth goes into ``atsnb_truth``, a table the product never reads.
-* :func:`write_store` feeds the same rows through the sync path (:func:`atsnb.sync.sync_frames`),
-  so the store cannot tell them from a real PBX's, then adds the directories, the topology, the
-  truth (``<store>/simulation/truth.parquet``) and the recent recordings.
+* into the embedded store the rows take the sync's path (:func:`atsnb.flow.store_simulation`
+  wires the two), so the store cannot tell them from a real PBX's; :func:`write_extras` then adds
+  what only a simulation has: the directories, the topology, the truth
+  (``<store>/simulation/truth.parquet``) and the recent recordings.
 """
 
 from __future__ import annotations
@@ -185,13 +186,15 @@ def _write_tsv(fh: io.TextIOBase, cells: pd.DataFrame) -> None:
 
 
 # -- embedded store ------------------------------------------------------------------------------
-def write_store(sim: Simulation, store: Store, settings: Settings, *, progress: bool = True,
-                directories: bool = True) -> None:
-    """Feed the simulation through the sync path into ``store``, with its directories and truth."""
-    from atsnb.sync import sync_frames  # the sync layer sits above simulate in the data flow
+def pbx_shape(sim: Simulation) -> Shape:
+    """The table layout the simulation's rows are in, as the sync reads them."""
+    return Shape.of(sim.flavour, cel_extra=cel_extra_column(sim.flavour))
 
-    shape = Shape.of(sim.flavour, cel_extra=cel_extra_column(sim.flavour))
-    sync_frames(store, settings, sim.tables, shape, progress=progress)
+
+def write_extras(sim: Simulation, store: Store, *, directories: bool = True) -> None:
+    """What the simulation adds to ``store`` besides its PBX rows: the directories and topology
+    (with ``directories``: on the first write only, so later edits survive), the ground truth and
+    the recordings of the last days."""
     sim_dir = store.root / SIMULATION_DIR
     sim_dir.mkdir(parents=True, exist_ok=True)
     if directories:
@@ -220,4 +223,4 @@ def recordings_folder(store: Store) -> Path:
     return store.root / RECORDINGS_DIR
 
 
-__all__ = ["TRUTH_TABLE", "cel_extra_column", "recordings_folder", "write_mysql", "write_store"]
+__all__ = ["TRUTH_TABLE", "cel_extra_column", "pbx_shape", "recordings_folder", "write_extras", "write_mysql"]

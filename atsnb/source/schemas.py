@@ -1,6 +1,6 @@
 """The PBX table layouts atsnb knows, as data: column lists and the DDL that creates them.
 
-Three CDR flavours (research: asterisk-data.md §1.1):
+Three CDR flavours (docs/pbx-data.md §1.1):
 
 * ``freepbx``  — FreePBX ``asteriskcdrdb.cdr``: ``calldate`` = start, no answer/end columns,
   extra columns did, recordingfile, cnum, …, linkedid, peeraccount, sequence;
@@ -109,7 +109,7 @@ QUEUE_LOG_COLUMNS = [
 ]
 QUEUE_LOG_SINGLE_DATA = [*QUEUE_LOG_COLUMNS[:6], ("data", "varchar(400) NOT NULL DEFAULT ''")]
 
-# Vendor module defaults (SPEC §1): our documented default layout, remappable column by column.
+# Vendor module defaults (docs/pbx-data.md §5): our documented default layout, remappable column by column.
 RATINGS_COLUMNS = [
     ("id", "int(11) NOT NULL AUTO_INCREMENT"),
     ("rated_at", "datetime NOT NULL"),       # when the client pressed the key

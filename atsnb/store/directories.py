@@ -1,4 +1,4 @@
-"""Reference data (SPEC §4) and the application's own state, in one SQLite file.
+"""Reference data (docs/directories.md) and the application's own state, in one SQLite file.
 
 SQLite (WAL) because these tables are small, edited row by row from a dashboard, and read while a
 sync writes: WAL lets readers in during a write, which a DuckDB file does not.
@@ -23,7 +23,7 @@ class Column:
     """One column of a directory.
 
     ``kind`` says how a value is checked and normalised on import and in the editor (the checks
-    live in :mod:`atsnb.directory.validate`): text, extension, number (a phone number), flag (1/0),
+    live in :mod:`atsnb.directory.values`): text, extension, number (a phone number), flag (1/0),
     count (whole number ≥ 0), directions, scope_kind, target_kind, seen_as, latin, json, cron,
     emails, list, numbers (a list of phone numbers), chat_id, secret.  ``ref`` names the directory
     whose key the value must be (``departments``); ``aliases`` are other header names accepted in

@@ -1,6 +1,8 @@
-"""Sync from frames already in memory (the simulator's ``--to store``): the PBX sync minus the PBX."""
+"""Copy from frames already in memory (the simulator's ``--to store``): the PBX sync minus the PBX."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pandas as pd
 from tqdm import tqdm
@@ -12,9 +14,10 @@ from atsnb.sync.normalise import IngestReport, normalise
 from atsnb.sync.writer import SyncReport, TableWriter
 
 
-def sync_frames(store: Store, settings: Settings, frames: dict[str, pd.DataFrame], shape: Shape,
-                progress: bool = True) -> SyncReport:
-    """Ingest ``frames`` (table → rows in the PBX column names of ``shape``) and re-derive the calls.
+def copy_frames(store: Store, settings: Settings, frames: dict[str, pd.DataFrame], shape: Shape,
+                progress: bool = True, derive: Callable[[], int] | None = None) -> SyncReport:
+    """Ingest ``frames`` (table → rows in the PBX column names of ``shape``), then the caller's
+    ``derive`` step, as :func:`atsnb.sync.pbx.copy_from_pbx` does.
 
     Takes the store's write lock; rows go in bounded chunks of ``sync.batch_rows`` through the same
     normalisation as the PBX sync, so the store cannot tell where they came from.
@@ -23,7 +26,7 @@ def sync_frames(store: Store, settings: Settings, frames: dict[str, pd.DataFrame
     batch = max(1, settings.sync.batch_rows)
     total = sum(len(frames[k]) for k in frames)
     with store.writing(), tqdm(total=total, unit="rows", disable=not progress, desc="sync") as bar:
-        report.derive(store, settings)
+        report.derive(derive)
         for kind in LOGICAL_TABLES:
             if kind not in frames:
                 continue
@@ -41,5 +44,5 @@ def sync_frames(store: Store, settings: Settings, frames: dict[str, pd.DataFrame
             writer.flush()
             summary.added = writer.added
             report.tables[kind] = summary
-        report.derive(store, settings)
+        report.derive(derive)
     return report.finish()

@@ -20,7 +20,7 @@ reported, retried with backoff and the unit re-read.  Rows are streamed (``SSCur
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 import pandas as pd
@@ -262,9 +262,13 @@ def _save(store: Store, kind: str, stored: object, position: object) -> object:
     return position
 
 
-def sync_pbx(settings: Settings, *, store: Store | None = None, progress: bool = False) -> SyncReport:
-    """One incremental sync of every PBX table found into the store, then the calls re-derived."""
-    store = store or Store.open(settings.store_path)
+def copy_from_pbx(settings: Settings, store: Store, *, progress: bool = False,
+                  derive: Callable[[], int] | None = None) -> SyncReport:
+    """One incremental copy of every PBX table found into the store, under its write lock.
+
+    The sync copies and marks where calls must be re-derived; it derives nothing itself.  The
+    caller's ``derive`` step (:func:`atsnb.flow.sync_pbx` passes the calls layer's) runs under the
+    same lock before the copy, for what a killed run left pending, and after it."""
     report = SyncReport()
     pbx = Reconnecting(settings)
     try:
@@ -272,12 +276,12 @@ def sync_pbx(settings: Settings, *, store: Store | None = None, progress: bool =
         if "cdr" not in shape:
             raise SchemaError(t("sync.no_cdr", table=settings.tables.cdr or "cdr"))
         with store.writing(), tqdm(total=0, unit="rows", disable=not progress, desc="sync") as bar:
-            report.derive(store, settings)
+            report.derive(derive)
             for kind in LOGICAL_TABLES:
                 if kind in shape:
                     bar.set_description(f"sync {kind}")
                     report.tables[kind] = sync_table(store, settings, pbx, shape[kind], bar)
-            report.derive(store, settings)
+            report.derive(derive)
     finally:
         report.retries = pbx.retries
         pbx.close()

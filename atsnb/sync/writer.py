@@ -1,35 +1,33 @@
-"""Writing normalised rows: month-buffered upserts, the calls-derivation marker, the run report.
+"""Writing normalised rows: month-buffered upserts, the calls-pending mark, the run report.
 
 Why buffer: a big first import arrives in many small batches, and every upsert rewrites the
 whole month file.  :class:`TableWriter` keeps batches until the stream moves to a later month
 (or the buffer is large), so a month is written about once.  The caller advances its watermark
 only after :meth:`TableWriter.flush`, so a killed run restarts from rows it has really stored.
 
-Why a marker: the derived ``calls`` table must follow the raw rows.  Before raw call rows are
-written, ``calls:pending_since`` records the earliest time they touch; after the calls are
-re-derived it is cleared.  A run killed in between leaves the marker, and the next run derives
-from it first (:func:`derive_calls`).
+Why a mark: the derived ``calls`` table must follow the raw rows.  Before raw call rows are
+written, :func:`atsnb.store.pending.mark_calls_pending` records the earliest time they touch;
+whoever derives the calls (not the sync: it only copies) works from there and clears it.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from atsnb.calls.pipeline import fill_answers, update_calls
-from atsnb.config import Settings
 from atsnb.source.canonical import TIME_COLUMN
 from atsnb.store import Store
+from atsnb.store.pending import mark_calls_pending
 from atsnb.sync.normalise import IngestReport
 
 log = logging.getLogger(__name__)
 
-PENDING = "calls:pending_since"
 FEEDS_CALLS = frozenset({"cdr", "cel", "queue_log"})  # tables the calls are derived from
 
 
@@ -47,10 +45,13 @@ class SyncReport:
     started: tuple[float, float] = field(default_factory=lambda: (time.monotonic(), time.process_time()),
                                          repr=False)
 
-    def derive(self, store: Store, settings: Settings) -> None:
-        """Bring the calls up to date with the raw rows (see :func:`derive_calls`), timed."""
+    def derive(self, step: Callable[[], int] | None) -> None:
+        """Run the caller's derivation ``step`` (it returns the calls it updated), timed; the sync
+        itself derives nothing."""
+        if step is None:
+            return
         wall, cpu = time.monotonic(), time.process_time()
-        self.calls += derive_calls(store, settings)
+        self.calls += step()
         self.derive_seconds += time.monotonic() - wall
         self.derive_cpu_seconds += time.process_time() - cpu
 
@@ -76,40 +77,6 @@ class SyncReport:
 
 def _iso(ts: pd.Timestamp | None) -> str | None:
     return None if ts is None or pd.isna(ts) else ts.isoformat(sep=" ")
-
-
-def mark_pending(store: Store, since: pd.Timestamp) -> None:
-    """Remember that calls from ``since`` on must be re-derived (keeps the older mark)."""
-    old = store.catalog.get_state(PENDING) or ""
-    if old and pd.Timestamp(old) <= since:
-        return
-    store.catalog.set_state(PENDING, since.isoformat(sep=" "))
-
-
-def derive_calls(store: Store, settings: Settings) -> int:
-    """Re-derive the calls the pending marker asks for, a month at a time; returns the calls updated.
-
-    Month slices keep memory flat on a first import of years of history; the marker moves past
-    each slice as it is done, so a killed run resumes where derivation stopped.
-    """
-    fill_answers(store)  # a store from before the answers column: once, then only footers are read
-    pending = store.catalog.get_state(PENDING) or ""
-    if not pending:
-        return 0
-    since = pd.Timestamp(pending)
-    months = store.table("cdr").months()
-    last = months[-1] if months else ""
-    count = 0
-    while True:
-        until = (since.to_period("M") + 1).to_timestamp()
-        more = until.strftime("%Y-%m") <= last
-        count += int(update_calls(store, settings, since, until if more else None) or 0)
-        if not more:
-            break
-        since = until
-        store.catalog.set_state(PENDING, since.isoformat(sep=" "))
-    store.catalog.set_state(PENDING, "")
-    return count
 
 
 class TableWriter:
@@ -167,7 +134,7 @@ class TableWriter:
         if self.kind in FEEDS_CALLS:
             fresh = self.new_rows(df)
             if fresh.any():
-                mark_pending(self.store, df.loc[fresh, self.time_col].min())
+                mark_calls_pending(self.store, df.loc[fresh, self.time_col].min())
         added = self.table.upsert(df)
         self.added += added
         return added

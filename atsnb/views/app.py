@@ -1,9 +1,9 @@
 """The dashboard application: a filter bar over one report, re-computed when a filter changes.
 
-A dashboard notebook is thin — it waits for the request, then displays
-``atsnb.views.dashboard_app("employees")``.  The app calls the report function
-(``atsnb.reports.employees(...)``) with the filter values and renders every element of the
-returned :class:`~atsnb.reports.model.Report`: KPI cards, bqplot charts, sortable tables with
+A dashboard notebook is thin — it takes the page of its report from the composition root
+(``atsnb.context().dashboard("employees")``) and displays it.  The app calls the report's
+function from the registry (:data:`atsnb.reports.REPORTS`) with the filter values and renders
+every element of the returned :class:`~atsnb.reports.model.Report`: KPI cards, bqplot charts, sortable tables with
 totals and downloads.  The figures therefore are those of the notebooks and mailed snapshots.
 """
 
@@ -18,13 +18,13 @@ from collections.abc import Callable, Mapping
 
 import ipywidgets as w
 
-import atsnb.reports  # imported with this module, so a preheated kernel has them before the request
 from atsnb import i18n
-from atsnb.config import Settings, load_settings
+from atsnb.config import Settings
 from atsnb.errors import AtsnbError
 from atsnb.i18n import t
 from atsnb.reports.filters import choices as filter_choices
 from atsnb.reports.model import Element, Report
+from atsnb.reports.registry import ReportSpec
 from atsnb.store import Store
 from atsnb.views.charts import chart_figure, legend_html
 from atsnb.views.filters import FilterBar, parse_query
@@ -34,9 +34,6 @@ from atsnb.views.style import STYLESHEET
 from atsnb.views.tables import TableView
 
 log = logging.getLogger(__name__)
-
-REPORTS = ("dashboard", "employees", "departments", "lines")
-WITH_SCALE = frozenset({"employees", "departments"})  # reports with a pivot by hour/day/week/month
 
 PAGE_CSS = """<style>
 .atsnb-app{max-width:1400px;}
@@ -81,12 +78,14 @@ class ReportApp:
         choices: Mapping[str, object],
         initial: Mapping[str, str] | None = None,
         tz: dt.tzinfo | None = None,
+        *,
+        with_scale: bool = False,
     ):
         self.name = name
         self.tz = tz
         self.compute = compute
         self.report: Report | None = None
-        self.filters = FilterBar(choices, initial, with_scale=name in WITH_SCALE)
+        self.filters = FilterBar(choices, initial, with_scale=with_scale)
         self.title = w.HTML(self._title_html(t(f"dash_title_{name}")))
         self.status = w.HTML()
         self.status.add_class("atsnb-status")
@@ -163,33 +162,15 @@ class ReportApp:
         return box
 
 
-def build_app(name: str, query: str, settings: Settings, store: Store | None = None) -> ReportApp:
+def build_app(spec: ReportSpec, query: str, settings: Settings, store: Store) -> ReportApp:
     """The app of one report with the filters of a page address's ``query``."""
-    if name not in REPORTS:
-        raise AtsnbError(f"There is no dashboard named {name!r} (known: {', '.join(REPORTS)}).")
     i18n.set_language(settings.ui.language)
-    store = store or Store.open(settings.store_path)
-    report_function = getattr(atsnb.reports, name)
 
     def compute(**filters: object) -> Report:
-        return report_function(**filters, store=store, settings=settings)
+        return spec.build(**filters, store=store, settings=settings)
 
-    return ReportApp(name, compute, filter_choices(store, settings), parse_query(query), settings.tz)
-
-
-def dashboard_app(
-    name: str,
-    *,
-    query: str | None = None,
-    settings: Settings | None = None,
-) -> w.Widget:
-    """The Voila app of one report (``dashboard``, ``employees``, ``departments``, ``lines``).
-
-    ``query`` is the page's query string (default: Voila's ``QUERY_STRING``), which may preset
-    the filters.  Reads the store and the language from the settings (``ATSNB_CONFIG``,
-    ``ATSNB_STORE``, ``ATSNB_UI_LANGUAGE`` as passed by ``atsnb serve``)."""
-    query = os.environ.get("QUERY_STRING", "") if query is None else query
-    return build_app(name, query, settings or load_settings()).widget
+    return ReportApp(spec.name, compute, filter_choices(store, settings), parse_query(query), settings.tz,
+                     with_scale=spec.has_scale)
 
 
 def preheated() -> bool:
@@ -207,10 +188,11 @@ class DashboardPage:
     if the day turned (periods such as "today" have moved) — the figures are never older than the
     page."""
 
-    def __init__(self, name: str, *, settings: Settings | None = None):
-        self.name = name
-        self.settings = settings or load_settings()
-        self.store = Store.open(self.settings.store_path)
+    def __init__(self, spec: ReportSpec, *, settings: Settings, store: Store):
+        self.spec = spec
+        self.name = spec.name
+        self.settings = settings
+        self.store = store
         self.widget = w.VBox(layout=w.Layout(width="100%"))
         self.app: ReportApp | None = None  # set by _build below
         self._build("" if preheated() else os.environ.get("QUERY_STRING", ""))
@@ -220,7 +202,7 @@ class DashboardPage:
 
     def _build(self, query: str) -> None:
         self._built_on = self._freshness()
-        old, self.app = self.app, build_app(self.name, query, self.settings, self.store)
+        old, self.app = self.app, build_app(self.spec, query, self.settings, self.store)
         self.widget.children = (self.app.widget,)
         if old is not None:
             close_tree(old.widget)

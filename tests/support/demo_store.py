@@ -7,7 +7,7 @@
         return demo_store(tmp_path_factory)          # (store_path, settings)
 
 14 days ending 2025-03-17 00:00 Moscow time, seed 7, written through the real sync path
-(simulate → write_store → sync_frames → update_calls), directories included.  ``DEMO_PERIOD`` is
+(simulate → atsnb.flow.store_simulation → the sync → the calls derived), directories included.  ``DEMO_PERIOD`` is
 the custom period covering those days (``start``/``end`` keyword arguments of the reports).
 """
 
@@ -29,8 +29,9 @@ _built: dict[Path, Settings] = {}
 
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Settings]:
     """The session's demo store folder and settings pointing at it (built on first use)."""
+    from atsnb.flow import store_simulation
     from atsnb.simulate import simulate
-    from atsnb.simulate.targets import recordings_folder, write_store
+    from atsnb.simulate.targets import recordings_folder
     from atsnb.store import Store
 
     root = tmp_path_factory.getbasetemp() / "demo-store"
@@ -38,7 +39,7 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Settings
         settings = Settings()
         settings.store.path = str(root)
         store = Store.open(root)
-        write_store(simulate(days=DEMO_DAYS, seed=DEMO_SEED, end=DEMO_END), store, settings, progress=False)
+        store_simulation(simulate(days=DEMO_DAYS, seed=DEMO_SEED, end=DEMO_END), store, settings, progress=False)
         settings.recordings.folder = str(recordings_folder(store))
         _built[root] = settings
     return root, _built[root]

@@ -1,0 +1,135 @@
+"""The composition root: one :class:`Context`, built once from the settings, from which every
+command, page and notebook takes what it needs.
+
+It holds the settings, the store (and through it the directories), the report registry, the
+delivery channels and a clock.  Nothing below it loads the configuration or opens the store on
+its own: the layers are handed these by the context, so a test, a dashboard kernel and a mailing
+run all see one configuration, and a clock can be set for reproducible "today"s.
+
+>>> ctx = atsnb.context()                         # the configured settings (ATSNB_CONFIG, ATSNB_*)
+>>> ctx.report("employees", "last_30_days", department="Отдел продаж")
+>>> ctx.load_calls("2025-03-01", "2025-04-01", direction="incoming")
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from atsnb.calls.reading import TimeLike, load_calls
+from atsnb.config import Settings, load_settings
+from atsnb.delivery.channels import CHANNELS, Channel, ChannelRegistry, Happenings, Message
+from atsnb.i18n import set_language
+from atsnb.reports.model import Report
+from atsnb.reports.registry import REPORTS, ReportRegistry
+from atsnb.store import Catalog, Store
+from atsnb.sync import SyncReport
+
+Clock = Callable[[], pd.Timestamp]
+
+
+@dataclass
+class Context:
+    """Settings, store, registries and clock of one atsnb installation (or test)."""
+
+    settings: Settings
+    store: Store
+    reports: ReportRegistry = field(default_factory=lambda: REPORTS)
+    channels: ChannelRegistry = field(default_factory=lambda: CHANNELS)
+    clock: Clock | None = None  # None: the real time
+    _channels: dict[str, Channel] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, store: Store | str | os.PathLike[str] | None = None,
+                      clock: Clock | None = None, reports: ReportRegistry = REPORTS,
+                      channels: ChannelRegistry = CHANNELS) -> Context:
+        """The context of ``settings``; their ``ui.language`` becomes the language of every text.
+        ``store``: a store or its folder instead of the settings' ``store.path``."""
+        set_language(settings.ui.language)
+        if store is not None and not isinstance(store, Store):
+            settings.store.path = os.fspath(store)
+        return cls(settings, store if isinstance(store, Store) else Store.open(settings.store_path),
+                   reports, channels, clock)
+
+    @classmethod
+    def load(cls, config: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None,
+             **overrides: object) -> Context:
+        """The context of the configuration: the TOML file (``config`` or ``ATSNB_CONFIG``), then
+        the ``ATSNB_*`` variables; the one place the configuration is read."""
+        settings = load_settings(config, dict(env) if env is not None else None)
+        return cls.from_settings(settings, **overrides)  # type: ignore[arg-type]
+
+    @property
+    def directories(self) -> Catalog:
+        """The directories (employees, lines, departments, …) and the store's state."""
+        return self.store.catalog
+
+    def now(self) -> pd.Timestamp:
+        """The current moment in the PBX's zone, by the context's clock."""
+        now = self.clock() if self.clock else pd.Timestamp.now(tz=self.settings.tz)
+        return now.tz_convert(self.settings.tz) if now.tzinfo else now.tz_localize(self.settings.tz)
+
+    # -- reading ---------------------------------------------------------------------------------
+    def report(self, name: str, period: str = "last_30_days", **filters: object) -> Report:
+        """The report ``name`` (see :data:`atsnb.reports.REPORTS`) for a period and filters."""
+        filters.setdefault("now", self.now())
+        return self.reports[name].build(period, store=self.store, settings=self.settings, **filters)
+
+    def load_calls(self, start: TimeLike, end: TimeLike, **filters: object) -> pd.DataFrame:
+        """One row per call that started in [start, end), filtered by column values."""
+        return load_calls(start, end, store=self.store, settings=self.settings, **filters)
+
+    # -- bringing data in ------------------------------------------------------------------------
+    def sync(self, *, progress: bool = False) -> SyncReport:
+        """One incremental sync from the PBX, the calls derived, then the channels told."""
+        from atsnb.flow import sync_pbx
+
+        started = self.now()
+        report = sync_pbx(self.settings, store=self.store, progress=progress)
+        if report.calls:
+            self.deliver(Happenings(now=self.now(), calls_since=started))
+        return report
+
+    # -- delivery --------------------------------------------------------------------------------
+    def channel(self, name: str) -> Channel:
+        """The channel ``name``, configured from this context's settings and store (built once)."""
+        if name not in self._channels:
+            self._channels[name] = self.channels[name](self.settings, self.store)
+        return self._channels[name]
+
+    def deliver(self, happenings: Happenings | None = None) -> dict[str, list[Message]]:
+        """Tell every registered channel what happened; what each sent."""
+        happenings = happenings or Happenings(now=self.now())
+        return {name: self.channel(name).deliver(happenings) for name in self.channels}
+
+    # -- pages -----------------------------------------------------------------------------------
+    def dashboard(self, name: str):  # noqa: ANN201 - a DashboardPage, imported with the widget libraries
+        """The Voila page of the report ``name`` (:class:`atsnb.views.app.DashboardPage`)."""
+        from atsnb.views.app import DashboardPage
+
+        return DashboardPage(self.reports[name], settings=self.settings, store=self.store)
+
+    def directory_editor(self):  # noqa: ANN201 - a DirectoryEditor (widgets)
+        """The directories editor page (:class:`atsnb.directory.editor.DirectoryEditor`)."""
+        from atsnb.directory.editor import DirectoryEditor
+
+        return DirectoryEditor(self.store)
+
+
+def context(config: str | os.PathLike[str] | Path | None = None, **overrides: object) -> Context:
+    """The context of the configured installation (:meth:`Context.load`)."""
+    return Context.load(config, **overrides)
+
+
+def report(name: str, period: str = "last_30_days", **filters: object) -> Report:
+    """A report of the configured installation: ``atsnb.report("employees", "this_month")``."""
+    return context().report(name, period, **filters)
+
+
+def calls(start: TimeLike, end: TimeLike, **filters: object) -> pd.DataFrame:
+    """Calls of the configured installation: ``atsnb.load_calls("2025-07-01", "2025-08-01", direction="incoming")``."""
+    return context().load_calls(start, end, **filters)

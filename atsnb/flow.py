@@ -1,0 +1,73 @@
+"""The one-way flow run end to end: a source's rows copied by the sync, then the calls derived.
+
+The layers below know nothing of each other's work: the sync copies rows and marks where calls
+are out of date, the calls layer derives them from the mark, the simulator makes rows.  This
+module wires them in the order data flows, and every command that brings data in goes through it.
+
+* :func:`sync_pbx` — ``atsnb sync``: the PBX's new rows, then the calls they touch;
+* :func:`sync_frames` — the same for rows already in memory;
+* :func:`store_simulation` — a simulation into the embedded store, through the same path;
+* :func:`simulation_sink` — where ``atsnb simulate`` and ``atsnb demo`` write (store or MySQL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+from atsnb.calls.derive import derive_pending
+from atsnb.config import Settings
+from atsnb.errors import AtsnbError
+from atsnb.i18n import t
+from atsnb.simulate.engine import Simulation
+from atsnb.simulate.sinks import MySQLSink, Sink, StoreSink
+from atsnb.simulate.targets import pbx_shape, write_extras
+from atsnb.source.shape import Shape
+from atsnb.store import Store
+from atsnb.sync import SyncReport, copy_frames, copy_from_pbx
+
+
+def derive_step(store: Store, settings: Settings) -> Callable[[], int]:
+    """The calls layer's derivation, as the step the sync runs under its write lock."""
+    return lambda: derive_pending(store, settings)
+
+
+def sync_pbx(settings: Settings, *, store: Store | None = None, progress: bool = False) -> SyncReport:
+    """One incremental sync of every PBX table into the store, then the calls re-derived."""
+    store = store or Store.open(settings.store_path)
+    return copy_from_pbx(settings, store, progress=progress, derive=derive_step(store, settings))
+
+
+def sync_frames(store: Store, settings: Settings, frames: dict[str, pd.DataFrame], shape: Shape,
+                progress: bool = True) -> SyncReport:
+    """Rows already in memory (PBX column names of ``shape``) into the store, then the calls."""
+    return copy_frames(store, settings, frames, shape, progress=progress, derive=derive_step(store, settings))
+
+
+def store_simulation(sim: Simulation, store: Store, settings: Settings, *, progress: bool = True,
+                     directories: bool = True) -> SyncReport:
+    """A simulation into ``store`` the way a real PBX's rows arrive, plus what only a simulation
+    has (directories, topology, ground truth, recordings)."""
+    report = sync_frames(store, settings, sim.tables, pbx_shape(sim), progress=progress)
+    write_extras(sim, store, directories=directories)
+    return report
+
+
+def store_sink(settings: Settings, *, progress: bool = True) -> StoreSink:
+    """The simulator's sink for the settings' embedded store, its rows through the sync."""
+    store = Store.open(settings.store_path)
+
+    def copy_rows(sim: Simulation, show: bool) -> None:
+        sync_frames(store, settings, sim.tables, pbx_shape(sim), progress=show)
+
+    return StoreSink(store, copy_rows, progress=progress)
+
+
+def simulation_sink(target: str, settings: Settings, flavour: str, *, progress: bool = True) -> Sink:
+    """``store`` → the settings' embedded store; ``mysql://…`` → that database."""
+    if target == "store":
+        return store_sink(settings, progress=progress)
+    if target.startswith(("mysql://", "mariadb://")):
+        return MySQLSink(target.replace("mariadb://", "mysql://", 1), flavour, progress=progress)
+    raise AtsnbError(t("simulate.bad_target", target=target))

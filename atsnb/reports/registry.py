@@ -1,0 +1,90 @@
+"""The registry of reports: every report the product has, in one place.
+
+The dashboards (:mod:`atsnb.views`), ``atsnb serve``, the notebooks' tests and the composition root
+(:class:`atsnb.composition.Context`) read this registry; mailed snapshots and the wall-board will too.
+Adding a report is one module in :mod:`atsnb.reports` with its ``build`` function, one entry below,
+and its two thin notebooks (``notebooks/<name>.ipynb`` and ``dashboards/<name>.ipynb``) — a test
+fails when an entry and its notebooks are out of step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+
+from atsnb.errors import AtsnbError
+from atsnb.reports import dashboard, departments, employees, lines
+from atsnb.reports.model import Report
+
+# the filters every report takes: the period (a preset, or start/end) and the four pickers
+COMMON_FILTERS = ("period", "start", "end", "department", "employee", "line", "direction")
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """What the rest of the product needs to know of a report.
+
+    ``build(period, **filters, store=…, settings=…)`` returns the :class:`Report`; ``title`` is the
+    translation key of its name; ``filters`` the keyword filters it takes (a page address and a
+    mailing's saved parameters may set only these); ``elements`` its elements' keys and kinds in
+    the order it returns them (kinds as :class:`~atsnb.reports.model.Element` names them)."""
+
+    name: str
+    build: Callable[..., Report]
+    title: str
+    filters: tuple[str, ...]
+    elements: tuple[tuple[str, str], ...]
+
+    @property
+    def has_scale(self) -> bool:
+        """Whether the report has a pivot by hour, day, week or month (the ``scale`` filter)."""
+        return "scale" in self.filters
+
+
+class UnknownReport(AtsnbError, KeyError):
+    """A report name that is not in the registry."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+class ReportRegistry(Mapping[str, ReportSpec]):
+    """Report specs by name, in the order they were registered (the order pages list them in)."""
+
+    def __init__(self) -> None:
+        self._specs: dict[str, ReportSpec] = {}
+
+    def register(self, spec: ReportSpec) -> ReportSpec:
+        if spec.name in self._specs:
+            raise ValueError(f"A report named {spec.name!r} is registered already.")
+        self._specs[spec.name] = spec
+        return spec
+
+    def __getitem__(self, name: str) -> ReportSpec:
+        try:
+            return self._specs[name]
+        except KeyError:
+            raise UnknownReport(f"There is no report named {name!r} (known: {', '.join(self._specs)}).") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._specs)
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+
+REPORTS = ReportRegistry()
+REPORTS.register(ReportSpec(
+    "dashboard", dashboard.dashboard, "rep_dashboard", COMMON_FILTERS,
+    (("kpis", "kpi"), ("line_load", "line"), ("line_load_per_line", "line"), ("line_load_by_line", "table"),
+     ("external_daily", "stacked_bar"), ("unanswered_daily", "stacked_bar"), ("weekday_share", "bar"),
+     ("talk_buckets", "pie"), ("department_share", "pie"))))
+REPORTS.register(ReportSpec(
+    "employees", employees.employees, "rep_employees", (*COMMON_FILTERS, "scale"),
+    (("efficiency", "table"), ("summary", "table"), ("by_scale", "table"), ("detail", "table"))))
+REPORTS.register(ReportSpec(
+    "departments", departments.departments, "rep_departments", (*COMMON_FILTERS, "scale"),
+    (("efficiency", "table"), ("summary", "table"), ("by_scale", "table"), ("detail", "table"))))
+REPORTS.register(ReportSpec(
+    "lines", lines.lines, "rep_lines", COMMON_FILTERS,
+    (("summary", "table"), ("share", "pie"), ("line_daily", "stacked_bar"), ("line_load_by_line", "table"))))
