@@ -16,6 +16,7 @@ never reveals them.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -26,16 +27,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from atsnb.errors import ConfigError
 
+log = logging.getLogger(__name__)
+
 SECRET_KEYS = frozenset({"password", "token"})
 MASK = "********"
-DELIVERIES = ("cloud", "server", "other")
+HOSTINGS = ("cloud", "server", "other")
+# old setting names that still work, with a message saying what they are called now
+RENAMED = {("pbx", "delivery"): "hosting"}
 
 
 @dataclass
 class PBXSettings:
-    """How to reach the PBX database.  ``delivery``: cloud (TLS required), server, other (free-form ``url``)."""
+    """How to reach the PBX database.  ``hosting``: cloud (the PBX in the vendor's data centre: TLS
+    required), server (on the company's own hardware), other (any connection, as a free-form ``url``)."""
 
-    delivery: str = "server"
+    hosting: str = "server"
     host: str = "127.0.0.1"
     port: int = 3306
     database: str = "asteriskcdrdb"
@@ -179,6 +185,11 @@ def _coerce(value: str, default: Any, where: str) -> Any:
 
 
 def _apply(settings: Settings, section: str, key: str, value: Any, where: str) -> None:
+    if (section, key) in RENAMED:
+        new = RENAMED[section, key]
+        log.warning("%s: the setting %s.%s is now called %s.%s (ATSNB_%s_%s); the old name still works "
+                    "but will go in a later version.", where, section, key, section, new, section.upper(), new.upper())
+        key = new
     sect = getattr(settings, section, None)
     if sect is None or not dataclasses.is_dataclass(sect):
         known = ", ".join(f.name for f in dataclasses.fields(Settings))
@@ -250,9 +261,9 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
 
 def validate(settings: Settings) -> None:
     pbx = settings.pbx
-    if pbx.delivery not in DELIVERIES:
-        raise ConfigError(f"pbx.delivery must be one of {', '.join(DELIVERIES)}, got {pbx.delivery!r}.")
-    if pbx.delivery == "cloud":
+    if pbx.hosting not in HOSTINGS:
+        raise ConfigError(f"pbx.hosting must be one of {', '.join(HOSTINGS)}, got {pbx.hosting!r}.")
+    if pbx.hosting == "cloud":
         pbx.tls = True
     try:
         ZoneInfo(pbx.timezone)

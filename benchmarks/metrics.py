@@ -4,7 +4,7 @@ Measured in one run, on the same synthetic calls:
 
 1. the machine's ceiling for one pass over the calls — a bare ``groupby(day).size()`` — so the
    dashboard's time reads as "so many passes over the data";
-2. line load per hour for the year: the event sweep of :mod:`atsnb.metrics.load` against the
+2. line load per hour for the year: the event sweep of :mod:`atsnb.metrics.line_load` against the
    obvious per-hour loop (a numpy overlap mask and a sweep inside each hour);
 3. every dashboard element from an in-memory scope (``dashboard_report``), target < 1 s;
 4. the per-employee attribution from calls and route steps (part of loading a report);
@@ -136,7 +136,7 @@ def main() -> None:
     from atsnb.calls.reading import compact
     from atsnb.config import Settings
     from atsnb.metrics.attribution import employee_calls
-    from atsnb.metrics.load import line_load_per_hour
+    from atsnb.metrics.line_load import line_load_per_hour
     from atsnb.reference.org import Org
     from atsnb.reports import REPORTS
     from atsnb.reports.dashboard import dashboard_report

@@ -1,11 +1,11 @@
-"""Per-call reductions of atsnb.calls.groups.Runs against a plain per-call loop over the same legs."""
+"""Per-call reductions of atsnb.calls.runs.Runs against a plain per-call loop over the same legs."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from atsnb.calls.groups import NO_ROW, Runs, call_time_order
+from atsnb.calls.runs import NO_ROW, Runs, call_time_order
 
 
 def _legs(seed: int, n_legs: int = 400, n_calls: int = 60):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from atsnb.calls.shared import pack_answers, shared_calls, unpack_answers
+from atsnb.calls.answers_column import pack_answers, shared_calls, unpack_answers
 
 
 def test_answers_keep_the_answer_steps_of_shared_calls_only_and_read_back_exactly():

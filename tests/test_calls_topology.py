@@ -6,7 +6,7 @@ import pandas as pd
 
 from atsnb.calls import Topology
 from atsnb.calls.channels import parse_channels
-from atsnb.numbers import normalize_number, normalize_numbers
+from atsnb.phone_numbers import normalize_number, normalize_numbers
 from atsnb.store import Store
 from tests.support.cdr_rows import TOPOLOGY, cdr_row, frame
 

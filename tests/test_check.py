@@ -108,9 +108,9 @@ def test_closed_port_is_one_sentence_also_in_json(monkeypatch, capsys):
     assert answer["ok"] is False and f"127.0.0.1:{port}" in answer["error"]
 
 
-def test_cloud_delivery_insists_on_tls(pbx_db, monkeypatch, capsys):
+def test_cloud_hosting_insists_on_tls(pbx_db, monkeypatch, capsys):
     server, db = pbx_db  # the test server offers no TLS, so a cloud connection must refuse to go on
-    monkeypatch.setenv("ATSNB_PBX_DELIVERY", "cloud")
+    monkeypatch.setenv("ATSNB_PBX_HOSTING", "cloud")
     text = _fails_cleanly(monkeypatch, capsys, f"mysql://root:Cl0ud-pw@{server.host}:{server.port}/{db}", "Cl0ud-pw")
     assert "TLS" in text
 
@@ -122,11 +122,11 @@ def test_unreadable_tls_ca_is_named(monkeypatch, capsys, tmp_path):
     assert "missing-ca.pem" in text
 
 
-def test_delivery_other_reads_the_free_form_url_from_the_config_file(pbx_db, tmp_path, monkeypatch, capsys):
+def test_hosting_other_reads_the_free_form_url_from_the_config_file(pbx_db, tmp_path, monkeypatch, capsys):
     server, db = pbx_db
     create_pbx(server, db, "freepbx").close()
     config = tmp_path / "atsnb.toml"
-    config.write_text(f'[pbx]\ndelivery = "other"\nhost = "wrong.invalid"\nurl = "{server.url(db)}"\n')
+    config.write_text(f'[pbx]\nhosting = "other"\nhost = "wrong.invalid"\nurl = "{server.url(db)}"\n')
     monkeypatch.delenv("ATSNB_PBX_URL", raising=False)
     assert main(["--config", str(config), "check", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["endpoint"] == f"{server.user}@{server.host}:{server.port}/{db}"

@@ -19,15 +19,25 @@ def test_environment_overrides_file_and_url_shortcut_fills_connection(tmp_path):
     assert s.store_path == tmp_path / "st"
 
 
-def test_cloud_delivery_forces_tls():
-    s = load_settings(env={"ATSNB_PBX_DELIVERY": "cloud"})
+def test_cloud_hosting_forces_tls():
+    s = load_settings(env={"ATSNB_PBX_HOSTING": "cloud"})
     assert s.pbx.tls is True
+
+
+def test_the_old_name_pbx_delivery_still_works_and_says_its_new_name(tmp_path, caplog):
+    config = tmp_path / "atsnb.toml"
+    config.write_text('[pbx]\ndelivery = "cloud"\n')
+    with caplog.at_level("WARNING", logger="atsnb.config"):
+        s = load_settings(config, env={})
+    assert s.pbx.hosting == "cloud" and s.pbx.tls is True
+    assert "pbx.hosting" in caplog.text and str(config) in caplog.text
+    assert load_settings(env={"ATSNB_PBX_DELIVERY": "other"}).pbx.hosting == "other"
 
 
 @pytest.mark.parametrize("env, fragment", [
     ({"ATSNB_PBX_PORT": "abc"}, "whole number"),
     ({"ATSNB_PBX_TIMEZONE": "Mars/Olympus"}, "time zone"),
-    ({"ATSNB_PBX_DELIVERY": "satellite"}, "cloud, server, other"),
+    ({"ATSNB_PBX_HOSTING": "satellite"}, "cloud, server, other"),
     ({"ATSNB_PBX_URL": "postgres://x@y/z"}, "mysql://"),
 ])
 def test_bad_values_get_a_sentence_naming_the_setting(env, fragment):

@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atsnb.metrics.load import coarsen_load, line_load_by_line, line_load_per_hour, line_loads, peak_per_line
+from atsnb.metrics.line_load import (
+    coarsen_load,
+    line_load_by_line,
+    line_load_per_hour,
+    line_loads,
+    peak_per_line,
+)
 from tests.support.calls_frame import TZ, at, calls_frame
 
 PERIOD = (at("2025-03-03 10:00"), at("2025-03-03 12:00"))

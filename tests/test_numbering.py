@@ -8,8 +8,8 @@ import pytest
 
 from atsnb.directory.values import normalise_value
 from atsnb.errors import InputError
-from atsnb.numbers import normalize_number, normalize_numbers
-from atsnb.reference.numbering import Registry, default_registry
+from atsnb.phone_numbers import normalize_number, normalize_numbers
+from atsnb.reference.numbering_plan import Registry, default_registry
 from atsnb.store.directories import DIRECTORIES
 
 HEADER = "\ufeffАВС/ DEF;От;До;Емкость;Оператор;Регион;Территория ГАР;ИНН\n"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from atsnb.calls import Topology, load_calls
+from atsnb.calls.answers_column import ANSWERS, unpack_answers
 from atsnb.calls.derive import fill_answers, update_calls
-from atsnb.calls.shared import ANSWERS, unpack_answers
 from atsnb.config import Settings
 from atsnb.store import Store
 

@@ -8,7 +8,7 @@ import pytest
 
 from atsnb import reports
 from atsnb.calls import load_calls
-from atsnb.calls.shared import ANSWERS, pack_answers, shared_calls
+from atsnb.calls.answers_column import ANSWERS, pack_answers, shared_calls
 from atsnb.i18n import t
 from atsnb.metrics import counts, durations, external, inbound, service
 from atsnb.reports.export import csv_bytes

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from atsnb.reference.numbering import Registry
+from atsnb.reference.numbering_plan import Registry
 from atsnb.simulate import simulate
 from atsnb.store.directories import DIRECTORIES
 

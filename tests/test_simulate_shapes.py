@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import pytest
 
-from atsnb.numbers import normalize_number
+from atsnb.phone_numbers import normalize_number
 from atsnb.simulate import simulate
 
 END = "2026-11-20 18:00"  # a Friday evening: the week before is complete

@@ -20,11 +20,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from atsnb.calls.groups import NO_ROW, Legs, Runs, pick
 from atsnb.calls.legs import LOCAL, NONE, PHONE, TRUNK
+from atsnb.calls.runs import NO_ROW, Legs, Runs, pick
 from atsnb.calls.topology import Topology
 from atsnb.calls.vocabulary import CODE, EMPTY
-from atsnb.numbers import normalize_numbers
+from atsnb.phone_numbers import normalize_numbers
 
 DIRECTIONS = np.array(["incoming", "outgoing", "internal", "mixed"], dtype=object)
 INCOMING, OUTGOING, INTERNAL, MIXED = 0, 1, 2, 3
@@ -37,13 +37,13 @@ def mark_legs(legs: Legs, runs: Runs, topology: Topology) -> None:
     """Add per-leg columns: ``direction_code`` of its call, ``person``, ``talk``, ``hold``, ``grp``
     (queue / ring group passed) and ``reach`` (what the leg reached, for ``last_target``)."""
     a_kind, b_kind = legs["a_kind"], legs["b_kind"]
-    orig = legs["orig"]
+    orig = legs["originating"]
     from_trunk = runs.any(orig & (a_kind == TRUNK))
     to_trunk = runs.any(b_kind == TRUNK)
     direction = np.where(from_trunk, np.where(to_trunk, MIXED, INCOMING), np.where(to_trunk, OUTGOING, INTERNAL))
     leg_dir = runs.broadcast(direction)
     external = leg_dir != INTERNAL
-    ok = legs["answered"] & (legs["billsec"] > 0) & ~np.isnan(legs["ta"])
+    ok = legs["answered"] & (legs["billsec"] > 0) & ~np.isnan(legs["t_answer"])
     client_side = (a_kind == TRUNK) | (a_kind == LOCAL)
     person = ok & (b_kind == PHONE) & (client_side | ~external)
     person &= ~_consultation_halves(legs, person)
@@ -54,7 +54,7 @@ def mark_legs(legs: Legs, runs: Runs, topology: Topology) -> None:
     # An answered phone-to-phone leg inside an external call: the consultation of an attended
     # transfer, while the client waits on hold — connected, so its span counts as the client's time.
     legs["hold"] = ok & (a_kind == PHONE) & (b_kind == PHONE) & external
-    legs["grp"] = _group_names(legs, topology)
+    legs["group"] = _group_names(legs, topology)
     legs["reach"] = _reached(legs, topology)
 
 
@@ -71,7 +71,7 @@ def _reached(legs: Legs, topology: Topology) -> np.ndarray:
     the queue/group it passed, the number it was forwarded to, the parking lot or the IVR."""
     vocab = legs.vocab
     b_kind = legs["b_kind"]
-    grp = legs["grp"]
+    grp = legs["group"]
     queue_member = (legs["a_kind"] == LOCAL) & vocab.where(legs["a_ctx"], _is_queue_context)
     out = np.full(len(legs), EMPTY, dtype=CODE)
     ivr = (b_kind == NONE) & vocab.where(legs["dcontext"], _is_ivr_context)
@@ -97,9 +97,9 @@ def _consultation_halves(legs: Legs, person: np.ndarray) -> np.ndarray:
     if not via_local.any():
         return np.zeros(len(legs), bool)
     direct = person & (legs["a_kind"] == TRUNK)
-    both = legs.frame(["cidx", "b_peer"], via_local | direct)
+    both = legs.frame(["call_index", "b_peer"], via_local | direct)
     both["direct"] = direct[via_local | direct]
-    reached_directly = both.groupby(["cidx", "b_peer"], sort=False)["direct"].transform("any").to_numpy()
+    reached_directly = both.groupby(["call_index", "b_peer"], sort=False)["direct"].transform("any").to_numpy()
     out = np.zeros(len(legs), bool)
     out[np.flatnonzero(via_local | direct)] = reached_directly & via_local[via_local | direct]
     return out
@@ -125,10 +125,10 @@ def classify(legs: Legs, runs: Runs, topology: Topology, short_abandon_s: float)
     codes of ``legs.vocab``, except ``call_id``)."""
     vocab = legs.vocab
     n = runs.n
-    t0, ta, t1 = legs["t0"], legs["ta"], legs["t1"]
+    t0, ta, t1 = legs["t_start"], legs["t_answer"], legs["t_end"]
     talk, person = legs["talk"], legs["person"]
     a_kind, b_kind = legs["a_kind"], legs["b_kind"]
-    orig = legs["orig"]
+    orig = legs["originating"]
     direction = runs.first_of_call(legs["direction_code"])
     col = legs.columns
 
@@ -173,7 +173,7 @@ def classify(legs: Legs, runs: Runs, topology: Topology, short_abandon_s: float)
     reached_at = np.where(person, ta, t0)
     last_target = pick(col["reach"], runs.last_row_by(reached_at, col["reach"] != EMPTY))
     last_target = np.where(outgoing, out_dst, last_target)
-    group = pick(col["grp"], runs.last_row(col["grp"] != EMPTY))
+    group = pick(col["group"], runs.last_row(col["group"] != EMPTY))
 
     wait_s = np.where(answered, answer, end) - start
     status = np.where(answered, vocab.code("answered"),
@@ -206,10 +206,10 @@ def _union_seconds(legs: Legs, talk: np.ndarray, n: int) -> np.ndarray:
     rows = np.flatnonzero(talk)
     if not len(rows):
         return np.zeros(n)
-    c = legs["cidx"][rows]
-    begin = np.where(legs["hold"][rows], legs["t0"][rows], legs["ta"][rows])
+    c = legs["call_index"][rows]
+    begin = np.where(legs["hold"][rows], legs["t_start"][rows], legs["t_answer"][rows])
     order = np.lexsort((begin, c))
-    c, a, b = c[order], begin[order], legs["t1"][rows][order]
+    c, a, b = c[order], begin[order], legs["t_end"][rows][order]
     starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
     depth = np.arange(len(c)) - np.repeat(starts, np.diff(np.r_[starts, len(c)]))
     reach = b.copy()  # the furthest end so far within the call, this interval included
@@ -232,6 +232,6 @@ def _transfers(legs: Legs, runs: Runs, answer: np.ndarray) -> np.ndarray:
     park = legs["lastapp"] == legs.vocab.code("Park")
     b_kind = legs["b_kind"]
     rows = np.flatnonzero(client & (((b_kind == PHONE) & ~park) | (park & (b_kind == NONE))))
-    calls = runs.cidx[rows]
-    after = legs["t0"][rows] >= answer[calls] + 0.5  # NaN (never answered): never after
+    calls = runs.call_index[rows]
+    after = legs["t_start"][rows] >= answer[calls] + 0.5  # NaN (never answered): never after
     return np.bincount(calls[after], minlength=runs.n).astype(np.int64)

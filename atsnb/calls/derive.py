@@ -14,8 +14,8 @@ import sqlite3
 import numpy as np
 import pandas as pd
 
+from atsnb.calls.answers_column import ANSWER_STEP_COLUMNS, ANSWERS, pack_answers
 from atsnb.calls.reconstruct import reconstruct
-from atsnb.calls.shared import ANSWER_STEP_COLUMNS, ANSWERS, pack_answers
 from atsnb.calls.topology import Topology
 from atsnb.config import Settings
 from atsnb.store import Store
@@ -120,7 +120,7 @@ def _read(store: Store, name: str, start: pd.Timestamp, end: pd.Timestamp | None
 
 def write_calls(store: Store, calls: pd.DataFrame, steps: pd.DataFrame) -> None:
     """Store derived ``calls`` with their whole routes ``steps``: the calls' stored steps replaced,
-    the calls written with their ``answers`` column (:mod:`atsnb.calls.shared`).  The caller holds
+    the calls written with their ``answers`` column (:mod:`atsnb.calls.answers_column`).  The caller holds
     the store's write lock."""
     _replace_steps(store, steps, calls)
     store.table("calls").upsert(calls.assign(**{ANSWERS: pack_answers(calls, steps)}))

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from atsnb.calls.channels import PARTS, arrow_text, channel_parts, local_base
-from atsnb.calls.groups import Legs, Runs, call_time_order
+from atsnb.calls.runs import Legs, Runs, call_time_order
 from atsnb.calls.topology import Topology
 from atsnb.calls.vocabulary import EMPTY, Vocabulary, dictionary
 
@@ -98,7 +98,7 @@ def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str) -> tuple[Legs, 
     b_stem, b_parts = channel_parts(_text(cdr, "dstchannel"), vocab)
     trunks = set(topology.trunks)
     columns.update({
-        "t0": t0, "ta": ta, "t1": t1, "billsec": billsec,
+        "t_start": t0, "t_answer": ta, "t_end": t1, "billsec": billsec,
         "seq": (pd.to_numeric(cdr["sequence"], errors="coerce").fillna(-1).to_numpy(np.int64)
                 if "sequence" in cdr.columns else np.full(len(cdr), -1, dtype=np.int64)),
         "a_kind": np.take(_kinds(a_parts, vocab, trunks), a_stem), "a_peer": _part(a_parts, "peer", a_stem),
@@ -109,13 +109,13 @@ def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str) -> tuple[Legs, 
     })
     uid, linked = _joined(_text(cdr, "uniqueid")), _text(cdr, "linkedid")
     keys = _call_keys(cdr, calldate, uid, linked)
-    columns["cidx"], call_ids = _call_index(keys)
-    runs = Runs(columns["cidx"], call_time_order(columns["cidx"], t0, columns["seq"]))
+    columns["call_index"], call_ids = _call_index(keys)
+    runs = Runs(columns["call_index"], call_time_order(columns["call_index"], t0, columns["seq"]))
     legs = Legs(columns, vocab, uid, call_ids, {col: _text(cdr, col) for col in PICKED_COLUMNS})
     own = np.asarray(pc.and_(pc.equal(uid, linked), pc.not_equal(linked, "")), dtype=bool)
     first = np.zeros(len(legs), bool)
     first[runs.order[runs.starts]] = True
-    legs["orig"] = np.where(runs.broadcast(runs.any(own)), own, first)
+    legs["originating"] = np.where(runs.broadcast(runs.any(own)), own, first)
     return legs, runs
 
 

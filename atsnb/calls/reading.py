@@ -17,9 +17,9 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from atsnb.calls.answers_column import ANSWER_STEP_COLUMNS, ANSWERS
 from atsnb.calls.classify import CALL_COLUMNS
 from atsnb.calls.reconstruct import empty_calls
-from atsnb.calls.shared import ANSWER_STEP_COLUMNS, ANSWERS
 from atsnb.config import Settings
 from atsnb.errors import InputError
 from atsnb.store import Store
@@ -28,7 +28,7 @@ from atsnb.vectors import drop_unused, id_positions, ids_in
 TimeLike = str | dt.date | dt.datetime | pd.Timestamp
 
 # what load_scope, the attribution and every element but the detail table use; the attribution
-# takes the calls' answer steps from ``answers`` (atsnb.calls.shared) where the store has it, else
+# takes the calls' answer steps from ``answers`` (atsnb.calls.answers_column) where the store has it, else
 # reads the route steps and matches them by call id (read then in its place)
 SCOPE_COLUMNS = ["call_id", "start", "end", "direction", "status", "line", "employee", "answered_by",
                  "wait_s", "talk_s", "transfers", ANSWERS]

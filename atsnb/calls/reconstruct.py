@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from atsnb.calls.answers import refine_answers
+from atsnb.calls.answer_times import refine_answers
 from atsnb.calls.callset import CallSet
 from atsnb.calls.classify import CALL_COLUMNS, classify, mark_legs
 from atsnb.calls.legs import prepare_legs

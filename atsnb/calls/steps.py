@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 
 from atsnb.calls.classify import DIRECTIONS, INCOMING, MIXED
-from atsnb.calls.groups import Legs, Runs, call_time_order
 from atsnb.calls.legs import LOCAL, PHONE
+from atsnb.calls.runs import Legs, Runs, call_time_order
 from atsnb.calls.topology import Topology
 from atsnb.calls.vocabulary import CODE, EMPTY, gathered
-from atsnb.numbers import normalize_numbers
+from atsnb.phone_numbers import normalize_numbers
 
 KINDS = ["line", "ivr", "queue", "group", "ring", "forward", "transfer", "answer", "voicemail", "hangup"]
 STEP_COLUMNS = ["call_id", "seq", "at", "kind", "party", "target", "outcome", "duration_s"]
@@ -32,8 +32,8 @@ def build_steps(legs: Legs, runs: Runs, calls: pd.DataFrame, topology: Topology,
     if legs.empty:
         return pd.DataFrame({c: pd.Series(dtype=str) for c in STEP_COLUMNS})
     vocab = legs.vocab
-    cidx = runs.cidx
-    t0, ta, t1 = legs["t0"], legs["ta"], legs["t1"]
+    cidx = runs.call_index
+    t0, ta, t1 = legs["t_start"], legs["t_answer"], legs["t_end"]
     disp = vocab.derive(legs["disposition"], lambda d: d.lower().replace(" ", "_"))
     caller_of_call = calls["caller"].to_numpy()
     caller = caller_of_call[cidx]
@@ -131,7 +131,7 @@ def _first_per(runs: Runs, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     out = np.zeros(runs.size, bool)
     if mask.any():
         rows = runs.order[mask[runs.order]]
-        seen = pd.DataFrame({"c": runs.cidx[rows], "v": values[rows]}).duplicated().to_numpy()
+        seen = pd.DataFrame({"c": runs.call_index[rows], "v": values[rows]}).duplicated().to_numpy()
         out[rows[~seen]] = True
     return out
 
@@ -139,7 +139,7 @@ def _first_per(runs: Runs, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def _add_groups(legs: Legs, runs: Runs, topology: Topology, add) -> None:
     """One step per queue / ring group a call passed, with whether it was answered there."""
     vocab = legs.vocab
-    grp = legs["grp"]
+    grp = legs["group"]
     has = grp != EMPTY
     if not has.any():
         return
@@ -149,13 +149,13 @@ def _add_groups(legs: Legs, runs: Runs, topology: Topology, add) -> None:
     # sort of it is the two-key lexsort's order, and with the rows already in call order it only
     # has the few names of each call to put in order.  (A group's legs may come in another order
     # than before: only their earliest start, latest end and whether any talked are read.)
-    key = (legs["cidx"][rows].astype(np.int64) << 32) | vocab.alphabetical(grp[rows])
+    key = (legs["call_index"][rows].astype(np.int64) << 32) | vocab.alphabetical(grp[rows])
     rows = rows[np.argsort(key, kind="stable")]
-    c, names = legs["cidx"][rows], grp[rows]
+    c, names = legs["call_index"][rows], grp[rows]
     starts = np.flatnonzero(np.r_[True, (c[1:] != c[:-1]) | (names[1:] != names[:-1])])
     c, names = c[starts], names[starts]
-    at = np.fmin.reduceat(legs["t0"][rows], starts)
-    until = np.fmax.reduceat(legs["t1"][rows], starts)
+    at = np.fmin.reduceat(legs["t_start"][rows], starts)
+    until = np.fmax.reduceat(legs["t_end"][rows], starts)
     answered = np.logical_or.reduceat(legs["talk"][rows], starts)
     queue = np.logical_or.reduceat(legs["lastapp"][rows] == vocab.code("Queue"), starts)
     queue |= vocab.among(names, topology.queues)
@@ -169,9 +169,9 @@ def _add_transfers(runs: Runs, t0: np.ndarray, ta: np.ndarray, talk: np.ndarray,
     if not talk.any():
         return
     rank, rows = runs.in_order(talk)  # in call order: the sort by answer time has little to move
-    by_answer = call_time_order(runs.cidx[rows], ta[rows], rank)
+    by_answer = call_time_order(runs.call_index[rows], ta[rows], rank)
     rows, rank = rows[by_answer], rank[by_answer]
-    c, who = runs.cidx[rows], talker[rows]
+    c, who = runs.call_index[rows], talker[rows]
     same_call = np.r_[False, c[1:] == c[:-1]]
     prev = np.r_[np.array([EMPTY], dtype=who.dtype), who[:-1]]
     moved = same_call & (prev != who)

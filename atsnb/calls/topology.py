@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from atsnb.calls.channels import parse_channels
-from atsnb.numbers import normalize_number
+from atsnb.phone_numbers import normalize_number
 from atsnb.vectors import first_field, text_mask
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@
 * CEL ``LINKEDID_END``/``HANGUP`` of the caller's channel — the true end of the call; ``HANGUP``'s
   ``hangupsource`` — who hung up; ``BLINDTRANSFER``/``ATTENDEDTRANSFER`` — transfers.
 
-Answer moments of single legs are corrected earlier, in :mod:`atsnb.calls.answers`.
+Answer moments of single legs are corrected earlier, in :mod:`atsnb.calls.answer_times`.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from atsnb.calls.channels import coded_channels
-from atsnb.calls.groups import Legs
 from atsnb.calls.legs import epoch_seconds
+from atsnb.calls.runs import Legs
 from atsnb.calls.topology import Topology
 from atsnb.calls.vocabulary import CODE, EMPTY, Vocabulary, dictionary
 from atsnb.vectors import arrow_column, equals
@@ -50,7 +50,7 @@ def apply_witnesses(calls: pd.DataFrame, legs: Legs, topology: Topology, cel: pd
         event = queue_log["event"].astype(str)
         # callid is the caller's uniqueid: its first leg tells the call.
         leg = _first_legs(arrow_column(queue_log["callid"]), legs.uniqueid)
-        row = np.where(leg >= 0, legs["cidx"][np.maximum(leg, 0)], -1)
+        row = np.where(leg >= 0, legs["call_index"][np.maximum(leg, 0)], -1)
         when = epoch_seconds(queue_log["time"], tz)
         known = (row >= 0) & ~np.isnan(when)
         connect = known & (event == "CONNECT").to_numpy()

@@ -22,7 +22,7 @@ import pandas as pd
 from atsnb.directory.values import EXTENSION, BadValue, normalise_value, shown
 from atsnb.i18n import t
 from atsnb.reference.org import parent_cycles
-from atsnb.store.directories import DIRECTORIES, Catalog, Column, Directory, is_missing
+from atsnb.store.directories import DIRECTORIES, Catalog, Directory, DirectoryColumn, is_missing
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def check_stored(catalog: Catalog, name: str) -> list[Problem]:
     return problems
 
 
-def _normalise_column(c: Column, values: list[object], labels: list[int]) -> tuple[list[object], list[Problem]]:
+def _normalise_column(c: DirectoryColumn, values: list[object], labels: list[int]) -> tuple[list[object], list[Problem]]:
     """One column's values normalised, each distinct value checked once (columns repeat a lot)."""
     seen: dict[object, object] = {}
     out: list[object] = []

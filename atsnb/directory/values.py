@@ -17,8 +17,8 @@ from collections.abc import Callable
 from croniter import croniter
 
 from atsnb.i18n import t
-from atsnb.numbers import normalize_number
-from atsnb.store.directories import Column, is_missing
+from atsnb.phone_numbers import normalize_number
+from atsnb.store.directories import DirectoryColumn, is_missing
 
 
 class BadValue(ValueError):
@@ -141,7 +141,7 @@ def _numbers(v: str) -> str:
     return ",".join(_number(i) for i in _SPLIT.split(v) if i)
 
 
-# kind -> how a non-empty value (stripped text) becomes the stored one; see Column.kind.
+# kind -> how a non-empty value (stripped text) becomes the stored one; see DirectoryColumn.kind.
 KINDS: dict[str, Callable[[str], object]] = {
     "text": str,
     "secret": str,
@@ -163,7 +163,7 @@ KINDS: dict[str, Callable[[str], object]] = {
 }
 
 
-def normalise_value(column: Column, raw: object) -> object:
+def normalise_value(column: DirectoryColumn, raw: object) -> object:
     """The stored form of one cell (None when empty); raises :class:`BadValue` when it cannot be."""
     if is_missing(raw):
         return None

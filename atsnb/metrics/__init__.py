@@ -19,7 +19,7 @@ from atsnb.metrics.counts import (
 )
 from atsnb.metrics.durations import mean_talk_s, mean_wait_s, talk_buckets
 from atsnb.metrics.effective import effective_by_employee, effective_mask
-from atsnb.metrics.load import coarsen_load, line_load_by_line, line_load_per_hour
+from atsnb.metrics.line_load import coarsen_load, line_load_by_line, line_load_per_hour
 from atsnb.metrics.recovery import missed_call_recovery, recovery_by_employee, recovery_funnel
 from atsnb.metrics.service import abandon_rate_pct, asa_s, service_level_pct
 

@@ -18,7 +18,7 @@ second employee: transfers, and internal calls (which count for caller and calle
 
 Only such calls (``transfers`` > 0, or internal) can have a second employee, so only their steps
 are looked at: every other call counts for its own employee with its own talk time.  Calls read
-from the store carry those steps in their ``answers`` column (:mod:`atsnb.calls.shared`), so a
+from the store carry those steps in their ``answers`` column (:mod:`atsnb.calls.answers_column`), so a
 report reads no route at all.  That keeps a year of calls fast (docs/performance.md).
 """
 
@@ -30,7 +30,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from atsnb.calls.shared import ANSWERS, shared_answer_steps, unpack_answers
+from atsnb.calls.answers_column import ANSWERS, shared_answer_steps, unpack_answers
 from atsnb.metrics.counts import bucket_codes, tally
 from atsnb.vectors import drop_unused
 
@@ -77,7 +77,7 @@ def _answer_rows(
 
 def _route_answers(calls: pd.DataFrame, steps: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(call position, target, duration) of the answer steps in ``steps`` of the calls that can be shared
-    (:func:`~atsnb.calls.shared.shared_calls`)."""
+    (:func:`~atsnb.calls.answers_column.shared_calls`)."""
     row, answers = shared_answer_steps(calls, steps)
     return row, answers["target"].astype("str").fillna("").to_numpy(dtype=object), \
         answers["duration_s"].to_numpy(dtype=float)

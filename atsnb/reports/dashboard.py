@@ -14,11 +14,11 @@ import pandas as pd
 
 from atsnb.calls.reading import SCOPE_COLUMNS
 from atsnb.i18n import t
-from atsnb.metrics import counts, durations, load, service
+from atsnb.metrics import counts, durations, line_load, service
 from atsnb.metrics.attribution import calls_per_employee_per_day
 from atsnb.metrics.calls import external, inbound
 from atsnb.metrics.summary import distinct_calls_by
-from atsnb.reports.build import Col, element, kpi, weekday_names
+from atsnb.reports.elements import ElementColumn, element, kpi, weekday_names
 from atsnb.reports.model import Element, Report
 from atsnb.reports.pieces import LOAD_COLS, NO_DEPARTMENT, line_load_by_line_element
 from atsnb.reports.scope import Scope, ScopeKeywords, load_scope
@@ -53,16 +53,16 @@ def _per_day(scope: Scope) -> bool:
 
 def hourly_loads(scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The hourly load overall and per line, computed once per report (three elements use them)."""
-    return scope.once("line_loads", lambda: load.line_loads(scope.calls, scope.start, scope.end))
+    return scope.once("line_loads", lambda: line_load.line_loads(scope.calls, scope.start, scope.end))
 
 
 def line_load_element(scope: Scope) -> Element:
     """Busy external lines per hour (per day for periods over a month): min, mean, max."""
     frame = hourly_loads(scope)[0]
     if _per_day(scope):
-        frame = load.coarsen_load(frame)
+        frame = line_load.coarsen_load(frame)
     return element("line_load", "rep_line_load", frame, [
-        Col("hour", "rep_col_time"),
+        ElementColumn("hour", "rep_col_time"),
         *LOAD_COLS,
     ], kind="line", x="hour", y=["min", "mean", "max"], note="rep_line_load_note")
 
@@ -73,7 +73,7 @@ def line_load_per_line_element(scope: Scope) -> Element:
     if hourly.empty:
         wide = pd.DataFrame({"hour": pd.Series([], dtype=object)})
     else:
-        wide = load.peak_per_line(hourly, "D" if _per_day(scope) else None)
+        wide = line_load.peak_per_line(hourly, "D" if _per_day(scope) else None)
         wide = wide.rename(columns=scope.line_label).reset_index()
     lines = [c for c in wide.columns if c != "hour"]
     data = wide.rename(columns={"hour": t("rep_col_time")})
@@ -91,11 +91,11 @@ def external_daily_element(scope: Scope) -> Element:
     """External calls per day by direction; a transferred call counts once."""
     frame = counts.daily_external(scope.calls, scope.start, scope.end, call_days(scope))
     return element("external_daily", "rep_external_daily", frame, [
-        Col("day", "rep_col_day"),
-        Col("incoming", "incoming", "calls"),
-        Col("outgoing", "outgoing", "calls"),
-        Col("mixed", "mixed", "calls"),
-        Col("calls", "rep_col_calls", "calls"),
+        ElementColumn("day", "rep_col_day"),
+        ElementColumn("incoming", "incoming", "calls"),
+        ElementColumn("outgoing", "outgoing", "calls"),
+        ElementColumn("mixed", "mixed", "calls"),
+        ElementColumn("calls", "rep_col_calls", "calls"),
     ], kind="stacked_bar", x="day", y=["incoming", "outgoing", "mixed"], note="rep_external_daily_note")
 
 
@@ -103,10 +103,10 @@ def unanswered_daily_element(scope: Scope) -> Element:
     """Incoming calls nobody answered, per day, split missed / dropped."""
     frame = counts.daily_unanswered_incoming(scope.calls, scope.start, scope.end, call_days(scope))
     return element("unanswered_daily", "rep_unanswered_daily", frame, [
-        Col("day", "rep_col_day"),
-        Col("missed", "missed", "calls"),
-        Col("dropped", "dropped", "calls"),
-        Col("calls", "rep_col_calls", "calls"),
+        ElementColumn("day", "rep_col_day"),
+        ElementColumn("missed", "missed", "calls"),
+        ElementColumn("dropped", "dropped", "calls"),
+        ElementColumn("calls", "rep_col_calls", "calls"),
     ], kind="stacked_bar", x="day", y=["missed", "dropped"], note="rep_unanswered_daily_note",
         short=scope.settings.thresholds.short_abandon_s)
 
@@ -117,9 +117,9 @@ def weekday_share_element(scope: Scope) -> Element:
                              codes=counts.from_days(call_days(scope), "weekday"))
     frame["weekday"] = weekday_names(frame["weekday"])
     return element("weekday_share", "rep_weekday_share", frame, [
-        Col("weekday", "rep_col_weekday"),
-        Col("share_pct", "rep_col_share", "%"),
-        Col("calls", "rep_col_calls", "calls"),
+        ElementColumn("weekday", "rep_col_weekday"),
+        ElementColumn("share_pct", "rep_col_share", "%"),
+        ElementColumn("calls", "rep_col_calls", "calls"),
     ], kind="bar", x="weekday", y=["share_pct"])
 
 
@@ -128,9 +128,9 @@ def talk_buckets_element(scope: Scope) -> Element:
     frame = durations.talk_buckets(scope.calls)
     frame["bucket"] = [bucket_label(lo, hi) for lo, hi in zip(frame["from_s"], frame["to_s"], strict=True)]
     return element("talk_buckets", "rep_talk_buckets", frame, [
-        Col("bucket", "rep_col_talk_bucket"),
-        Col("calls", "rep_col_calls", "calls"),
-        Col("share_pct", "rep_col_share", "%"),
+        ElementColumn("bucket", "rep_col_talk_bucket"),
+        ElementColumn("calls", "rep_col_calls", "calls"),
+        ElementColumn("share_pct", "rep_col_share", "%"),
     ], kind="pie", x="bucket", y=["calls"], note="rep_talk_buckets_note")
 
 
@@ -164,9 +164,9 @@ def department_share_element(scope: Scope) -> Element:
     frame = per_department.sort_values(ascending=False).reset_index()
     frame["share_pct"] = counts.share_pct(frame["calls"])
     return element("department_share", "rep_department_share", frame, [
-        Col("department", "rep_col_department"),
-        Col("calls", "rep_col_calls", "calls"),
-        Col("share_pct", "rep_col_share", "%"),
+        ElementColumn("department", "rep_col_department"),
+        ElementColumn("calls", "rep_col_calls", "calls"),
+        ElementColumn("share_pct", "rep_col_share", "%"),
     ], kind="pie", x="department", y=["calls"], note="rep_department_share_note")
 
 

@@ -16,8 +16,8 @@ import pandas as pd
 from atsnb.i18n import t
 from atsnb.metrics.effective import effective_by_employee
 from atsnb.metrics.summary import HolderCalls, holder_calls, pivot_by_time, summary_by
-from atsnb.reports.build import Col, element
 from atsnb.reports.detail import detail_element
+from atsnb.reports.elements import ElementColumn, element
 from atsnb.reports.model import Element, Report
 from atsnb.reports.pieces import NO_DEPARTMENT, SUMMARY_COLS, panels, pivot_element, with_effective
 from atsnb.reports.scope import Scope, ScopeKeywords, load_scope
@@ -98,12 +98,12 @@ def efficiency_element(scope: Scope) -> Element:
         table["target_pct"] = np.where(table["target"] > 0, 100.0 * table["effective"] / table["target"], np.nan)
     table = in_tree_order(scope, table.reset_index())
     return element("efficiency", "rep_efficiency_departments", table, [
-        Col("department", "rep_col_department"),
-        Col("employees", "rep_col_employees"),
-        Col("days", "rep_col_employee_days"),
-        Col("effective", "rep_col_effective", "calls"),
-        Col("target", "rep_col_target", "calls"),
-        Col("target_pct", "rep_col_target_pct", "%"),
+        ElementColumn("department", "rep_col_department"),
+        ElementColumn("employees", "rep_col_employees"),
+        ElementColumn("days", "rep_col_employee_days"),
+        ElementColumn("effective", "rep_col_effective", "calls"),
+        ElementColumn("target", "rep_col_target", "calls"),
+        ElementColumn("target_pct", "rep_col_target_pct", "%"),
     ], note="rep_efficiency_departments_note")
 
 
@@ -113,7 +113,7 @@ def summary_element(scope: Scope) -> Element:
     index, departments = attribution_rollup(scope)
     table = in_tree_order(scope, summary_by(rows, departments, index, calls=department_calls(scope)))
     return element("summary", "rep_summary_departments", table,
-                   [Col("department", "rep_col_department"), *SUMMARY_COLS], note="rep_summary_departments_note")
+                   [ElementColumn("department", "rep_col_department"), *SUMMARY_COLS], note="rep_summary_departments_note")
 
 
 def by_scale_element(scope: Scope, scale: str = "day") -> Element:

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from atsnb.calls.reading import ROUTE_COLUMNS
 from atsnb.i18n import t
-from atsnb.reports.build import Col, element, translated
+from atsnb.reports.elements import ElementColumn, element, translated
 from atsnb.reports.model import Element
 from atsnb.reports.scope import Scope
 
@@ -119,17 +119,17 @@ def detail_element(scope: Scope) -> Element:
     calls["status"] = translated(calls["status"])
     calls["line"] = calls["line"].map(scope.line_label)
     return element("detail", "rep_detail", calls, [
-        Col("start", "rep_col_start"),
-        Col("direction", "rep_col_direction"),
-        Col("status", "rep_col_status"),
-        Col("caller", "rep_col_caller"),
-        Col("dialed", "rep_col_dialed"),
-        Col("line", "rep_col_line"),
-        Col("handled_by", "rep_col_handled_by"),
-        Col("wait_s", "rep_col_wait", "s", sum=True),
-        Col("talk_s", "rep_col_talk", "s", sum=True),
-        Col("transfers", "rep_col_transfers", sum=True),
-        Col("route", "rep_col_route"),
-        Col("recording", "rep_col_recording"),
+        ElementColumn("start", "rep_col_start"),
+        ElementColumn("direction", "rep_col_direction"),
+        ElementColumn("status", "rep_col_status"),
+        ElementColumn("caller", "rep_col_caller"),
+        ElementColumn("dialed", "rep_col_dialed"),
+        ElementColumn("line", "rep_col_line"),
+        ElementColumn("handled_by", "rep_col_handled_by"),
+        ElementColumn("wait_s", "rep_col_wait", "s", sum=True),
+        ElementColumn("talk_s", "rep_col_talk", "s", sum=True),
+        ElementColumn("transfers", "rep_col_transfers", sum=True),
+        ElementColumn("route", "rep_col_route"),
+        ElementColumn("recording", "rep_col_recording"),
     ], note="rep_detail_note" if len(scope.calls) <= DETAIL_LIMIT else "rep_detail_note_limited", totals=True,
         shown=len(calls), total=len(scope.calls))

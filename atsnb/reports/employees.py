@@ -10,8 +10,8 @@ from typing import Unpack
 from atsnb.i18n import t
 from atsnb.metrics.effective import effective_by_employee
 from atsnb.metrics.summary import HolderCalls, holder_calls, pivot_by_time, summary_by
-from atsnb.reports.build import Col, element
 from atsnb.reports.detail import detail_element
+from atsnb.reports.elements import ElementColumn, element
 from atsnb.reports.model import Element, Report
 from atsnb.reports.pieces import SUMMARY_COLS, panels, pivot_element, with_effective
 from atsnb.reports.scope import Scope, ScopeKeywords, load_scope
@@ -39,16 +39,16 @@ def efficiency_element(scope: Scope) -> Element:
     table["directions"] = table["directions"].map(directions_text)
     table["employee"] = table["employee"].map(scope.employee_label)
     return element("efficiency", "rep_efficiency", table, [
-        Col("employee", "rep_col_employee"),
-        Col("department", "rep_col_department"),
-        Col("min_talk_s", "rep_col_min_talk", "s"),
-        Col("directions", "rep_col_directions"),
-        Col("daily_target", "rep_col_daily_target", "calls"),
-        Col("days", "rep_col_days", sum=True),
-        Col("effective", "rep_col_effective", "calls", sum=True),
-        Col("target", "rep_col_target", "calls", sum=True),
-        Col("target_pct", "rep_col_target_pct", "%"),
-        Col("per_day", "rep_col_effective_per_day", "calls"),
+        ElementColumn("employee", "rep_col_employee"),
+        ElementColumn("department", "rep_col_department"),
+        ElementColumn("min_talk_s", "rep_col_min_talk", "s"),
+        ElementColumn("directions", "rep_col_directions"),
+        ElementColumn("daily_target", "rep_col_daily_target", "calls"),
+        ElementColumn("days", "rep_col_days", sum=True),
+        ElementColumn("effective", "rep_col_effective", "calls", sum=True),
+        ElementColumn("target", "rep_col_target", "calls", sum=True),
+        ElementColumn("target_pct", "rep_col_target_pct", "%"),
+        ElementColumn("per_day", "rep_col_effective_per_day", "calls"),
     ], note="rep_efficiency_note", totals=True)
 
 
@@ -59,7 +59,7 @@ def summary_element(scope: Scope) -> Element:
     table["department"] = scope.org.department_series(table["employee"]).fillna("")
     table["employee"] = table["employee"].map(scope.employee_label)
     return element("summary", "rep_summary_employees", table,
-                   [Col("employee", "rep_col_employee"), Col("department", "rep_col_department"), *SUMMARY_COLS],
+                   [ElementColumn("employee", "rep_col_employee"), ElementColumn("department", "rep_col_department"), *SUMMARY_COLS],
                    note="rep_summary_note", totals=True)
 
 

@@ -15,8 +15,8 @@ import pandas as pd
 from atsnb.i18n import t
 from atsnb.metrics import counts
 from atsnb.metrics.calls import external, inbound
-from atsnb.metrics.load import line_codes
-from atsnb.reports.build import Col, element
+from atsnb.metrics.line_load import line_codes
+from atsnb.reports.elements import ElementColumn, element
 from atsnb.reports.model import Element, Report
 from atsnb.reports.pieces import line_load_by_line_element
 from atsnb.reports.scope import Scope, ScopeKeywords, load_scope
@@ -68,14 +68,14 @@ def summary_element(scope: Scope) -> Element:
     """Incoming / outgoing calls and talk time per company number, with its share of all external calls."""
     table = named_line_summary(scope)
     return element("summary", "rep_lines_summary", table, [
-        Col("line", "rep_col_line"),
-        Col("incoming", "incoming", "calls", sum=True),
-        Col("outgoing", "outgoing", "calls", sum=True),
-        Col("calls", "rep_col_calls", "calls", sum=True),
-        Col("talk_in_s", "rep_col_talk_in", "s", sum=True),
-        Col("talk_out_s", "rep_col_talk_out", "s", sum=True),
-        Col("talk_s", "rep_col_talk_total", "s", sum=True),
-        Col("share_pct", "rep_col_share", "%"),
+        ElementColumn("line", "rep_col_line"),
+        ElementColumn("incoming", "incoming", "calls", sum=True),
+        ElementColumn("outgoing", "outgoing", "calls", sum=True),
+        ElementColumn("calls", "rep_col_calls", "calls", sum=True),
+        ElementColumn("talk_in_s", "rep_col_talk_in", "s", sum=True),
+        ElementColumn("talk_out_s", "rep_col_talk_out", "s", sum=True),
+        ElementColumn("talk_s", "rep_col_talk_total", "s", sum=True),
+        ElementColumn("share_pct", "rep_col_share", "%"),
     ], note="rep_lines_summary_note", totals=True)
 
 
@@ -83,9 +83,9 @@ def share_element(scope: Scope) -> Element:
     """Share of external calls per company number."""
     table = named_line_summary(scope)
     return element("share", "rep_lines_share", table, [
-        Col("line", "rep_col_line"),
-        Col("calls", "rep_col_calls", "calls", sum=True),
-        Col("share_pct", "rep_col_share", "%"),
+        ElementColumn("line", "rep_col_line"),
+        ElementColumn("calls", "rep_col_calls", "calls", sum=True),
+        ElementColumn("share_pct", "rep_col_share", "%"),
     ], kind="pie", x="line", y=["calls"])
 
 
@@ -110,10 +110,10 @@ def line_daily_element(scope: Scope, line: str | None) -> Element:
     talk = ext.groupby(counts.time_key(ext["start"], "day"))["talk_s"].sum()
     daily["talk_s"] = daily["day"].map(talk).fillna(0.0).astype(float)
     return element("line_daily", "rep_line_daily", daily, [
-        Col("day", "rep_col_day"),
-        Col("incoming", "incoming", "calls", sum=True),
-        Col("outgoing", "outgoing", "calls", sum=True),
-        Col("talk_s", "rep_col_talk_total", "s", sum=True),
+        ElementColumn("day", "rep_col_day"),
+        ElementColumn("incoming", "incoming", "calls", sum=True),
+        ElementColumn("outgoing", "outgoing", "calls", sum=True),
+        ElementColumn("talk_s", "rep_col_talk_total", "s", sum=True),
     ], kind="stacked_bar", x="day", y=["incoming", "outgoing"], line=scope.line_label(number or ""))
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import pandas as pd
 
 from atsnb.i18n import t
-from atsnb.metrics import load
+from atsnb.metrics import line_load
 from atsnb.metrics.effective import effective_by_panel
-from atsnb.reports.build import Col, element
+from atsnb.reports.elements import ElementColumn, element
 from atsnb.reports.model import Element
 from atsnb.reports.scope import Scope
 
@@ -20,23 +20,23 @@ SCALES = ("hour", "day", "week", "month")  # the pivot's columns: hour of day, d
 NO_DEPARTMENT = "rep_no_department"  # the translation key of the employees without a department
 # the lowest, mean and peak number of busy lines, as the load chart and the per-line table show them
 LOAD_COLS = [
-    Col("min", "rep_col_load_min", "lines"),
-    Col("mean", "rep_col_load_mean", "lines"),
-    Col("max", "rep_col_load_max", "lines"),
+    ElementColumn("min", "rep_col_load_min", "lines"),
+    ElementColumn("mean", "rep_col_load_mean", "lines"),
+    ElementColumn("max", "rep_col_load_max", "lines"),
 ]
 
 SUMMARY_COLS = [
-    Col("calls", "rep_col_calls", "calls", sum=True),
-    Col("incoming", "incoming", "calls", sum=True),
-    Col("outgoing", "outgoing", "calls", sum=True),
-    Col("internal", "internal", "calls", sum=True),
-    Col("answered", "answered", "calls", sum=True),
-    Col("unanswered", "unanswered", "calls", sum=True),
-    Col("talk_total_s", "rep_col_talk_total", "s", sum=True),
-    Col("talk_mean_s", "rep_col_talk_mean", "s"),
-    Col("wait_total_s", "rep_col_wait_total", "s", sum=True),
-    Col("wait_mean_s", "rep_col_wait_mean", "s"),
-    Col("effective", "rep_col_effective", "calls", sum=True),
+    ElementColumn("calls", "rep_col_calls", "calls", sum=True),
+    ElementColumn("incoming", "incoming", "calls", sum=True),
+    ElementColumn("outgoing", "outgoing", "calls", sum=True),
+    ElementColumn("internal", "internal", "calls", sum=True),
+    ElementColumn("answered", "answered", "calls", sum=True),
+    ElementColumn("unanswered", "unanswered", "calls", sum=True),
+    ElementColumn("talk_total_s", "rep_col_talk_total", "s", sum=True),
+    ElementColumn("talk_mean_s", "rep_col_talk_mean", "s"),
+    ElementColumn("wait_total_s", "rep_col_wait_total", "s", sum=True),
+    ElementColumn("wait_mean_s", "rep_col_wait_mean", "s"),
+    ElementColumn("effective", "rep_col_effective", "calls", sum=True),
 ]
 
 
@@ -84,11 +84,11 @@ def line_load_by_line_element(scope: Scope, by_line: pd.DataFrame | None = None)
     ``by_line``: the hourly load per line when the report has it already (the dashboard sweeps it
     with the overall load; the external-lines report needs only this one)."""
     if by_line is None:
-        by_line = load.line_load_per_hour(scope.calls, scope.start, scope.end, by_line=True)
-    table = load.summarise_by_line(by_line)
+        by_line = line_load.line_load_per_hour(scope.calls, scope.start, scope.end, by_line=True)
+    table = line_load.summarise_by_line(by_line)
     table["line"] = table["line"].map(scope.line_label)
     return element("line_load_by_line", "rep_line_load_by_line", table, [
-        Col("line", "rep_col_line"),
+        ElementColumn("line", "rep_col_line"),
         *LOAD_COLS,
-        Col("peak_hour", "rep_col_peak_hour"),
+        ElementColumn("peak_hour", "rep_col_peak_hour"),
     ], note="rep_line_load_note")

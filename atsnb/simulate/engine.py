@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from atsnb.reference.numbering import default_registry
+from atsnb.reference.numbering_plan import default_registry
 from atsnb.simulate import frames
 from atsnb.simulate.company import ACCOUNTING, OFFICE, SALES_1, SALES_2, SUPPORT, Company, build_company
 from atsnb.simulate.dialplan import TRUTH_FIELDS, Dialplan

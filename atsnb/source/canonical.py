@@ -16,20 +16,20 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class Column:
+class CanonicalColumn:
     name: str
     kind: str = "text"
 
 
-def _cols(spec: str) -> list[Column]:
+def _cols(spec: str) -> list[CanonicalColumn]:
     out = []
     for item in spec.split():
         name, _, kind = item.partition(":")
-        out.append(Column(name, kind or "text"))
+        out.append(CanonicalColumn(name, kind or "text"))
     return out
 
 
-CANONICAL: dict[str, list[Column]] = {
+CANONICAL: dict[str, list[CanonicalColumn]] = {
     "cdr": _cols(
         "calldate:time answer:time end:time clid src dst dcontext channel dstchannel lastapp lastdata "
         "duration:int billsec:int disposition:disposition amaflags:amaflags accountcode uniqueid userfield "

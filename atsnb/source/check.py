@@ -45,7 +45,7 @@ class TableCheck:
 class CheckReport:
     ok: bool
     endpoint: str
-    delivery: str
+    hosting: str
     tls: bool
     latency_ms: float | None = None
     server_version: str = ""
@@ -81,7 +81,7 @@ def _scalar(cur: pymysql.cursors.Cursor, sql: str, args: tuple = ()) -> object:
 def check_pbx(settings: Settings) -> CheckReport:
     """Run every check; connection failures raise :class:`~atsnb.errors.PBXConnectionError`."""
     pbx = effective_pbx(settings)
-    report = CheckReport(ok=False, endpoint=str(endpoint(settings)), delivery=pbx.delivery, tls=pbx.tls)
+    report = CheckReport(ok=False, endpoint=str(endpoint(settings)), hosting=pbx.hosting, tls=pbx.tls)
     con = connect(settings)
     try:
         with con.cursor() as cur:
@@ -155,7 +155,7 @@ def _age(seconds: int | None) -> str:
 
 def render(report: CheckReport) -> list[str]:
     """The report in plain words, one line per fact."""
-    lines = [t("check.connected", where=report.endpoint, delivery=report.delivery,
+    lines = [t("check.connected", where=report.endpoint, hosting=report.hosting,
                tls=t("check.yes") if report.tls else t("check.no"))]
     lines.append(t("check.latency", ms=report.latency_ms, version=report.server_version))
     lines.append(t("check.read_only_yes") if report.read_only else t("check.read_only_no"))

@@ -53,7 +53,7 @@ class Endpoint:
 
 
 def effective_pbx(settings: Settings) -> PBXSettings:
-    """The PBX settings with ``pbx.url`` (delivery "other") applied over the separate fields."""
+    """The PBX settings with ``pbx.url`` (hosting "other") applied over the separate fields."""
     if not settings.pbx.url:
         return settings.pbx
     resolved = copy.deepcopy(settings)

@@ -19,7 +19,7 @@ import pandas as pd
 
 
 @dataclass(frozen=True)
-class Column:
+class DirectoryColumn:
     """One column of a directory.
 
     ``kind`` says how a value is checked and normalised on import and in the editor (the checks
@@ -41,7 +41,7 @@ class Column:
 @dataclass(frozen=True)
 class Directory:
     name: str
-    columns: tuple[Column, ...]
+    columns: tuple[DirectoryColumn, ...]
     key: tuple[str, ...]
     doc: str
 
@@ -49,11 +49,11 @@ class Directory:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
-    def column(self, name: str) -> Column:
+    def column(self, name: str) -> DirectoryColumn:
         return next(c for c in self.columns if c.name == name)
 
 
-C = Column
+C = DirectoryColumn
 _SEEN = (C("calls", "INTEGER", kind="count", aliases=("Звонков", "Вызовов")),
          C("first_seen", aliases=("Впервые",)), C("last_seen", aliases=("Последний",)))
 DIRECTORIES: dict[str, Directory] = {

@@ -21,7 +21,7 @@ from atsnb.source.canonical import (
     DISPOSITION_CODES,
     DISPOSITIONS,
     TIME_COLUMN,
-    Column,
+    CanonicalColumn,
 )
 from atsnb.source.shape import Shape, TableShape
 from atsnb.store import Store
@@ -108,7 +108,7 @@ def _text(raw: pd.Series | None, n: int) -> pd.Series:
     return pd.Series(values.to_numpy(dtype=object), dtype="str").fillna("")
 
 
-def _times(raw: pd.Series | None, n: int, col: Column, problems: _Problems, *, required: bool) -> pd.Series:
+def _times(raw: pd.Series | None, n: int, col: CanonicalColumn, problems: _Problems, *, required: bool) -> pd.Series:
     if raw is None:
         return pd.Series(pd.NaT, index=range(n), dtype="datetime64[us]")
     raw = raw.reset_index(drop=True)
@@ -132,7 +132,7 @@ def _times(raw: pd.Series | None, n: int, col: Column, problems: _Problems, *, r
     return parsed.mask(bad)
 
 
-def _numbers(raw: pd.Series | None, n: int, col: Column, problems: _Problems) -> pd.Series:
+def _numbers(raw: pd.Series | None, n: int, col: CanonicalColumn, problems: _Problems) -> pd.Series:
     if raw is None:
         return pd.Series(np.zeros(n, dtype=np.int64)) if col.kind == "int" else pd.Series([pd.NA] * n, dtype="Int64")
     raw = raw.reset_index(drop=True)
@@ -213,7 +213,7 @@ def normalise(frame: pd.DataFrame, shape: TableShape) -> tuple[pd.DataFrame, Ing
         if col.kind == "time":
             out[col.name] = _times(raw(col.name), n, col, problems, required=col.name == time_col)
         elif col.name == "id":  # the natural key: a row without one cannot be stored
-            out["id"] = _numbers(raw("id"), n, Column("id", "nint"), problems)
+            out["id"] = _numbers(raw("id"), n, CanonicalColumn("id", "nint"), problems)
             if col.kind == "int":
                 problems.add(out["id"].isna().to_numpy(), "id is empty", skip=True)
         elif col.kind in {"int", "nint"}:

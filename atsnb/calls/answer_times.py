@@ -18,23 +18,23 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from atsnb.calls.groups import Legs, Runs
 from atsnb.calls.legs import PHONE, TRUNK, epoch_seconds
+from atsnb.calls.runs import Legs, Runs
 from atsnb.vectors import arrow_column, equals, is_in
 
 
 def refine_answers(legs: Legs, runs: Runs, cel: pd.DataFrame | None, tz: str) -> None:
-    """Move ``legs["ta"]`` later where a witness shows the person answered later (in place)."""
-    ta = legs["ta"].copy()
+    """Move ``legs["t_answer"]`` later where a witness shows the person answered later (in place)."""
+    ta = legs["t_answer"].copy()
     candidate = _from_siblings(legs, runs)
     if cel is not None and not cel.empty:
         candidate = np.fmax(candidate, _from_bridges(legs, cel, tz))
-    t1 = legs["t1"]
+    t1 = legs["t_end"]
     # Whole-second timestamps: a witness within a second of the recorded answer is the same moment.
     better = ~np.isnan(candidate) & ~np.isnan(ta) & (candidate > ta + 1.0) & (candidate <= t1)
     if better.any():
         ta[better] = candidate[better]
-        legs["ta"] = ta
+        legs["t_answer"] = ta
 
 
 def _early(legs: Legs) -> np.ndarray:
@@ -43,7 +43,7 @@ def _early(legs: Legs) -> np.ndarray:
     rings the employee first, then the client)."""
     a_kind, b_kind = legs["a_kind"], legs["b_kind"]
     pair = ((a_kind == TRUNK) & (b_kind == PHONE)) | ((a_kind == PHONE) & (b_kind == TRUNK))
-    return legs["answered"] & pair & ~np.isnan(legs["ta"])
+    return legs["answered"] & pair & ~np.isnan(legs["t_answer"])
 
 
 def _from_siblings(legs: Legs, runs: Runs) -> np.ndarray:
@@ -57,10 +57,10 @@ def _from_siblings(legs: Legs, runs: Runs) -> np.ndarray:
     # Siblings start together in one call: legs of the same call and start time are neighbours in
     # call order, so only moments holding both an early and a lost leg need their channels compared.
     # The moments are found among the early and lost legs alone (still neighbours in call order).
-    t0 = legs["t0"]
+    t0 = legs["t_start"]
     order = runs.order
     either = order[(early | lost)[order]]
-    cidx, start = runs.cidx[either], t0[either]
+    cidx, start = runs.call_index[either], t0[either]
     moment = np.cumsum(np.r_[True, (cidx[1:] != cidx[:-1]) | (start[1:] != start[:-1])]) - 1
     both = (np.bincount(moment, weights=early[either]) > 0) & (np.bincount(moment, weights=lost[either]) > 0)
     rows = np.sort(either[both[moment]])
@@ -68,9 +68,9 @@ def _from_siblings(legs: Legs, runs: Runs) -> np.ndarray:
         return out
     # Siblings share the caller's channel: its uniqueid, coded here for these few legs.
     uid = pd.factorize(pd.Series(pd.array(legs.uniqueid.take(pa.array(rows)), dtype="str")))[0]
-    sub = pd.DataFrame({"cidx": legs["cidx"][rows], "uid": uid, "t0": t0[rows], "t1": legs["t1"][rows]})
-    key = ["cidx", "uid", "t0"]
-    ends = sub[lost[rows]].groupby(key, sort=False)["t1"].max().rename("sibling_end")
+    sub = pd.DataFrame({"call_index": legs["call_index"][rows], "uid": uid, "t_start": t0[rows], "t_end": legs["t_end"][rows]})
+    key = ["call_index", "uid", "t_start"]
+    ends = sub[lost[rows]].groupby(key, sort=False)["t_end"].max().rename("sibling_end")
     hit = sub[early[rows]].join(ends, on=key)["sibling_end"].to_numpy()
     out[rows[early[rows]]] = hit
     return out
@@ -97,10 +97,10 @@ def _from_bridges(legs: Legs, cel: pd.DataFrame, tz: str) -> np.ndarray:
     when = epoch_seconds(cel["eventtime"].iloc[bridge], tz)
     bridges = pd.DataFrame({"uniqueid": pd.array(uid, dtype="str"), "at": when}).sort_values("at")
     want = pd.DataFrame({"row": rows, "uniqueid": pd.array(channels, dtype="str"),
-                         "ta": legs["ta"][early]}).sort_values("ta")
+                         "t_answer": legs["t_answer"][early]}).sort_values("t_answer")
     # Bridge times and CDR times are both whole seconds; a bridge a second before the recorded
     # answer is the same moment.
-    want["probe"] = want["ta"] - 1.0
+    want["probe"] = want["t_answer"] - 1.0
     got = pd.merge_asof(want, bridges, left_on="probe", right_on="at", by="uniqueid", direction="forward")
     out[got["row"].to_numpy()] = got["at"].to_numpy()
     return out

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from atsnb.errors import InputError
-from atsnb.numbers import normalize_number, normalize_numbers
+from atsnb.phone_numbers import normalize_number, normalize_numbers
 
 #: Header markers that identify a registry file (the first column's name varies: "АВС/ DEF", "ABC/DEF").
 HEADER_MARKERS = ("от", "до", "емкость", "оператор", "регион")

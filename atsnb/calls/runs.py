@@ -69,7 +69,7 @@ class Runs:
     order: by call, then start time, then CDR sequence)."""
 
     def __init__(self, cidx: np.ndarray, order: np.ndarray):
-        self.cidx = cidx
+        self.call_index = cidx
         self.order = order
         self.size = len(cidx)
         sorted_cidx = cidx[order]
@@ -97,13 +97,13 @@ class Runs:
 
     def any(self, mask: np.ndarray) -> np.ndarray:
         out = np.zeros(self.n, dtype=bool)
-        out[self.cidx[np.flatnonzero(mask)]] = True
+        out[self.call_index[np.flatnonzero(mask)]] = True
         return out
 
     def count(self, mask: np.ndarray | None = None) -> np.ndarray:
         if mask is None:  # the lengths of the runs
             return np.diff(np.r_[self.starts, self.size]).astype(np.int64)
-        return np.bincount(self.cidx[np.flatnonzero(mask)], minlength=self.n).astype(np.int64)
+        return np.bincount(self.call_index[np.flatnonzero(mask)], minlength=self.n).astype(np.int64)
 
     def min(self, values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         """Smallest value per call (NaN where no leg qualifies)."""
@@ -163,7 +163,7 @@ class Runs:
         return out
 
     def broadcast(self, per_call: np.ndarray) -> np.ndarray:
-        return per_call[self.cidx]
+        return per_call[self.call_index]
 
     def first_of_call(self, values: np.ndarray) -> np.ndarray:
         """The value of each call's first leg (in call order)."""

@@ -17,7 +17,7 @@ from atsnb.reports.model import Element
 
 
 @dataclass(frozen=True)
-class Col:
+class ElementColumn:
     """A column of an element: ``name`` in the metric's frame, ``label`` a translation key, ``unit``,
     and whether a totals row adds it up (``sum``)."""
 
@@ -31,7 +31,7 @@ def element(
     key: str,
     title: str,
     frame: pd.DataFrame,
-    columns: list[Col],
+    columns: list[ElementColumn],
     *,
     kind: str = "table",
     x: str | None = None,
