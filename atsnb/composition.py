@@ -26,6 +26,7 @@ from atsnb.delivery.channels import CHANNELS, Channel, ChannelRegistry, Happenin
 from atsnb.i18n import set_language
 from atsnb.reports.model import Report
 from atsnb.reports.registry import REPORTS, ReportRegistry
+from atsnb.reports.scope import FilterError
 from atsnb.store import Catalog, Store
 from atsnb.sync import SyncReport
 
@@ -75,9 +76,16 @@ class Context:
 
     # -- reading ---------------------------------------------------------------------------------
     def report(self, name: str, period: str = "last_30_days", **filters: object) -> Report:
-        """The report ``name`` (see :data:`atsnb.reports.REPORTS`) for a period and filters."""
-        filters.setdefault("now", self.now())
-        return self.reports[name].build(period, store=self.store, settings=self.settings, **filters)
+        """The report ``name`` (see :data:`atsnb.reports.REPORTS`) for a period and the filters its
+        entry declares (an unset filter may be given as None)."""
+        spec = self.reports[name]
+        unknown = sorted(k for k, v in filters.items() if v is not None and k not in spec.filters and k != "now")
+        if unknown:
+            raise FilterError(f"The report {name!r} takes no filter {', '.join(unknown)} "
+                              f"(it takes {', '.join(spec.filters)}).")
+        given = {k: v for k, v in filters.items() if v is not None}
+        given.setdefault("now", self.now())
+        return spec.build(period, store=self.store, settings=self.settings, **given)
 
     def load_calls(self, start: TimeLike, end: TimeLike, **filters: object) -> pd.DataFrame:
         """One row per call that started in [start, end), filtered by column values."""

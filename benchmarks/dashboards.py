@@ -94,7 +94,7 @@ def compute_times(store, settings, runs: int) -> None:
             print(f"report {name:<11} {label:>7}: compute {fmt(t)}, CPU {cpu:.2f} s, load average "
                   f"{os.getloadavg()[0]:.1f}  (target < 0.5 s: {verdict})")
         built = report(**MONTH, store=store, settings=settings)
-        t = timed(lambda b=built, n=name: ReportApp(n, lambda **_f: b, options, with_scale=REPORTS[n].has_scale).widget, runs)
+        t = timed(lambda b=built, n=name: ReportApp(n, lambda **_f: b, options, filters=REPORTS[n].filters).widget, runs)
         print(f"report {name:<11} 30 days: widgets {fmt(t)}")
 
 

@@ -38,6 +38,7 @@ def outputs(notebook: nbformat.NotebookNode) -> tuple[str, int, list[str]]:
     ("employees", {"scale": "week"}),
     ("departments", {"department": "Отдел продаж"}),
     ("lines", {"direction": "incoming"}),
+    ("recovery", {}),
 ])
 def test_notebook_shows_the_report_functions_figures(name, filters, demo, tmp_path, monkeypatch):
     monkeypatch.setenv("ATSNB_UI_LANGUAGE", "ru")

@@ -166,3 +166,46 @@ def test_a_scope_of_some_columns_has_no_attribution_unless_a_filter_needs_it(dem
     filtered = load_scope(**DEMO_PERIOD, store=path, settings=settings, columns=LINES_COLUMNS, employee="200")
     assert len(filtered.attributed) > 0
     assert set(filtered.attributed["employee"].astype(str)) == {"200"}
+
+
+def test_recovery_follows_missed_calls_past_the_period_and_reconciles_with_the_metrics(demo):
+    from atsnb.metrics.recovery import missed_call_recovery
+
+    path, settings = demo
+    period = {"start": "2025-03-03", "end": "2025-03-10"}  # the store goes on for a week after it
+    report = reports.REPORTS["recovery"].build(**period, store=path, settings=settings)
+    lo, hi = period_range(**period, tz=settings.pbx.timezone)
+    calls = load_calls(lo, hi + pd.Timedelta(days=1), store=Store.open(path), settings=settings)
+    expected = missed_call_recovery(calls, (20, 120, 1440))
+    expected = expected[expected["start"] < hi]
+    assert len(expected) > 50
+    assert (expected["recovered_at"] >= hi).any()  # some are reached only after the period ends
+
+    kpis = report["kpis"].data.iloc[0]
+    assert kpis[t("rep_kpi_missed_calls")] == len(expected)
+    assert kpis[t("rep_kpi_never_recovered")] == (~expected["recovered"]).sum()
+    assert kpis[t("rep_kpi_recovered_pct")] == pytest.approx(100 * expected["recovered"].mean())
+    funnel = report["funnel"].data[t("rep_col_calls")].tolist()
+    assert funnel == [len(expected), *(int(expected[f"within_{w}"].sum()) for w in (20, 120, 1440)),
+                      int(expected["recovered"].sum()), int((~expected["recovered"]).sum())]
+    assert report["by_employee"].data[t("rep_col_calls")].sum() == expected["recovered"].sum()
+    missed = report["missed"].data
+    assert len(missed) == len(expected)
+    never = (~expected["recovered"]).sum()
+    assert (missed[t("rep_col_recovered_how")].iloc[:never] == "").all()  # never recovered first
+    assert (missed[t("rep_col_recovered_how")].iloc[never:] != "").all()
+
+    per_line = [reports.REPORTS["recovery"].build(**period, line=line, store=path, settings=settings)
+                for line in expected["line"].astype(str).unique()]
+    assert sum(r["kpis"].data.iloc[0][t("rep_kpi_missed_calls")] for r in per_line) == len(expected)
+
+
+def test_a_report_through_the_context_refuses_a_filter_it_does_not_take(demo):
+    from atsnb.composition import Context
+    from atsnb.reports.scope import FilterError
+
+    path, settings = demo
+    ctx = Context.from_settings(settings, store=Store.open(path))
+    with pytest.raises(FilterError, match="'recovery' takes no filter department"):
+        ctx.report("recovery", department="Отдел продаж")
+    assert ctx.report("recovery", department=None, **DEMO_PERIOD).name == "recovery"  # None means unset

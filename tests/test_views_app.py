@@ -85,7 +85,7 @@ def test_filter_bar_gives_the_report_arguments_and_indents_the_department_tree()
 def test_employees_and_departments_also_pick_the_time_scale_of_their_pivot():
     calls = []
     app = ReportApp("employees", lambda **f: calls.append(f) or fake_report(**f), CHOICES, {"scale": "week"},
-                    with_scale=REPORTS["employees"].has_scale)
+                    filters=REPORTS["employees"].filters)
     assert calls[-1]["scale"] == "week"
     app.filters.scale.value = "hour"
     assert calls[-1]["scale"] == "hour" and len(calls) == 2

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from atsnb.errors import AtsnbError
-from atsnb.reports import dashboard, departments, employees, lines
+from atsnb.reports import dashboard, departments, employees, lines, recovery
 from atsnb.reports.model import Report
 
 # the filters every report takes: the period (a preset, or start/end) and the four pickers
@@ -88,3 +88,6 @@ REPORTS.register(ReportSpec(
 REPORTS.register(ReportSpec(
     "lines", lines.lines, "rep_lines", COMMON_FILTERS,
     (("summary", "table"), ("share", "pie"), ("line_daily", "stacked_bar"), ("line_load_by_line", "table"))))
+REPORTS.register(ReportSpec(
+    "recovery", recovery.recovery_calls, "rep_recovery", ("period", "start", "end", "line"),
+    (("kpis", "kpi"), ("funnel", "bar"), ("by_employee", "table"), ("missed", "table"))))

@@ -14,7 +14,7 @@ import datetime as dt
 import html
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import ipywidgets as w
 
@@ -24,7 +24,7 @@ from atsnb.errors import AtsnbError
 from atsnb.i18n import t
 from atsnb.reports.filters import choices as filter_choices
 from atsnb.reports.model import Element, Report
-from atsnb.reports.registry import ReportSpec
+from atsnb.reports.registry import COMMON_FILTERS, ReportSpec
 from atsnb.store import Store
 from atsnb.views.charts import chart_figure, legend_html
 from atsnb.views.filters import FilterBar, parse_query
@@ -79,13 +79,13 @@ class ReportApp:
         initial: Mapping[str, str] | None = None,
         tz: dt.tzinfo | None = None,
         *,
-        with_scale: bool = False,
+        filters: Iterable[str] = COMMON_FILTERS,
     ):
         self.name = name
         self.tz = tz
         self.compute = compute
         self.report: Report | None = None
-        self.filters = FilterBar(choices, initial, with_scale=with_scale)
+        self.filters = FilterBar(choices, initial, filters=filters)
         self.title = w.HTML(self._title_html(t(f"dash_title_{name}")))
         self.status = w.HTML()
         self.status.add_class("atsnb-status")
@@ -170,7 +170,7 @@ def build_app(spec: ReportSpec, query: str, settings: Settings, store: Store) ->
         return spec.build(**filters, store=store, settings=settings)
 
     return ReportApp(spec.name, compute, filter_choices(store, settings), parse_query(query), settings.tz,
-                     with_scale=spec.has_scale)
+                     filters=spec.filters)
 
 
 def preheated() -> bool:

@@ -1,5 +1,6 @@
-"""The filter bar of every dashboard: period (presets or custom dates), department (as a tree),
-employee, line, direction.
+"""The filter bar of every dashboard: period (presets or custom dates), and of department (as a
+tree), employee, line, direction and time scale those the report takes (its registry entry's
+``filters``).
 
 Its values are exactly the keyword arguments of the report functions (``atsnb.reports.*``), and
 they can be preset from the page address (``?period=this_month&line=74951234567``), so a link
@@ -18,7 +19,8 @@ from atsnb.i18n import t
 
 DEFAULT_PERIOD = "last_30_days"
 CHOICE_FILTERS = ("department", "employee", "line", "direction")
-FILTER_KEYS = ("period", "start", "end", *CHOICE_FILTERS, "scale")
+FILTER_KEYS = ("period", "start", "end", *CHOICE_FILTERS, "scale")  # what an address may preset
+WITHOUT_SCALE = FILTER_KEYS[:-1]
 DEFAULT_SCALE = "day"
 
 
@@ -53,7 +55,8 @@ class FilterBar:
     """The filter widgets in one wrapping row, and their current values as report arguments."""
 
     def __init__(self, choices: Mapping[str, object], initial: Mapping[str, str] | None = None, *,
-                 with_scale: bool = False):
+                 filters: Iterable[str] = WITHOUT_SCALE):
+        filters = set(filters)
         periods = as_options(choices.get("periods"))
         item = w.Layout(width="auto", min_width="170px", max_width="260px", flex="1 1 170px")
         self.period = w.Dropdown(
@@ -67,12 +70,12 @@ class FilterBar:
                                 style={"description_width": "initial"})
         self._quiet = False  # set while the bar changes its own widgets: one change, one recompute
         self.choices: dict[str, w.Dropdown] = {}
-        for key in CHOICE_FILTERS:
+        for key in (k for k in CHOICE_FILTERS if k in filters):
             options = [(t("dash_all"), "")] + as_options(choices.get(f"{key}s"))
             self.choices[key] = w.Dropdown(options=options, value="", description=t(f"dash_filter_{key}"),
                                            layout=item, style={"description_width": "initial"})
         self.scale: w.Dropdown | None = None
-        if with_scale:  # the time scale of the pivot tables (employees, departments)
+        if "scale" in filters:  # the time scale of the pivot tables (employees, departments)
             scales = as_options(choices.get("scales"))
             self.scale = w.Dropdown(options=scales, value=DEFAULT_SCALE,
                                     description=t("dash_filter_scale"), layout=item,
