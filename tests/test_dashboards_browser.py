@@ -27,13 +27,14 @@ import openpyxl
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from atsnb.reports import REPORTS
 from tests.support.demo_store import DEMO_PERIOD, demo_store
 
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parent.parent
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
-DASHBOARDS = ("dashboard", "employees", "departments", "lines")
+DASHBOARDS = tuple(REPORTS)
 VIEWPORTS = {
     "desktop": {"viewport": {"width": 1366, "height": 900}},
     "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},

@@ -60,17 +60,22 @@ def kpis_element(scope: Scope, line: str | None) -> Element:
     return kpi("kpis", "rep_recovery_kpis", [
         (t("rep_kpi_missed_calls"), len(rec), "calls"),
         (t("rep_kpi_recovered_pct"), share, "%"),
-        (t("rep_kpi_recovered_within_pct", minutes=first or 0), quick, "%"),
+        (t("rep_kpi_recovered_within_pct", window=window_label(first or 0)), quick, "%"),
         (t("rep_kpi_recovery_median"), float(rec.loc[rec["recovered"], "delay_s"].median()) if recovered else
          float("nan"), "s"),
         (t("rep_kpi_never_recovered"), len(rec) - recovered, "calls"),
     ], note="rep_recovery_kpis_note")
 
 
+def window_label(minutes: int) -> str:
+    """``20`` → "20 мин", ``120`` → "2 ч": a window as people say it."""
+    return t("rep_hours", n=minutes // 60) if minutes >= 60 and minutes % 60 == 0 else t("rep_minutes", n=minutes)
+
+
 def stage_label(stage: str) -> str:
-    """``within_120`` → "Дозвонились за 120 мин"; the other stages by their own key."""
+    """``within_120`` → "за 2 ч"; the other stages by their own key (short: they label a chart's bars)."""
     if stage.startswith("within_"):
-        return t("rep_recovery_within", minutes=int(stage.removeprefix("within_")))
+        return t("rep_recovery_within", window=window_label(int(stage.removeprefix("within_"))))
     return t(f"rep_recovery_stage_{stage}")
 
 
