@@ -19,6 +19,7 @@ import pandas as pd
 from atsnb.calls.reading import read_calls
 from atsnb.i18n import t
 from atsnb.metrics.recovery import missed_call_recovery, parse_windows, recovery_by_employee, recovery_funnel
+from atsnb.reports.detail import DETAIL_LIMIT
 from atsnb.reports.elements import ElementColumn, element, kpi, translated
 from atsnb.reports.model import Element, Report
 from atsnb.reports.scope import Scope, ScopeKeywords, load_scope
@@ -26,7 +27,6 @@ from atsnb.reports.scope import Scope, ScopeKeywords, load_scope
 # what the recovery metrics read of a call
 RECOVERY_COLUMNS = ["call_id", "start", "end", "direction", "status", "external_number", "line", "last_target",
                     "employee"]
-MISSED_LIMIT = 20_000  # as the detail tables: the latest ones when there are more
 
 
 def windows(scope: Scope) -> tuple[int, ...]:
@@ -107,7 +107,7 @@ def missed_element(scope: Scope, line: str | None) -> Element:
     """Every missed call, the ones never recovered first, latest first: who called, on which line,
     where the call last rang, and how, by whom and how fast it was recovered."""
     rec = recovery(scope, line)
-    rec = rec.sort_values(["recovered", "start"], ascending=[True, False], kind="stable").head(MISSED_LIMIT).copy()
+    rec = rec.sort_values(["recovered", "start"], ascending=[True, False], kind="stable").head(DETAIL_LIMIT).copy()
     rec["status"] = translated(rec["status"])
     rec["how"] = rec["how"].map(lambda h: t(f"rep_recovery_how_{h}") if isinstance(h, str) else "")
     rec["by"] = rec["by"].map(lambda e: scope.employee_label(e) if isinstance(e, str) and e else "")
