@@ -18,7 +18,7 @@ _LAZY = {
     "Context": ("atsnb.composition", "Context"),
     "context": ("atsnb.composition", "context"),
     "report": ("atsnb.composition", "report"),
-    "load_calls": ("atsnb.composition", "calls"),
+    "load_calls": ("atsnb.composition", "load_calls"),
 }
 _SUBPACKAGES = {"metrics", "reports", "views", "simulate", "flow"}
 

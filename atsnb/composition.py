@@ -17,10 +17,12 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from atsnb.calls.reading import TimeLike, load_calls
+from atsnb.calls import reading
+from atsnb.calls.reading import TimeLike
 from atsnb.config import Settings, load_settings
 from atsnb.delivery.channels import CHANNELS, Channel, ChannelRegistry, Happenings, Message
 from atsnb.i18n import set_language
@@ -29,6 +31,10 @@ from atsnb.reports.registry import REPORTS, ReportRegistry
 from atsnb.reports.scope import FilterError
 from atsnb.store import Catalog, Store
 from atsnb.sync import SyncReport
+
+if TYPE_CHECKING:  # widgets: loaded only by the pages that show them
+    from atsnb.directory.editor import DirectoryEditor
+    from atsnb.views.app import DashboardPage
 
 Clock = Callable[[], pd.Timestamp]
 
@@ -89,17 +95,17 @@ class Context:
 
     def load_calls(self, start: TimeLike, end: TimeLike, **filters: object) -> pd.DataFrame:
         """One row per call that started in [start, end), filtered by column values."""
-        return load_calls(start, end, store=self.store, settings=self.settings, **filters)
+        return reading.load_calls(start, end, store=self.store, settings=self.settings, **filters)
 
     # -- bringing data in ------------------------------------------------------------------------
     def sync(self, *, progress: bool = False) -> SyncReport:
         """One incremental sync from the PBX, the calls derived, then the channels told."""
         from atsnb.flow import sync_pbx
 
-        started = self.now()
         report = sync_pbx(self.settings, store=self.store, progress=progress)
-        if report.calls:
-            self.deliver(Happenings(now=self.now(), calls_since=started))
+        if report.calls and report.calls_since is not None:
+            self.deliver(Happenings(now=self.now(), calls_since=report.calls_since.tz_localize(
+                self.settings.tz, ambiguous=True, nonexistent="shift_forward")))
         return report
 
     # -- delivery --------------------------------------------------------------------------------
@@ -115,14 +121,14 @@ class Context:
         return {name: self.channel(name).deliver(happenings) for name in self.channels}
 
     # -- pages -----------------------------------------------------------------------------------
-    def dashboard(self, name: str):  # noqa: ANN201 - a DashboardPage, imported with the widget libraries
-        """The Voila page of the report ``name`` (:class:`atsnb.views.app.DashboardPage`)."""
+    def dashboard(self, name: str) -> DashboardPage:
+        """The Voila page of the report ``name`` (the widget libraries load only here)."""
         from atsnb.views.app import DashboardPage
 
         return DashboardPage(self.reports[name], settings=self.settings, store=self.store)
 
-    def directory_editor(self):  # noqa: ANN201 - a DirectoryEditor (widgets)
-        """The directories editor page (:class:`atsnb.directory.editor.DirectoryEditor`)."""
+    def directory_editor(self) -> DirectoryEditor:
+        """The directories editor page."""
         from atsnb.directory.editor import DirectoryEditor
 
         return DirectoryEditor(self.store)
@@ -138,6 +144,6 @@ def report(name: str, period: str = "last_30_days", **filters: object) -> Report
     return context().report(name, period, **filters)
 
 
-def calls(start: TimeLike, end: TimeLike, **filters: object) -> pd.DataFrame:
+def load_calls(start: TimeLike, end: TimeLike, **filters: object) -> pd.DataFrame:
     """Calls of the configured installation: ``atsnb.load_calls("2025-07-01", "2025-08-01", direction="incoming")``."""
     return context().load_calls(start, end, **filters)

@@ -12,8 +12,6 @@ module wires them in the order data flows, and every command that brings data in
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pandas as pd
 
 from atsnb.calls.derive import derive_pending
@@ -25,24 +23,41 @@ from atsnb.simulate.sinks import MySQLSink, Sink, StoreSink
 from atsnb.simulate.targets import pbx_shape, write_extras
 from atsnb.source.shape import Shape
 from atsnb.store import Store
+from atsnb.store.pending import calls_pending_since
 from atsnb.sync import SyncReport, copy_frames, copy_from_pbx
 
 
-def derive_step(store: Store, settings: Settings) -> Callable[[], int]:
-    """The calls layer's derivation, as the step the sync runs under its write lock."""
-    return lambda: derive_pending(store, settings)
+class DeriveStep:
+    """The calls layer's derivation, as the step the sync runs under its write lock; it remembers
+    the earliest time it re-derived calls from, so whoever is told of new calls knows where to look."""
+
+    def __init__(self, store: Store, settings: Settings):
+        self.store, self.settings = store, settings
+        self.since: pd.Timestamp | None = None
+
+    def __call__(self) -> int:
+        since = calls_pending_since(self.store)
+        if since is not None and (self.since is None or since < self.since):
+            self.since = since
+        return derive_pending(self.store, self.settings)
+
+    def noted(self, report: SyncReport) -> SyncReport:
+        report.calls_since = self.since
+        return report
 
 
 def sync_pbx(settings: Settings, *, store: Store | None = None, progress: bool = False) -> SyncReport:
     """One incremental sync of every PBX table into the store, then the calls re-derived."""
     store = store or Store.open(settings.store_path)
-    return copy_from_pbx(settings, store, progress=progress, derive=derive_step(store, settings))
+    step = DeriveStep(store, settings)
+    return step.noted(copy_from_pbx(settings, store, progress=progress, derive=step))
 
 
 def sync_frames(store: Store, settings: Settings, frames: dict[str, pd.DataFrame], shape: Shape,
                 progress: bool = True) -> SyncReport:
     """Rows already in memory (PBX column names of ``shape``) into the store, then the calls."""
-    return copy_frames(store, settings, frames, shape, progress=progress, derive=derive_step(store, settings))
+    step = DeriveStep(store, settings)
+    return step.noted(copy_frames(store, settings, frames, shape, progress=progress, derive=step))
 
 
 def store_simulation(sim: Simulation, store: Store, settings: Settings, *, progress: bool = True,

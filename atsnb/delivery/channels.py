@@ -40,7 +40,8 @@ class Message:
 
 @dataclass(frozen=True)
 class Happenings:
-    """What a channel is told: calls derived since ``calls_since`` (None: none), and ``now``."""
+    """What a channel is told: ``now``, and when a sync re-derived calls, the earliest start time
+    among them (``calls_since``, in the PBX's zone; None when no call changed)."""
 
     now: pd.Timestamp
     calls_since: pd.Timestamp | None = None

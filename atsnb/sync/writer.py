@@ -33,10 +33,12 @@ FEEDS_CALLS = frozenset({"cdr", "cel", "queue_log"})  # tables the calls are der
 
 @dataclass
 class SyncReport:
-    """One sync run: per-table ingest figures, calls re-derived, reconnections, wall time."""
+    """One sync run: per-table ingest figures, calls re-derived (and the earliest time they were
+    re-derived from, naive PBX-local, when the caller's step says), reconnections, wall time."""
 
     tables: dict[str, IngestReport] = field(default_factory=dict)
     calls: int = 0
+    calls_since: pd.Timestamp | None = None
     retries: int = 0
     seconds: float = 0.0
     derive_seconds: float = 0.0
