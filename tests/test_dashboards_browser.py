@@ -147,7 +147,8 @@ def test_the_preheated_dashboard_shows_the_figures_of_the_address_it_was_opened_
     from atsnb.views.format import cell
 
     _store, settings = demo_store(tmp_path_factory)
-    report = atsnb.reports.REPORTS["dashboard"].build(period="custom", **DEMO_PERIOD, settings=settings)
+    report = atsnb.reports.REPORTS["dashboard"].build(period="custom", **DEMO_PERIOD, store=settings.store_path,
+                                                      settings=settings)
     cards = next(e for e in report.elements if e.kind == "kpi")
     page = visit("dashboard")
     assert page.problems() == []

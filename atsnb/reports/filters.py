@@ -43,7 +43,7 @@ def choices(store: StoreLike = None, settings: Settings | None = None) -> dict:
     but not (yet) in a directory.
     """
     settings = required_settings(settings)
-    store = open_store(store, settings)
+    store = open_store(store)
     org = Org.from_catalog(store.catalog, settings)
     employees_dir = store.catalog.read("employees")
     extensions = sorted(set(employees_dir["extension"].astype(str)) | _seen(store, "employee"),

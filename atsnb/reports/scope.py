@@ -40,7 +40,7 @@ from atsnb.reports.period import describe, period_range
 from atsnb.store import Store
 
 T = TypeVar("T")
-StoreLike = Store | str | os.PathLike[str] | None  # a store, its folder, or None for the configured one
+StoreLike = Store | str | os.PathLike[str] | None  # a store or its folder (None: an error saying so)
 
 
 class ScopeKeywords(TypedDict, total=False):
@@ -130,10 +130,14 @@ def required_settings(settings: Settings | None) -> Settings:
     return settings
 
 
-def open_store(store: StoreLike, settings: Settings) -> Store:
+def open_store(store: StoreLike) -> Store:
+    """``store``, or the store in that folder; a clear error without one (as for the settings)."""
     if isinstance(store, Store):
         return store
-    return Store.open(settings.store_path if store is None else store)
+    if store is None:
+        raise AtsnbError("A report needs store=… (a Store or its folder): build it through atsnb.context() "
+                         "(ctx.report(name, …)), which passes the configured store.")
+    return Store.open(store)
 
 
 def _as_list(value: object) -> list[str] | None:
@@ -171,7 +175,7 @@ def load_scope(
     an employee or department filter reads all it needs).
     """
     settings = required_settings(settings)
-    store = open_store(store, settings)
+    store = open_store(store)
     lo, hi = period_range(period, start=start, end=end, tz=settings.pbx.timezone, now=now)
     org = Org.from_catalog(store.catalog, settings)
     lines_dir = store.catalog.read("lines")
