@@ -73,14 +73,15 @@ def _factorize(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return pd.factorize(values, use_na_sentinel=True)
 
 
-def ids_in(values: pd.Series, among: pd.Series) -> np.ndarray:
-    """``values.isin(among)`` for call ids, hashed in Arrow (pandas' own iterates Arrow strings in Python)."""
+def text_in(values: pd.Series, among: pd.Series) -> np.ndarray:
+    """``values.isin(among)`` for text (call ids, phone numbers), hashed in Arrow: pandas' own
+    iterates Arrow strings in Python, most of a second for a year's calls."""
     found = pc.is_in(pa.array(values.astype("string")), value_set=pa.array(among.astype("string")))
     return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 
-def id_positions(values: pd.Series, among: pd.Series) -> np.ndarray:
-    """Index in ``among`` of every value (-1 where absent), for call ids: hashed in Arrow."""
+def text_positions(values: pd.Series, among: pd.Series) -> np.ndarray:
+    """Index in ``among`` of every value (-1 where absent), for text such as call ids: hashed in Arrow."""
     found = pc.index_in(pa.array(values.astype("str")), value_set=pa.array(among.astype("str")))
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from atsnb.vectors import id_positions
+from atsnb.vectors import text_positions
 
 ANSWERS = "answers"  # the stored calls' column
 ANSWER_STEP_COLUMNS = ["call_id", "seq", "kind", "target", "duration_s"]  # what of the steps it is made of
@@ -39,7 +39,7 @@ def shared_answer_steps(calls: pd.DataFrame, steps: pd.DataFrame | None) -> tupl
     shared = np.flatnonzero(shared_calls(calls))
     if not len(shared) or steps is None or steps.empty:
         return np.empty(0, np.int64), pd.DataFrame(columns=ANSWER_STEP_COLUMNS)
-    call = id_positions(steps["call_id"], calls["call_id"].iloc[shared])  # -1: not a shared call's step
+    call = text_positions(steps["call_id"], calls["call_id"].iloc[shared])  # -1: not a shared call's step
     keep = (call >= 0) & steps["kind"].eq("answer").to_numpy(dtype=bool)
     return shared[call[keep]], steps[keep]
 

@@ -23,7 +23,7 @@ from atsnb.calls.reconstruct import empty_calls
 from atsnb.config import Settings
 from atsnb.errors import InputError
 from atsnb.store import Store
-from atsnb.vectors import drop_unused, id_positions, ids_in
+from atsnb.vectors import drop_unused, text_in, text_positions
 
 TimeLike = str | dt.date | dt.datetime | pd.Timestamp
 
@@ -93,7 +93,7 @@ def read_call_columns(store: Store, settings: Settings, calls: pd.DataFrame, col
         last = calls["start"].max() + pd.Timedelta(microseconds=1)
         found = read_calls(store, settings, calls["start"].min(), last, wanted,
                            where=[("call_id", "in", calls["call_id"].astype(str).tolist())])
-    at = id_positions(calls["call_id"], found["call_id"])
+    at = text_positions(calls["call_id"], found["call_id"])
     if (at >= 0).all() and (_ns(found["start"])[at] == _ns(calls["start"])).all():  # the usual case
         return found[columns].iloc[at].set_axis(calls.index)
     found.index = pd.MultiIndex.from_arrays([found["call_id"].astype(object), found["start"]])
@@ -129,7 +129,7 @@ def read_routes(store: Store, calls: pd.DataFrame, end: pd.Timestamp) -> pd.Data
     if calls.empty:
         return pd.DataFrame(columns=ROUTE_COLUMNS)
     steps = read_steps(store, calls["start"].min(), end, ROUTE_COLUMNS, dictionary=["kind"])
-    return steps[ids_in(steps["call_id"], calls["call_id"])] if not steps.empty else steps
+    return steps[text_in(steps["call_id"], calls["call_id"])] if not steps.empty else steps
 
 
 def load_calls(

@@ -20,6 +20,7 @@ import pandas as pd
 
 from atsnb.metrics.calls import answered, external, inbound
 from atsnb.metrics.counts import share_pct
+from atsnb.vectors import text_in
 
 DEFAULT_WINDOWS_MIN = (20, 120, 1440)
 
@@ -43,7 +44,10 @@ def missed_call_recovery(
     statuses = ["unanswered", "dropped"] if include_dropped else ["unanswered"]
     has_number = calls["external_number"].fillna("").astype(str) != ""
     lost = calls[inbound(calls) & calls["status"].isin(statuses) & has_number]
-    later = calls[external(calls) & answered(calls) & has_number]
+    # only calls with a number that was missed can recover anything: a year's answered calls are
+    # mostly other numbers, and the as-of join below costs what it is given
+    later = calls[external(calls) & answered(calls) & has_number
+                  & text_in(calls["external_number"], lost["external_number"])]
     left = lost[["call_id", "start", "end", "external_number", "line", "status", "last_target"]]
     right = pd.DataFrame({
         "start": later["start"],
