@@ -70,3 +70,13 @@ def test_a_report_returns_the_elements_its_entry_declares(name, demo):
     report = REPORTS[name].build(**DEMO_PERIOD, store=store, settings=settings)
     assert report.name == name
     assert tuple((e.key, e.kind) for e in report.elements) == REPORTS[name].elements
+
+
+@pytest.mark.parametrize("name", list(REPORTS))
+def test_a_report_function_takes_every_filter_its_entry_declares(name):
+    import inspect
+
+    parameters = inspect.signature(REPORTS[name].build).parameters
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+    assert takes_any or set(REPORTS[name].filters) <= set(parameters)
+    assert {"store", "settings"} <= set(parameters) or takes_any

@@ -271,7 +271,7 @@ def test_the_detailed_table_keeps_the_latest_calls_when_there_are_too_many(store
 def test_a_direction_filter_leaving_one_kind_of_call_still_builds_every_report(store):
     st, settings = store
     for direction in ("outgoing", "internal", "mixed"):
-        for name, spec in reports.REPORTS.items():
+        for name, spec in ((n, s) for n, s in reports.REPORTS.items() if "direction" in s.filters):
             built = spec.build(**MARCH, direction=direction, store=st, settings=settings)
             assert built.elements, (name, direction)
     outgoing = reports.REPORTS["employees"].build(**MARCH, direction="outgoing", store=st, settings=settings)

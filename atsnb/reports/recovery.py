@@ -12,18 +12,17 @@ call that recovers them may come on any line.
 
 from __future__ import annotations
 
-from typing import Unpack
-
 import numpy as np
 import pandas as pd
 
 from atsnb.calls.reading import read_calls
+from atsnb.config import Settings
 from atsnb.i18n import t
 from atsnb.metrics.recovery import missed_call_recovery, parse_windows, recovery_by_employee, recovery_funnel
 from atsnb.reports.detail import DETAIL_LIMIT
 from atsnb.reports.elements import ElementColumn, element, kpi, translated
 from atsnb.reports.model import Element, Report
-from atsnb.reports.scope import Scope, ScopeKeywords, load_scope
+from atsnb.reports.scope import Scope, StoreLike, load_scope
 
 # what the recovery metrics read of a call (no call ids: a year's million distinct ids are the costliest
 # column to read, and no figure shows one; the rows are numbered instead)
@@ -133,10 +132,17 @@ def recovery_report(scope: Scope, line: str | None = None) -> Report:
 def recovery_calls(
     period: str = "last_30_days",
     *,
+    start: object = None,
+    end: object = None,
     line: str | None = None,
-    **keywords: Unpack[ScopeKeywords],
+    store: StoreLike = None,
+    settings: Settings | None = None,
+    now: pd.Timestamp | None = None,
 ) -> Report:
-    """The Missed-call recovery report; ``line`` keeps the calls missed on that company number."""
+    """The Missed-call recovery report; ``line`` keeps the calls missed on that company number.
+    It takes no department, employee or direction: a missed call has no employee, and a recovery
+    crosses directions."""
     # the scope gives the period, the organisation and the filters shown; the calls are read above
-    scope = load_scope(period, line=line, apply_line=False, columns=["start"], **keywords)
+    scope = load_scope(period, start=start, end=end, line=line, apply_line=False, columns=["start"], store=store,
+                       settings=settings, now=now)
     return recovery_report(scope, line)
