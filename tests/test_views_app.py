@@ -303,3 +303,14 @@ def test_hours_over_several_days_are_ticked_at_midnights_and_hours_of_one_day_by
     days = pd.DataFrame({"День": hours[::24], "n": np.arange(14)})
     bars = chart_figure(Element("daily", "По дням", days, kind="bar", x="День", y=["n"]))
     assert bars.marks[0].x[0] == "02.11" and bars.axes[0].tick_values is None
+
+
+def test_slanted_labels_hang_from_their_tick_with_room_under_the_axis_for_long_ones():
+    def bars(labels):
+        return Element("x", "t", pd.DataFrame({"what": labels, "n": [1] * len(labels)}), kind="bar", x="what", y=["n"])
+
+    short, long = chart_figure(bars(["Пн", "Вт"])), chart_figure(bars(["Пропущено", "Всего дозвонились"]))
+    assert short.fig_margin["bottom"] == 55 and short.axes[0].tick_rotate == 0
+    assert 55 < long.fig_margin["bottom"] <= 130
+    assert long.axes[0].tick_rotate == -40 and long.axes[0].tick_style["text-anchor"] == "end"
+    assert chart_figure(bars(["03.03", "04.03"])).fig_margin["bottom"] == 55  # dates keep the usual margin

@@ -20,6 +20,7 @@ from atsnb.views import style
 from atsnb.views.format import cell
 
 MAX_X_LABELS = 16  # more category labels than this collide on a phone; show every n-th
+SHORT_LABEL = 8  # characters a slanted axis label fits in the usual bottom margin
 MIN_LABELLED_SHARE = 0.04  # pie slices thinner than this carry no percentage (it would not fit)
 
 
@@ -77,12 +78,19 @@ def y_axis_label(element: Element) -> str:
     return t(f"dash_unit_{unit}") if unit in {"calls", "lines"} else ""
 
 
-def _figure(element: Element, marks: list, axes: list, titled: bool) -> bq.Figure:
+def bottom_margin(labels: list[str]) -> int:
+    """Room under the axis for its slanted labels: the usual 55 px holds dates and short names; a
+    longer label (a funnel stage, a department) gets more, so its start is not cut off."""
+    longest = max(map(len, labels), default=0)
+    return 55 if longest <= SHORT_LABEL else min(55 + 5 * (longest - SHORT_LABEL), 130)
+
+
+def _figure(element: Element, marks: list, axes: list, titled: bool, bottom: int = 55) -> bq.Figure:
     return bq.Figure(
         marks=marks,
         axes=axes,
         title=element.title if titled else "",
-        fig_margin={"top": 40 if titled else 12, "bottom": 55, "left": 55, "right": 15},
+        fig_margin={"top": 40 if titled else 12, "bottom": bottom, "left": 55, "right": 15},
         layout=w.Layout(width="100%", height="340px", min_width="280px"),
         title_style={"font-size": "15px"},
         animation_duration=0,
@@ -133,13 +141,16 @@ def chart_figure(element: Element, *, titled: bool = True) -> bq.Figure:
                        type="grouped" if legend and element.kind == "bar" else "stacked",
                        padding=0.15, tooltip=bq.Tooltip(fields=["x", "y"], formats=["", ".1f"]))
     shown = labels if ticks is None else [labels[i] for i in ticks]
-    x_axis = bq.Axis(scale=x_scale, tick_rotate=-40 if max(map(len, shown), default=0) > 3 else 0,
-                     tick_style={"font-size": "11px"},
+    slanted = max(map(len, shown), default=0) > 3
+    # a slanted label hangs from its tick (anchored at its end): anchored at its middle, bqplot draws
+    # its first half up into the plot, where the bars hide it
+    x_axis = bq.Axis(scale=x_scale, tick_rotate=-40 if slanted else 0,
+                     tick_style={"font-size": "11px", **({"text-anchor": "end"} if slanted else {})},
                      **({"num_ticks": MAX_X_LABELS} if ticks is None  # a category axis thins its labels to this
                         else {"tick_values": np.array(ticks), "tick_labels": {i: labels[i] for i in ticks}}))
     y_axis = bq.Axis(scale=y_scale, side="left", label=y_axis_label(element), tick_format=".0f",
                      grid_lines="dashed", label_offset="40px")
-    return _figure(element, [mark], [x_axis, y_axis], titled)
+    return _figure(element, [mark], [x_axis, y_axis], titled, bottom_margin(shown))
 
 
 def legend_html(element: Element) -> str:
