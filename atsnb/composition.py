@@ -13,9 +13,9 @@ run all see one configuration, and a clock can be set for reproducible "today"s.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,28 +39,32 @@ if TYPE_CHECKING:  # widgets: loaded only by the pages that show them
 Clock = Callable[[], pd.Timestamp]
 
 
-@dataclass
 class Context:
-    """Settings, store, registries and clock of one atsnb installation (or test)."""
+    """Settings, store, registries and clock of one atsnb installation (or test).
 
-    settings: Settings
-    store: Store
-    reports: ReportRegistry = field(default_factory=lambda: REPORTS)
-    channels: ChannelRegistry = field(default_factory=lambda: CHANNELS)
-    clock: Clock | None = None  # None: the real time
-    _channels: dict[str, Channel] = field(default_factory=dict, repr=False)
+    The store is opened on first use: ``atsnb config`` or ``atsnb check`` create no store folder."""
+
+    def __init__(self, settings: Settings, store: Store | None = None, *, reports: ReportRegistry = REPORTS,
+                 channels: ChannelRegistry = CHANNELS, clock: Clock | None = None):
+        self.settings = settings
+        self.reports = reports
+        self.channels = channels
+        self.clock = clock  # None: the real time
+        self._store = store
+        self._channels: dict[str, Channel] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings, *, store: Store | str | os.PathLike[str] | None = None,
                       clock: Clock | None = None, reports: ReportRegistry = REPORTS,
                       channels: ChannelRegistry = CHANNELS) -> Context:
         """The context of ``settings``; their ``ui.language`` becomes the language of every text.
-        ``store``: a store or its folder instead of the settings' ``store.path``."""
+        ``store``: a store or its folder instead of the settings' ``store.path`` (the caller's
+        settings are left as they are)."""
         set_language(settings.ui.language)
         if store is not None and not isinstance(store, Store):
-            settings.store.path = os.fspath(store)
-        return cls(settings, store if isinstance(store, Store) else Store.open(settings.store_path),
-                   reports, channels, clock)
+            settings = dataclasses.replace(settings, store=dataclasses.replace(settings.store, path=os.fspath(store)))
+            store = None
+        return cls(settings, store, reports=reports, channels=channels, clock=clock)
 
     @classmethod
     def load(cls, config: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None,
@@ -69,6 +73,13 @@ class Context:
         the ``ATSNB_*`` variables; the one place the configuration is read."""
         settings = load_settings(config, dict(env) if env is not None else None)
         return cls.from_settings(settings, **overrides)  # type: ignore[arg-type]
+
+    @property
+    def store(self) -> Store:
+        """The store of the settings (``store.path``), or the one the context was given."""
+        if self._store is None:
+            self._store = Store.open(self.settings.store_path)
+        return self._store
 
     @property
     def directories(self) -> Catalog:

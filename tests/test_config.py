@@ -60,3 +60,19 @@ def test_config_command_masks_the_password(monkeypatch, capsys):
     assert "TopSecret42" not in out and "MailSecret" not in out
     assert "********" in out and 'host = "h"' in out
     assert "TopSecret42" not in repr(load_settings())
+
+
+def test_printing_the_settings_creates_no_store(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("ATSNB_STORE", str(tmp_path / "not-yet"))
+    assert main(["config"]) == 0
+    assert "not-yet" in capsys.readouterr().out
+    assert not (tmp_path / "not-yet").exists()  # the context opens its store only when asked for it
+
+
+def test_a_context_for_another_store_leaves_the_callers_settings_alone(tmp_path):
+    from atsnb.composition import Context
+
+    settings = load_settings(env={"ATSNB_STORE": str(tmp_path / "configured")})
+    ctx = Context.from_settings(settings, store=tmp_path / "other")
+    assert ctx.store.root == tmp_path / "other" and ctx.settings.store_path == tmp_path / "other"
+    assert settings.store_path == tmp_path / "configured"
