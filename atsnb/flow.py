@@ -73,10 +73,10 @@ def store_sink(settings: Settings, *, progress: bool = True) -> StoreSink:
     """The simulator's sink for the settings' embedded store, its rows through the sync."""
     store = Store.open(settings.store_path)
 
-    def copy_rows(sim: Simulation, show: bool) -> None:
-        sync_frames(store, settings, sim.tables, pbx_shape(sim), progress=show)
+    def write(sim: Simulation, show: bool, directories: bool) -> None:
+        store_simulation(sim, store, settings, progress=show, directories=directories)
 
-    return StoreSink(store, copy_rows, progress=progress)
+    return StoreSink(store, write, progress=progress)
 
 
 def simulation_sink(target: str, settings: Settings, flavour: str, *, progress: bool = True) -> Sink:

@@ -18,7 +18,7 @@ from atsnb.errors import StoreError
 from atsnb.i18n import t
 from atsnb.simulate.engine import Simulation
 from atsnb.simulate.recordings import SIMULATION_DIR
-from atsnb.simulate.targets import PBX_TABLES, _connect, write_extras, write_mysql
+from atsnb.simulate.targets import PBX_TABLES, _connect, write_mysql
 from atsnb.store import Store
 
 ID_TABLES = ("cel", "queue_log", "ratings", "callbacks")
@@ -41,12 +41,13 @@ def _advance(sim: Simulation, next_ids: dict[str, int]) -> dict[str, int]:
 
 
 class StoreSink:
-    """The embedded store: rows go through ``copy_rows``, the sync path a real PBX's rows take
+    """The embedded store.  ``write(sim, progress, directories)`` puts a simulation in it — its rows
+    through the sync path a real PBX's rows take, then what only a simulation has
     (:func:`atsnb.flow.store_simulation`: the simulator knows nothing of the sync)."""
 
-    def __init__(self, store: Store, copy_rows: Callable[[Simulation, bool], object], *, progress: bool = True):
+    def __init__(self, store: Store, write: Callable[[Simulation, bool, bool], object], *, progress: bool = True):
         self.store = store
-        self.copy_rows = copy_rows
+        self.write_simulation = write
         self.progress = progress
         self.calls_written = 0
         if not self.store.is_empty() and not self.is_simulated(self.store):
@@ -68,8 +69,7 @@ class StoreSink:
         next_ids = json.loads(raw) if raw else dict.fromkeys(ID_TABLES, 1)
         first = raw is None
         following = _advance(sim, next_ids)
-        self.copy_rows(sim, self.progress)
-        write_extras(sim, self.store, directories=first)
+        self.write_simulation(sim, self.progress, first)
         self.store.catalog.set_state(STATE_IDS, json.dumps(following))
         self.store.catalog.set_state(STATE_END, sim.end.isoformat())
         self.calls_written += len(sim.truth)
