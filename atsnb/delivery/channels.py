@@ -15,14 +15,14 @@ them alike and a new one is one class plus one :meth:`ChannelRegistry.register` 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
 import pandas as pd
 
 from atsnb.config import Settings
-from atsnb.errors import AtsnbError
+from atsnb.registry import Registry
 from atsnb.store import Store
 from atsnb.store.ledger import DeliveryLedger
 
@@ -81,30 +81,14 @@ class Channel(ABC):
 ChannelFactory = Callable[[Settings, Store], Channel]
 
 
-class ChannelRegistry(Mapping[str, ChannelFactory]):
+class ChannelRegistry(Registry[ChannelFactory]):
     """Channel classes (or factories) by name, in the order they were registered."""
 
     def __init__(self) -> None:
-        self._factories: dict[str, ChannelFactory] = {}
+        super().__init__("delivery channel")
 
     def register(self, name: str, factory: ChannelFactory) -> ChannelFactory:
-        if name in self._factories:
-            raise ValueError(f"A delivery channel named {name!r} is registered already.")
-        self._factories[name] = factory
-        return factory
-
-    def __getitem__(self, name: str) -> ChannelFactory:
-        try:
-            return self._factories[name]
-        except KeyError:
-            raise AtsnbError(f"There is no delivery channel named {name!r} "
-                             f"(known: {', '.join(self._factories) or 'none'}).") from None
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._factories)
-
-    def __len__(self) -> int:
-        return len(self._factories)
+        return self.add(name, factory)
 
 
 # mail, Telegram and the wall-board register here as they arrive

@@ -9,10 +9,10 @@ fails when an entry and its notebooks are out of step.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from atsnb.errors import AtsnbError
+from atsnb.registry import Registry
 from atsnb.reports import dashboard, departments, employees, lines, recovery
 from atsnb.reports.model import Report
 
@@ -41,36 +41,14 @@ class ReportSpec:
         return "scale" in self.filters
 
 
-class UnknownReport(AtsnbError, KeyError):
-    """A report name that is not in the registry."""
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0])
-
-
-class ReportRegistry(Mapping[str, ReportSpec]):
+class ReportRegistry(Registry[ReportSpec]):
     """Report specs by name, in the order they were registered (the order pages list them in)."""
 
     def __init__(self) -> None:
-        self._specs: dict[str, ReportSpec] = {}
+        super().__init__("report")
 
     def register(self, spec: ReportSpec) -> ReportSpec:
-        if spec.name in self._specs:
-            raise ValueError(f"A report named {spec.name!r} is registered already.")
-        self._specs[spec.name] = spec
-        return spec
-
-    def __getitem__(self, name: str) -> ReportSpec:
-        try:
-            return self._specs[name]
-        except KeyError:
-            raise UnknownReport(f"There is no report named {name!r} (known: {', '.join(self._specs)}).") from None
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._specs)
-
-    def __len__(self) -> int:
-        return len(self._specs)
+        return self.add(spec.name, spec)
 
 
 REPORTS = ReportRegistry()
