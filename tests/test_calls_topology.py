@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
+import pytest
 
 from atsnb.calls import Topology
-from atsnb.calls.channels import parse_channels
+from atsnb.calls.channels import channel_stems, parse_channels
 from atsnb.phone_numbers import normalize_number, normalize_numbers
 from atsnb.store import Store
 from tests.support.cdr_rows import TOPOLOGY, cdr_row, frame
@@ -20,13 +22,38 @@ def test_topology_saved_in_the_store_is_read_back_and_wins_over_inference(store_
     assert Topology.from_store(store, cdr) == TOPOLOGY
 
 
-def test_channel_names_are_split_into_tech_peer_number_and_context():
-    parts = parse_channels(pd.Series(["PJSIP/beeline-8800-0000a1b2", "Local/201@from-queue-0000002b;2",
-                                      "SIP/202-00000003", ""]))
-    assert parts["tech"].tolist() == ["PJSIP", "Local", "SIP", ""]
-    assert parts["peer"].tolist() == ["beeline-8800", "201@from-queue", "202", ""]
-    assert parts["number"].tolist()[:2] == ["beeline-8800", "201"]
-    assert parts["context"].tolist()[1] == "from-queue"
+@pytest.mark.parametrize(("name", "tech", "peer", "number", "context"), [
+    ("PJSIP/201-0000001a", "PJSIP", "201", "201", ""),
+    ("SIP/202-00000003", "SIP", "202", "202", ""),
+    ("PJSIP/beeline-8800-0000a1b2", "PJSIP", "beeline-8800", "beeline-8800", ""),  # a "-" inside the peer
+    ("IAX2/trunk-14818", "IAX2", "trunk", "trunk", ""),  # IAX2: a decimal call number
+    ("IAX2/101-1702", "IAX2", "101", "101", ""),
+    ("IAX2/101-271", "IAX2", "101", "101", ""),
+    ("IAX2/192.168.1.5:4569-1234", "IAX2", "192.168.1.5:4569", "192.168.1.5:4569", ""),  # a peer by address
+    ("DAHDI/1-1", "DAHDI", "1", "1", ""),  # an analog port and its sequence number
+    ("DAHDI/i1/79161234567-5", "DAHDI", "i1", "79161234567", ""),  # an ISDN span and the far party
+    ("Local/101@from-queue-0000002a;1", "Local", "101@from-queue", "101", "from-queue"),
+    ("Local/103@from-internal-0000003f;2", "Local", "103@from-internal", "103", "from-internal"),
+    ("Dongle/dongle0-0100000001", "Dongle", "dongle0", "dongle0", ""),  # a GSM gateway
+    ("Motif/bot@example.com-3c0a", "Motif", "bot@example.com", "bot", "example.com"),
+    ("UnicastRTP/127.0.0.1:5000-0x7f3b1c0012a0", "UnicastRTP", "127.0.0.1:5000", "127.0.0.1:5000", ""),
+    ("Console/dsp", "Console", "dsp", "dsp", ""),  # no suffix at all
+    ("PJSIP/x-abc_d", "PJSIP", "x-abc_d", "x-abc_d", ""),  # not a suffix: "_" is no letter or digit
+    ("PJSIP/201", "PJSIP", "201", "201", ""),
+    ("201", "", "201", "201", ""),
+    ("", "", "", "", ""),
+])
+def test_channel_names_of_every_driver_follow_the_general_rule(name, tech, peer, number, context):
+    # Among other names, so the byte-level suffix search meets its neighbours' bytes.
+    names = pd.Series(["IAX2/7-1", name, "DAHDI/i2/74950000000-17", "Local/9@x-0000abcd;2"])
+    parts = parse_channels(names).iloc[1]
+    assert (parts.tech, parts.peer, parts.number, parts.context) == (tech, peer, number, context)
+
+
+def test_both_halves_of_a_local_channel_and_all_counters_of_one_peer_share_a_stem():
+    codes, stems = channel_stems(pa.array(["IAX2/101-1702", "Local/5@q-0000002a;1", "IAX2/101-3",
+                                           "Local/5@q-0000002a;2", "PJSIP/101-0000000b", "IAX2/101-33333"]))
+    assert [stems[c] for c in codes] == ["IAX2/101", "Local/5@q", "IAX2/101", "Local/5@q", "PJSIP/101", "IAX2/101"]
 
 
 def test_russian_numbers_become_eleven_digits_starting_with_seven():

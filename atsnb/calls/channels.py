@@ -1,10 +1,14 @@
-"""Channel names taken apart: ``PJSIP/201-0000001a`` → tech PJSIP, peer 201;
-``Local/201@from-queue-0000002b;2`` → tech Local, number 201, context from-queue.
+"""Channel names taken apart by Asterisk's own rule, ``<tech>/<resource>-<suffix>``, for every driver.
 
-Asterisk appends an 8-hex-digit counter to every channel name, so names are unique and useless
-as keys, while the part before it (the stem) has few distinct values.  The counter is found by
-looking at the last bytes of every name at once (numpy over the Arrow buffers), the stems are
-dictionary-encoded, and the few distinct stems are parsed once each.
+Asterisk names a channel after its driver and resource and appends a suffix that makes the name
+unique: 8 hex digits for PJSIP, SIP and Local (``PJSIP/201-0000001a``,
+``Local/201@from-queue-0000002b;2``), a decimal call number for IAX2 (``IAX2/trunk-14818``), a
+sequence number for DAHDI (``DAHDI/1-1``, ``DAHDI/i1/79161234567-5``: span ``i1``, the far
+party's number), other counters for other drivers.  The suffix is whatever follows the last ``-``
+(letters and digits only, fewer than :data:`_LONGEST_SUFFIX`), before a Local half's ``;1`` /
+``;2``.  Names are unique and useless as keys, while the part before the suffix (the stem) has few
+distinct values: the suffix is found by looking at the bytes of every name at once (numpy over the
+Arrow buffers), the stems are dictionary-encoded, and the few distinct stems are parsed once each.
 """
 
 from __future__ import annotations
@@ -18,8 +22,16 @@ from atsnb.calls.vocabulary import BULK_POOL, CODE, Vocabulary
 from atsnb.vectors import object_frame
 
 PARTS = ("tech", "peer", "number", "context")
-_COUNTER = 9  # "-" and 8 hex digits
+# Channel drivers whose names the parser was written against (docs/calls.md); any other technology
+# is parsed by the same general rule, and the data-quality audit counts it.
+KNOWN_TECHS = frozenset({
+    "PJSIP", "SIP", "IAX2", "DAHDI", "Local",  # phones, trunks and the dialplan's own hops
+    "Dongle", "Skinny", "MGCP", "USTM", "OOH323", "Motif", "Console", "AudioSocket", "WebSocket",
+    "UnicastRTP", "MulticastRTP", "Announcer", "Recorder", "Snoop", "CBAnn", "CBRec", "Bridge",
+    "Message", "Surrogate",
+})
 _HALF = 2  # ";1" / ";2" of a Local channel's halves
+_LONGEST_SUFFIX = 16  # UnicastRTP's "0x7f3b1c0012a0" is the longest seen; 16 bytes are two words
 
 
 def parse_channels(names: pd.Series) -> pd.DataFrame:
@@ -61,75 +73,108 @@ def arrow_text(values: pd.Series) -> pa.Array | pa.ChunkedArray:
 
 
 def channel_stems(names: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
-    """Each name's code into the distinct stems (the name without ``-<8 hex>`` and ``;1``/``;2``).
+    """Each name's code into the distinct stems (the name without ``-<suffix>`` and ``;1``/``;2``).
 
-    A name keeps its counter-less form only when it really ends with the counter; anything else
-    (no counter, a malformed one) is its own stem.  The cuts are byte slices (the counter is ASCII):
-    every name loses its last nine bytes in one pass and is dictionary-encoded once; a Local half's
-    cut still ends with "-" and the counter's first digit, which come off the few distinct pairs of
-    (cut, half) rather than off every name.
+    A name loses a suffix only when it really ends with one; anything else (no ``-``, a suffix
+    with other characters) is its own stem.  The cuts are byte slices (the suffix is ASCII), and
+    names are cut in groups of equal cut length — a few groups, since each driver's suffixes have
+    one or a few lengths: each group loses its last bytes in one pass and is dictionary-encoded
+    once, and the groups' few distinct stems are merged at the end.
     """
     names = pc.fill_null(names.cast(pa.large_string()), "")
     if isinstance(names, pa.ChunkedArray):
         names = names.combine_chunks()
     if not len(names):
         return np.zeros(0, dtype=np.int64), []
-    half, counted = _counter_ends(names)
+    cut = _suffix_lengths(names).astype(np.int8)  # small: a stable sort of bytes is a radix sort
     raw = names.cast(pa.large_binary())
-    # Every name without its last nine bytes: the stem itself where the name ends with the counter,
-    # the stem and two more bytes ("-" and the counter's first digit) where ";1"/";2" follows it.
-    cut = pc.dictionary_encode(pc.binary_slice(raw, 0, -_COUNTER, memory_pool=BULK_POOL), memory_pool=BULK_POOL)
-    cuts = cut.dictionary
-    key = np.asarray(cut.indices, dtype=np.int64) + len(cuts) * half  # (cut, whether a half) per name
-    used = np.zeros(2 * len(cuts), dtype=bool)
-    used[key[counted]] = True
-    pairs = np.flatnonzero(used)
-    slot = np.zeros(2 * len(cuts), dtype=np.int64)
-    slot[pairs] = np.arange(len(pairs))  # ascending: the plain pairs first, then the halves
-    halves = pairs >= len(cuts)
-    lone = np.flatnonzero(~counted)  # no counter: the name is its own stem
-    rest = pc.dictionary_encode(pc.take(raw, pa.array(lone), memory_pool=BULK_POOL))
-    joint = pc.dictionary_encode(pa.concat_arrays([
-        cuts.take(pa.array(pairs[~halves])),
-        pc.binary_slice(cuts.take(pa.array(pairs[halves] - len(cuts))), 0, -_HALF), rest.dictionary]))
-    remap = np.asarray(joint.indices, dtype=np.int64)
-    codes = remap[slot[key]]  # names without a counter get a stand-in here, replaced next
-    codes[lone] = remap[len(pairs) + np.asarray(rest.indices, dtype=np.int64)]
-    return codes, joint.dictionary.cast(pa.large_string()).to_pylist()
+    lengths, counts = np.unique(cut, return_counts=True)
+    order = np.argsort(cut, kind="stable") if len(lengths) > 1 else None
+    first = np.r_[0, np.cumsum(counts)[:-1]]
+    codes = np.empty(len(names), dtype=np.int64)
+    stems: list[pa.Array] = []
+    taken = 0
+    for length, at, count in zip(lengths.tolist(), first.tolist(), counts.tolist(), strict=True):
+        rows = None if order is None else order[at:at + count]
+        group = raw if rows is None else raw.take(pa.array(rows))
+        if length:
+            group = pc.binary_slice(group, 0, -length, memory_pool=BULK_POOL)
+        encoded = pc.dictionary_encode(group, memory_pool=BULK_POOL)
+        local = np.asarray(encoded.indices, dtype=np.int64) + taken
+        if rows is None:
+            codes[:] = local
+        else:
+            codes[rows] = local
+        stems.append(encoded.dictionary)
+        taken += len(encoded.dictionary)
+    joint = pc.dictionary_encode(pa.concat_arrays(stems))
+    return np.asarray(joint.indices, dtype=np.int64)[codes], joint.dictionary.cast(pa.large_string()).to_pylist()
 
 
-def _counter_ends(names: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Per name: does it end with ``;1``/``;2``, and does ``-<8 hex>`` precede that end."""
+def _suffix_lengths(names: pa.Array) -> np.ndarray:
+    """Per name, how many bytes ``-<suffix>`` and a Local half's ``;1``/``;2`` take (0: no suffix).
+
+    The sixteen bytes before each name's stop (its end, or its ``;1``/``;2``) are read as two
+    little-endian 64-bit words, the byte just before the stop being the top byte of the nearer one:
+    the run of letters and digits down from the top is the suffix, and the byte below it must be a
+    ``-`` inside the name.
+    """
     offsets = np.frombuffer(names.buffers()[1], dtype=np.int64)[names.offset:names.offset + len(names) + 1]
     data_buffer = names.buffers()[2]
-    none = np.zeros(len(names), dtype=bool)
-    if data_buffer is None or offsets[-1] - offsets[0] < _COUNTER:
-        return none, none
+    if data_buffer is None or offsets[-1] - offsets[0] < 2:
+        return np.zeros(len(names), dtype=np.int64)
     data = np.frombuffer(data_buffer, dtype=np.uint8)[:offsets[-1]]
     start, end = offsets[:-1], offsets[1:]
     tail = np.take(data, end - 1, mode="clip")
     half = (end - start >= _HALF) & (np.take(data, end - 2, mode="clip") == ord(";")) & (
         (tail == ord("1")) | (tail == ord("2")))
     stop = end - _HALF * half
-    # The eight bytes before the stop of every name, read as one 64-bit word each.
-    words = np.ndarray(shape=(len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))
-    digits = words[np.clip(stop - 8, 0, len(words) - 1)]
-    return half, (stop - start >= _COUNTER) & (np.take(data, stop - _COUNTER, mode="clip") == ord("-")) & _all_hex(digits)
+    padded = np.concatenate([np.zeros(_LONGEST_SUFFIX, dtype=np.uint8), data])
+    words = np.ndarray(shape=(len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
+    near = _alphanumeric(words[stop + 8])  # bytes stop-8 .. stop-1 (the padding shifts by 16)
+    # The usual case, 8 hex digits (PJSIP, SIP, Local), is settled by the nearer word alone.
+    length = np.where((near == _HIGH) & (np.take(data, stop - 9, mode="clip") == ord("-")), 8, 0)
+    rest = np.flatnonzero(length == 0)
+    if len(rest):
+        run = _top_run(near[rest])
+        longer = np.flatnonzero(run == 8)
+        if len(longer):
+            run[longer] += _top_run(_alphanumeric(words[stop[rest[longer]]]))
+        length[rest] = run
+    dash = stop - length - 1
+    has = (length >= 1) & (length < _LONGEST_SUFFIX) & (dash > start)
+    has &= np.take(data, dash, mode="clip") == ord("-")
+    return np.where(has, end - dash, 0)
 
 
-def _all_hex(words: np.ndarray) -> np.ndarray:
-    """Whether all eight bytes of each 64-bit word are ASCII hex digits (SWAR range checks)."""
-    ones, high = np.uint64(0x0101010101010101), np.uint64(0x8080808080808080)
+_HIGH = np.uint64(0x8080808080808080)
+
+
+def _alphanumeric(words: np.ndarray) -> np.ndarray:
+    """Per byte of each 64-bit word, its high bit set when the byte is an ASCII letter or digit
+    (SWAR range checks; letters are folded to lower case by setting bit 0x20)."""
+    ones = np.uint64(0x0101010101010101)
 
     def within(x: np.ndarray, lo: int, hi: int) -> np.ndarray:
         # With every byte below 0x80, adding (0x80 - lo) sets a byte's high bit iff byte >= lo, and
         # adding (0x7F - hi) sets it iff byte > hi; no byte carries into the next.
-        return (x + ones * np.uint64(0x80 - lo)) & ~(x + ones * np.uint64(0x7F - hi)) & high
+        return (x + ones * np.uint64(0x80 - lo)) & ~(x + ones * np.uint64(0x7F - hi)) & _HIGH
 
-    ascii_ = (words & high) == 0
-    digit = within(words, ord("0"), ord("9"))
-    letter = within(words | ones * np.uint64(0x20), ord("a"), ord("f"))
-    return ascii_ & ((digit | letter) == high)
+    low = words & ~_HIGH
+    fits = within(low, ord("0"), ord("9")) | within(low | ones * np.uint64(0x20), ord("a"), ord("z"))
+    return fits & ~words
+
+
+def _top_run(fits: np.ndarray) -> np.ndarray:
+    """How many top bytes in a row, down from the top, have their high bit set in ``fits`` (0–8).
+
+    The highest byte that has not ends the run; its position is read off the exponent of the other
+    bytes' high bits taken as a float (each sits at bit 8·j + 7, so rounding to 53 bits never moves
+    the exponent).
+    """
+    other = _HIGH & ~fits
+    top = np.frexp(other.astype(np.float64))[1]  # 8·j + 8 for the highest such byte j
+    return np.where(other == 0, 8, 7 - (top - 8) // 8).astype(np.int64)
 
 
 def local_base(names: pd.Series) -> pd.Series:
@@ -138,16 +183,22 @@ def local_base(names: pd.Series) -> pd.Series:
 
 
 def _split_peer(stem: str) -> tuple[str, str, str, str]:
-    """``tech/peer`` → (tech, peer, number, context); number/context split ``peer`` at ``@``."""
+    """``tech/resource`` → (tech, peer, number, context).
+
+    ``Local/<exten>@<context>``: the number and context the hop runs in (options after a slash in a
+    dial string are not part of the context).  ``DAHDI/i1/79161234567``: the span is the peer and
+    the far party's number the number.  Otherwise the resource is the peer (``PJSIP/201``,
+    ``IAX2/trunk``); a name without a technology is taken for a bare peer.
+    """
     if not stem:
         return ("", "", "", "")
     if "/" not in stem:
         return ("", stem, stem, "")
-    tech, peer = stem.split("/", 1)
-    if "@" in peer:
-        number, context = peer.split("@", 1)
-        # "Local/201@from-queue/n" keeps its options after a slash; they are not part of the context.
-        context = context.split("/", 1)[0]
-    else:
-        number, context = peer, ""
-    return (tech, peer, number, context)
+    tech, resource = stem.split("/", 1)
+    if "@" in resource and (tech == "Local" or "/" not in resource):
+        number, context = resource.split("@", 1)
+        return (tech, resource.split("/", 1)[0], number, context.split("/", 1)[0])
+    if "/" in resource:
+        peer, number = resource.split("/", 1)
+        return (tech, peer, number, "")
+    return (tech, resource, resource, "")

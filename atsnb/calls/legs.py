@@ -78,7 +78,7 @@ def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str) -> tuple[Legs, 
     Times are float seconds since the epoch (``t0`` start, ``ta`` answer or NaN, ``t1`` end), so the
     later arithmetic is plain numpy; text columns are codes into one vocabulary, built in Arrow.
     """
-    cdr = _dedupe(cdr)
+    cdr = drop_duplicate_rows(cdr)
     calldate = pd.to_datetime(cdr["calldate"] if "calldate" in cdr.columns else cdr["start"])
     uniqueid = cdr["uniqueid"] if "uniqueid" in cdr.columns else None
     born = localize(calldate, tz, uniqueid)
@@ -154,7 +154,7 @@ def _seconds_of(cdr: pd.DataFrame, col: str) -> np.ndarray:
     return np.where(values > 0, values, 0.0)
 
 
-def _dedupe(cdr: pd.DataFrame) -> pd.DataFrame:
+def drop_duplicate_rows(cdr: pd.DataFrame) -> pd.DataFrame:
     """Drop rows written twice (two CDR back ends on one table): same row, same everything.
 
     Only rows sharing the numeric part of the key can be duplicates, and they are few: that part is
@@ -199,9 +199,15 @@ def _part(parts: np.ndarray, name: str, stems: np.ndarray) -> np.ndarray:
 
 
 def _kinds(parts: np.ndarray, vocab: Vocabulary, trunks: set[str]) -> np.ndarray:
-    """The kind of each channel stem (rows of :func:`channel_parts`)."""
+    """The kind of each channel stem (rows of :func:`channel_parts`).
+
+    A trunk is named in the topology by its peer (``trunk``, ``i1``) or with its technology
+    (``IAX2/trunk``, ``DAHDI/i1``), whatever the driver.
+    """
     tech, peer = parts[:, PARTS.index("tech")], parts[:, PARTS.index("peer")]
-    kind = np.where(tech == vocab.code("Local"), LOCAL, np.where(vocab.among(peer, trunks), TRUNK, PHONE))
+    named = vocab.objects(tech) + "/" + vocab.objects(peer)
+    trunk = vocab.among(peer, trunks) | np.isin(named, list(trunks))
+    kind = np.where(tech == vocab.code("Local"), LOCAL, np.where(trunk, TRUNK, PHONE))
     return np.where(peer == EMPTY, NONE, kind).astype(np.int8)
 
 

@@ -24,9 +24,10 @@ DID = "74951234567"
 
 
 def channel(name: str) -> str:
-    """``PJSIP/201-2`` → ``PJSIP/201-00000002`` (``;1``/``;2`` kept)."""
-    if not name:
-        return ""
+    """``PJSIP/201-2`` → ``PJSIP/201-00000002`` (``;1``/``;2`` kept): PJSIP, SIP and Local count in
+    8 hex digits; other drivers' names (``IAX2/101-1702``, ``DAHDI/i1/79161234567-5``) stay as written."""
+    if not name.startswith(("PJSIP/", "SIP/", "Local/")):
+        return name
     half = ""
     if name.endswith((";1", ";2")):
         name, half = name[:-2], name[-2:]
