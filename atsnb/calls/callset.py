@@ -44,10 +44,12 @@ def _clock(seconds: int) -> str:
 @dataclass
 class CallSet:
     """``calls`` (one row per call) and ``steps`` (the routes), as stored in the ``calls`` and
-    ``steps`` tables of the store."""
+    ``steps`` tables of the store; ``unlinked_transfers``: internal calls that look like the
+    consultation of a phone-made attended transfer which nothing (no CEL) joined to its call."""
 
     calls: pd.DataFrame
     steps: pd.DataFrame
+    unlinked_transfers: int = 0
 
     def __len__(self) -> int:
         return len(self.calls)

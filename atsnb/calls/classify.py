@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from atsnb.calls.legs import LOCAL, NONE, PHONE, TRUNK
+from atsnb.calls.primary import first_of_each
 from atsnb.calls.runs import NO_ROW, Legs, Runs, pick
 from atsnb.calls.topology import Topology
 from atsnb.calls.vocabulary import CODE, EMPTY
@@ -46,14 +47,19 @@ def mark_legs(legs: Legs, runs: Runs, topology: Topology) -> None:
     ok = legs["answered"] & (legs["billsec"] > 0) & ~np.isnan(legs["t_answer"])
     client_side = (a_kind == TRUNK) | (a_kind == LOCAL)
     person = ok & (b_kind == PHONE) & (client_side | ~external)
-    person &= ~_consultation_halves(legs, person)
+    consultation = _consultation_halves(legs, person)
+    person &= ~consultation
     outward = ok & (b_kind == TRUNK) & external & (a_kind != TRUNK) & (a_kind != NONE)
     legs["direction_code"] = leg_dir
     legs["person"] = person
+    legs["consultation"] = consultation
     legs["talk"] = person | outward
-    # An answered phone-to-phone leg inside an external call: the consultation of an attended
-    # transfer, while the client waits on hold — connected, so its span counts as the client's time.
-    legs["hold"] = ok & (a_kind == PHONE) & (b_kind == PHONE) & external
+    # An answered leg from an employee's phone, inside an external call it did not start, to a
+    # phone or to a Local channel that is no queue member: the consultation of an attended transfer
+    # (phone to phone, or through ``Local/<ext>@from-internal`` when done by feature code), while
+    # the client waits on hold — connected, so its span counts as the client's time.
+    to_colleague = (b_kind == PHONE) | ((b_kind == LOCAL) & ~legs.vocab.where(legs["b_ctx"], _is_queue_context))
+    legs["hold"] = ok & (a_kind == PHONE) & ~legs["originating"] & to_colleague & external
     legs["group"] = _group_names(legs, topology)
     legs["reach"] = _reached(legs, topology)
 
@@ -189,8 +195,8 @@ def classify(legs: Legs, runs: Runs, topology: Topology, short_abandon_s: float)
         "external_number": external_number, "line": line, "answered_by": answered_by,
         "employee": employee, "last_target": last_target, "group": group,
         "wait_s": np.round(wait_s).astype(np.int64), "talk_s": np.round(np.where(answered, talk_s, 0)).astype(np.int64),
-        "transfers": _transfers(legs, runs, answer), "legs": runs.count(), "recording": recording,
-        "primary": np.zeros(n, bool),
+        "transfers": _transfers(legs, runs, answer, answered_by), "legs": runs.count(), "recording": recording,
+        "primary": first_of_each(external_number, start, np.arange(n), EMPTY),
     })
 
 
@@ -223,15 +229,36 @@ def _union_seconds(legs: Legs, talk: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(c, weights=gain, minlength=n)
 
 
-def _transfers(legs: Legs, runs: Runs, answer: np.ndarray) -> np.ndarray:
-    """How many times the answered client was sent elsewhere: legs of the client's channel to a
-    phone or to a parking lot that begin after the first answer (a pickup from the lot is the same
-    transfer as the park)."""
-    a_kind = legs["a_kind"]
+def _transfers(legs: Legs, runs: Runs, answer: np.ndarray, answered_by: np.ndarray) -> np.ndarray:
+    """How many times the answered client was sent somewhere else.
+
+    After the first answer, every leg of the client's side (its own channel, or a Local half
+    carrying it) to a phone or into a parking lot is a place the client was sent to: the queue or
+    ring group the leg passed, else the lot, else the phone (queue members through Local channels
+    count as their queue).  Walking those places in time order from the first person who answered,
+    each change of place is a transfer; legs that began together (a ring group ringing several
+    phones) are one move; a consultation's Local half is not a place the client went, and the
+    pickup from a lot is the same move as the park.
+    """
+    vocab = legs.vocab
+    a_kind, b_kind = legs["a_kind"], legs["b_kind"]
     client = (a_kind == TRUNK) | (a_kind == LOCAL)
-    park = legs["lastapp"] == legs.vocab.code("Park")
-    b_kind = legs["b_kind"]
-    rows = np.flatnonzero(client & (((b_kind == PHONE) & ~park) | (park & (b_kind == NONE))))
+    park = legs["lastapp"] == vocab.code("Park")
+    rows = np.flatnonzero(client & (((b_kind == PHONE) & ~park & ~legs["consultation"]) | (park & (b_kind == NONE))))
     calls = runs.call_index[rows]
     after = legs["t_start"][rows] >= answer[calls] + 0.5  # NaN (never answered): never after
-    return np.bincount(calls[after], minlength=runs.n).astype(np.int64)
+    rows, calls = rows[after], calls[after]
+    if not len(rows):
+        return np.zeros(runs.n, dtype=np.int64)
+    group, ctx = legs["group"][rows], legs["a_ctx"][rows]
+    member = (a_kind[rows] == LOCAL) & vocab.where(ctx, _is_queue_context)
+    place = np.where(group != EMPTY, group,
+                     np.where(park[rows], legs["dst"][rows], np.where(member, ctx, legs["b_peer"][rows])))
+    began = legs["t_start"][rows]
+    order = np.lexsort((began, calls))
+    c, place, began = calls[order], place[order], began[order]
+    first = np.r_[True, c[1:] != c[:-1]]
+    before = np.where(first, answered_by[c], np.r_[EMPTY, place[:-1]])
+    together = ~first & (began - np.r_[-np.inf, began[:-1]] <= 1.0)
+    moved = (place != before) & ~together
+    return np.bincount(c[moved], minlength=runs.n).astype(np.int64)

@@ -96,15 +96,14 @@ def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str) -> tuple[Legs, 
     # The parts each side needs, and its kind, are worked out per channel stem and gathered per leg.
     a_stem, a_parts = channel_parts(_text(cdr, "channel"), vocab)
     b_stem, b_parts = channel_parts(_text(cdr, "dstchannel"), vocab)
-    trunks = set(topology.trunks)
     columns.update({
         "t_start": t0, "t_answer": ta, "t_end": t1, "billsec": billsec,
         "seq": (pd.to_numeric(cdr["sequence"], errors="coerce").fillna(-1).to_numpy(np.int64)
                 if "sequence" in cdr.columns else np.full(len(cdr), -1, dtype=np.int64)),
-        "a_kind": np.take(_kinds(a_parts, vocab, trunks), a_stem), "a_peer": _part(a_parts, "peer", a_stem),
+        "a_kind": np.take(_kinds(a_parts, vocab, topology), a_stem), "a_peer": _part(a_parts, "peer", a_stem),
         "a_ctx": _part(a_parts, "context", a_stem),
-        "b_kind": np.take(_kinds(b_parts, vocab, trunks), b_stem), "b_peer": _part(b_parts, "peer", b_stem),
-        "b_num": _part(b_parts, "number", b_stem),
+        "b_kind": np.take(_kinds(b_parts, vocab, topology), b_stem), "b_peer": _part(b_parts, "peer", b_stem),
+        "b_num": _part(b_parts, "number", b_stem), "b_ctx": _part(b_parts, "context", b_stem),
         "answered": vocab.where(columns["disposition"], lambda d: d.upper() == "ANSWERED"),
     })
     uid, linked = _joined(_text(cdr, "uniqueid")), _text(cdr, "linkedid")
@@ -198,16 +197,11 @@ def _part(parts: np.ndarray, name: str, stems: np.ndarray) -> np.ndarray:
     return np.take(parts[:, PARTS.index(name)], stems)
 
 
-def _kinds(parts: np.ndarray, vocab: Vocabulary, trunks: set[str]) -> np.ndarray:
-    """The kind of each channel stem (rows of :func:`channel_parts`).
-
-    A trunk is named in the topology by its peer (``trunk``, ``i1``) or with its technology
-    (``IAX2/trunk``, ``DAHDI/i1``), whatever the driver.
-    """
+def _kinds(parts: np.ndarray, vocab: Vocabulary, topology: Topology) -> np.ndarray:
+    """The kind of each channel stem (rows of :func:`channel_parts`)."""
     tech, peer = parts[:, PARTS.index("tech")], parts[:, PARTS.index("peer")]
-    named = vocab.objects(tech) + "/" + vocab.objects(peer)
-    trunk = vocab.among(peer, trunks) | np.isin(named, list(trunks))
-    kind = np.where(tech == vocab.code("Local"), LOCAL, np.where(trunk, TRUNK, PHONE))
+    kind = np.where(tech == vocab.code("Local"), LOCAL,
+                    np.where(topology.trunk_mask(tech, peer, vocab), TRUNK, PHONE))
     return np.where(peer == EMPTY, NONE, kind).astype(np.int8)
 
 

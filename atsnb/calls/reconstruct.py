@@ -7,13 +7,17 @@ given, sharpen the answer moment (early ``Answer()`` hides it in CDR), who hung 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
 from atsnb.calls.answer_times import refine_answers
 from atsnb.calls.callset import CallSet
 from atsnb.calls.classify import CALL_COLUMNS, classify, mark_legs
+from atsnb.calls.consultations import link_consultations, unlinked_consultations
 from atsnb.calls.legs import prepare_legs
+from atsnb.calls.primary import not_seen_later
 from atsnb.calls.steps import STEP_COLUMNS, build_steps
 from atsnb.calls.topology import Topology
 from atsnb.calls.vocabulary import Vocabulary
@@ -31,21 +35,46 @@ def reconstruct(
     queue_log: pd.DataFrame | None = None,
     tz: str = "Europe/Moscow",
     short_abandon_s: float = 5,
+    seen_before: pd.DataFrame | Iterable[str] | None = None,
 ) -> CallSet:
     """Rebuild every call in ``cdr`` (FreePBX column names, ``calldate`` naive PBX-local time).
 
     Returns a :class:`CallSet` whose ``calls`` has the columns of docs/calls.md (times tz-aware in
-    ``tz``) and whose ``steps`` is every call's route.
+    ``tz``), whose ``steps`` is every call's route, and whose ``unlinked_transfers`` counts the
+    phone-made attended transfers whose consultation could not be joined to its call (no CEL).
+
+    ``primary`` marks the first call of each external number in ``cdr``; ``seen_before`` tells the
+    numbers met earlier — the numbers alone, or the store's first-seen table (``number``,
+    ``first_us``: first start in UTC microseconds, ``call_id``), so a call stays primary only when it
+    is that first call or earlier.
     """
     if cdr is None or cdr.empty:
         return CallSet(empty_calls(tz), _empty_steps(tz))
+    cdr, cel = link_consultations(cdr, cel)
     legs, runs = prepare_legs(cdr, topology, tz)
     refine_answers(legs, runs, cel, tz)
     mark_legs(legs, runs, topology)
     calls = classify(legs, runs, topology, short_abandon_s)
+    unlinked = unlinked_consultations(calls, legs)
     hangup_by = apply_witnesses(calls, legs, topology, cel, queue_log, tz, short_abandon_s)
     steps = build_steps(legs, runs, calls, topology, hangup_by)
-    return CallSet(_finish_calls(calls, legs.vocab, tz), _finish_steps(steps, tz))
+    calls = _finish_calls(calls, legs.vocab, tz)
+    if seen_before is not None:
+        _drop_seen(calls, seen_before)
+    return CallSet(calls, _finish_steps(steps, tz), unlinked_transfers=unlinked)
+
+
+def _drop_seen(calls: pd.DataFrame, seen_before: pd.DataFrame | Iterable[str]) -> None:
+    """Clear ``primary`` where a number's first call lies before this frame."""
+    first = np.flatnonzero(calls["primary"].to_numpy())
+    if not len(first):
+        return
+    stays = not_seen_later(calls["external_number"].to_numpy(dtype=object)[first],
+                           calls["start"].array.as_unit("us").asi8[first],
+                           calls["call_id"].to_numpy(dtype=object)[first], seen_before)
+    primary = calls["primary"].to_numpy().copy()
+    primary[first[~stays]] = False
+    calls["primary"] = primary
 
 
 def _to_time(seconds: np.ndarray, tz: str) -> pd.Series:

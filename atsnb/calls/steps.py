@@ -1,5 +1,5 @@
-"""The route of every call as ordered steps: line, ivr, queue, group, ring, forward, transfer,
-answer, voicemail, hangup — what support staff read when a client says "nobody picked up".
+"""The route of every call as ordered steps: line, ivr, queue, group, ring, forward, hold,
+transfer, answer, voicemail, hangup — what support staff read when a client says "nobody picked up".
 
 Each kind of step is one vectorised selection over all legs; the pieces are concatenated and
 numbered per call in time order.
@@ -17,7 +17,7 @@ from atsnb.calls.topology import Topology
 from atsnb.calls.vocabulary import CODE, EMPTY, gathered
 from atsnb.phone_numbers import normalize_numbers
 
-KINDS = ["line", "ivr", "queue", "group", "ring", "forward", "transfer", "answer", "voicemail", "hangup"]
+KINDS = ["line", "ivr", "queue", "group", "ring", "forward", "hold", "transfer", "answer", "voicemail", "hangup"]
 STEP_COLUMNS = ["call_id", "seq", "at", "kind", "party", "target", "outcome", "duration_s"]
 _ORDER = {k: i for i, k in enumerate(KINDS)}
 
@@ -80,6 +80,10 @@ def build_steps(legs: Legs, runs: Runs, calls: pd.DataFrame, topology: Topology,
         number = np.full(len(legs), EMPTY, dtype=CODE)
         number[forward] = vocab.derive_all(b_num[forward], normalize_numbers)
         add_legs("forward", forward, t0, dst, number, disp, span)
+    # The client on hold while an employee consults a colleague: the employee → the colleague (a phone,
+    # or the extension behind a Local channel), for the consultation's whole span — nobody's talk.
+    hold = legs["hold"]
+    add_legs("hold", hold, t0, legs["a_peer"], np.where(b_kind == PHONE, b_peer, b_num), EMPTY, span)
     talk = legs["talk"]
     talker = np.where(legs["person"], b_peer, dst)
     add_legs("answer", talk, ta, caller, talker, vocab.code("answered"), t1 - ta)

@@ -11,6 +11,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from atsnb.calls.channels import parse_channels
@@ -18,6 +19,7 @@ from atsnb.phone_numbers import normalize_number
 from atsnb.vectors import first_field, text_mask
 
 if TYPE_CHECKING:
+    from atsnb.calls.vocabulary import Vocabulary
     from atsnb.store import Store
 
 STATE_KEY = "topology"
@@ -49,6 +51,15 @@ class Topology:
             groups={str(k): [str(x) for x in v] for k, v in (data.get("groups") or {}).items()},
             queues={str(k): [str(x) for x in v] for k, v in (data.get("queues") or {}).items()},
         )
+
+    def trunk_mask(self, tech: np.ndarray, peer: np.ndarray, vocab: Vocabulary) -> np.ndarray:
+        """Which channels (their ``tech`` and ``peer`` as codes of ``vocab``) are trunks.
+
+        A trunk is named by its peer (``trunk``, ``i1``) or with its technology (``IAX2/trunk``,
+        ``DAHDI/i1``), whatever the driver.
+        """
+        named = vocab.objects(tech) + "/" + vocab.objects(peer)
+        return vocab.among(peer, self.trunks) | np.isin(named, self.trunks)
 
     def to_dict(self) -> dict:
         return asdict(self)

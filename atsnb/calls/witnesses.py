@@ -11,14 +11,12 @@ Answer moments of single legs are corrected earlier, in :mod:`atsnb.calls.answer
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from atsnb.calls.channels import coded_channels
+from atsnb.calls.channels import coded_channels, parse_channels
 from atsnb.calls.legs import epoch_seconds
 from atsnb.calls.runs import Legs
 from atsnb.calls.topology import Topology
@@ -32,7 +30,6 @@ QUEUE_LEFT = {"ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY"}
 TRANSFERS = {"BLINDTRANSFER", "ATTENDEDTRANSFER"}
 QUEUE_COMPLETE = {"COMPLETECALLER", "COMPLETEAGENT"}
 _HANGUP_SOURCE = r'"hangupsource"\s*:\s*"(?P<source>[^"]*)"'
-_AGENT_CHANNEL = re.compile(r"^(?:Local|PJSIP|SIP)/([^@/-]+)")
 
 
 def apply_witnesses(calls: pd.DataFrame, legs: Legs, topology: Topology, cel: pd.DataFrame | None,
@@ -150,17 +147,18 @@ def _queue_hangup_by(done: pd.DataFrame, rows: np.ndarray, n: int, vocab: Vocabu
         return out
     # Each distinct agent is read once; a missing agent stays missing and speaks for nobody.
     codes, agents = pd.factorize(done["agent"].astype(str))
-    names = np.array([_agent_name(a) for a in agents] + [None], dtype=object)
+    names = np.append(_agent_names(pd.Series(agents, dtype=object)), None)
     who = np.where(done["event"].astype(str) == "COMPLETECALLER", "caller", names[codes])
     last = pd.Series(who, dtype=object).groupby(rows).last()
     out[last.index.to_numpy()] = vocab.encode(last.tolist())
     return out
 
 
-def _agent_name(agent: str) -> str:
-    """``Local/<ext>@from-queue/n`` or ``PJSIP/<ext>-…`` → the extension; a member name as it is."""
-    found = _AGENT_CHANNEL.match(agent)
-    return found.group(1) if found else agent
+def _agent_names(agents: pd.Series) -> np.ndarray:
+    """``Local/<ext>@from-queue/n``, ``PJSIP/<ext>``, ``IAX2/<ext>`` → the extension; a member name
+    (no technology) as it is."""
+    parts = parse_channels(agents)
+    return np.where(parts["tech"] != "", parts["number"], agents.to_numpy(dtype=object))
 
 
 def _hangup_by(extra: pa.Array | pa.ChunkedArray, events: np.ndarray, rows: np.ndarray, n: int, topology: Topology,
@@ -177,7 +175,7 @@ def _hangup_by(extra: pa.Array | pa.ChunkedArray, events: np.ndarray, rows: np.n
     found = pc.extract_regex(extra.take(pa.array(events[first])), _HANGUP_SOURCE)
     source = pc.if_else(pc.is_null(found), "", pc.struct_field(found, "source")).cast(pa.large_string())
     side = coded_channels(source, vocab)
-    who = np.where(vocab.among(side["peer"], topology.trunks), vocab.code("caller"), side["peer"])
+    who = np.where(topology.trunk_mask(side["tech"], side["peer"], vocab), vocab.code("caller"), side["number"])
     seen[call_rows] = True
     out[call_rows] = np.where(np.asarray(pc.binary_length(source)) > 0, who, EMPTY)
     return seen, out
