@@ -31,7 +31,8 @@ _MAX_EXTENSION_DIGITS = 6
 class Topology:
     """The PBX as reconstruction sees it.
 
-    ``trunks``: peer names of trunk channels (``PJSIP/<trunk>-xxxxxxxx``); ``extensions``:
+    ``trunks``: trunk channels by peer (``trunk`` of ``IAX2/trunk-14818``, ``i1`` of
+    ``DAHDI/i1/79161234567-5``) or with the technology (``DAHDI/i1``); ``extensions``:
     internal numbers; ``company_numbers``: DIDs and outbound caller ids; ``groups`` / ``queues``:
     ring-group / queue number → member extensions.
     """
