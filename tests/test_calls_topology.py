@@ -50,6 +50,12 @@ def test_channel_names_of_every_driver_follow_the_general_rule(name, tech, peer,
     assert (parts.tech, parts.peer, parts.number, parts.context) == (tech, peer, number, context)
 
 
+def test_names_at_the_very_start_of_the_buffer_are_read_whole():
+    assert parse_channels(pd.Series(["IAX2/7-1"]))["peer"].tolist() == ["7"]
+    assert parse_channels(pd.Series(["a-1;2", "DAHDI/2-3"]))["peer"].tolist() == ["a", "2"]
+    assert parse_channels(pd.Series(["-1", "x"]))["peer"].tolist() == ["-1", "x"]
+
+
 def test_both_halves_of_a_local_channel_and_all_counters_of_one_peer_share_a_stem():
     codes, stems = channel_stems(pa.array(["IAX2/101-1702", "Local/5@q-0000002a;1", "IAX2/101-3",
                                            "Local/5@q-0000002a;2", "PJSIP/101-0000000b", "IAX2/101-33333"]))

@@ -86,27 +86,24 @@ def channel_stems(names: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, list[s
         names = names.combine_chunks()
     if not len(names):
         return np.zeros(0, dtype=np.int64), []
-    cut = _suffix_lengths(names).astype(np.int8)  # small: a stable sort of bytes is a radix sort
+    cut = _suffix_lengths(names)
     raw = names.cast(pa.large_binary())
-    lengths, counts = np.unique(cut, return_counts=True)
-    order = np.argsort(cut, kind="stable") if len(lengths) > 1 else None
-    first = np.r_[0, np.cumsum(counts)[:-1]]
+    counts = np.bincount(cut)
+    lengths = np.flatnonzero(counts)
     codes = np.empty(len(names), dtype=np.int64)
     stems: list[pa.Array] = []
-    taken = 0
-    for length, at, count in zip(lengths.tolist(), first.tolist(), counts.tolist(), strict=True):
-        rows = None if order is None else order[at:at + count]
+    for length in lengths.tolist():
+        rows = None if len(lengths) == 1 else np.flatnonzero(cut == length)
         group = raw if rows is None else raw.take(pa.array(rows))
         if length:
             group = pc.binary_slice(group, 0, -length, memory_pool=BULK_POOL)
         encoded = pc.dictionary_encode(group, memory_pool=BULK_POOL)
-        local = np.asarray(encoded.indices, dtype=np.int64) + taken
+        local = np.asarray(encoded.indices, dtype=np.int64) + sum(len(d) for d in stems)
         if rows is None:
             codes[:] = local
         else:
             codes[rows] = local
         stems.append(encoded.dictionary)
-        taken += len(encoded.dictionary)
     joint = pc.dictionary_encode(pa.concat_arrays(stems))
     return np.asarray(joint.indices, dtype=np.int64)[codes], joint.dictionary.cast(pa.large_string()).to_pylist()
 
@@ -129,9 +126,8 @@ def _suffix_lengths(names: pa.Array) -> np.ndarray:
     half = (end - start >= _HALF) & (np.take(data, end - 2, mode="clip") == ord(";")) & (
         (tail == ord("1")) | (tail == ord("2")))
     stop = end - _HALF * half
-    padded = np.concatenate([np.zeros(_LONGEST_SUFFIX, dtype=np.uint8), data])
-    words = np.ndarray(shape=(len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
-    near = _alphanumeric(words[stop + 8])  # bytes stop-8 .. stop-1 (the padding shifts by 16)
+    words = _words_before(data, stop)
+    near = _alphanumeric(words(8))  # bytes stop-8 .. stop-1
     # The usual case, 8 hex digits (PJSIP, SIP, Local), is settled by the nearer word alone.
     length = np.where((near == _HIGH) & (np.take(data, stop - 9, mode="clip") == ord("-")), 8, 0)
     rest = np.flatnonzero(length == 0)
@@ -139,7 +135,7 @@ def _suffix_lengths(names: pa.Array) -> np.ndarray:
         run = _top_run(near[rest])
         longer = np.flatnonzero(run == 8)
         if len(longer):
-            run[longer] += _top_run(_alphanumeric(words[stop[rest[longer]]]))
+            run[longer] += _top_run(_alphanumeric(words(16, rest[longer])))
         length[rest] = run
     dash = stop - length - 1
     has = (length >= 1) & (length < _LONGEST_SUFFIX) & (dash > start)
@@ -148,6 +144,25 @@ def _suffix_lengths(names: pa.Array) -> np.ndarray:
 
 
 _HIGH = np.uint64(0x8080808080808080)
+
+
+def _words_before(data: np.ndarray, stop: np.ndarray):
+    """``words(k, rows)``: for each name (of ``rows``), the eight bytes from ``stop - k`` as one
+    little-endian 64-bit word.  Bytes before the buffer's start read as zeros (only names within its
+    first sixteen bytes reach there, so only they are read through a padded copy of its head)."""
+    view = np.ndarray(shape=(max(len(data) - 7, 0),), dtype="<u8", buffer=data, strides=(1,))
+    padded = np.concatenate([np.zeros(16, dtype=np.uint8), data[:32], np.zeros(8, dtype=np.uint8)])
+    head = np.ndarray(shape=(len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
+
+    def words(k: int, rows: np.ndarray | None = None) -> np.ndarray:
+        at = (stop if rows is None else stop[rows]) - k
+        out = view[np.clip(at, 0, max(len(view) - 1, 0))] if len(view) else np.zeros(len(at), dtype=np.uint64)
+        early = np.flatnonzero(at < 0)
+        if len(early):
+            out[early] = head[at[early] + 16]
+        return out
+
+    return words
 
 
 def _alphanumeric(words: np.ndarray) -> np.ndarray:

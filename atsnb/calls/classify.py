@@ -196,7 +196,7 @@ def classify(legs: Legs, runs: Runs, topology: Topology, short_abandon_s: float)
         "employee": employee, "last_target": last_target, "group": group,
         "wait_s": np.round(wait_s).astype(np.int64), "talk_s": np.round(np.where(answered, talk_s, 0)).astype(np.int64),
         "transfers": _transfers(legs, runs, answer, answered_by), "legs": runs.count(), "recording": recording,
-        "primary": first_of_each(external_number, start, np.arange(n), EMPTY),
+        "primary": first_of_each(external_number, start, EMPTY),
     })
 
 

@@ -72,8 +72,12 @@ def epoch_seconds(naive: pd.Series, tz: str) -> np.ndarray:
     return np.where(aware.isna().to_numpy(), np.nan, np.floor(ns / 1e9))
 
 
-def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str) -> tuple[Legs, Runs]:
+def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str,
+                 links: dict[str, str] | None = None) -> tuple[Legs, Runs]:
     """One leg per distinct CDR row with the columns reconstruction reads, and the calls as runs.
+
+    ``links`` moves the rows of one linkedid into another call (a phone-made transfer's
+    consultation into the call it transferred: :mod:`atsnb.calls.consultations`).
 
     Times are float seconds since the epoch (``t0`` start, ``ta`` answer or NaN, ``t1`` end), so the
     later arithmetic is plain numpy; text columns are codes into one vocabulary, built in Arrow.
@@ -107,6 +111,8 @@ def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str) -> tuple[Legs, 
         "answered": vocab.where(columns["disposition"], lambda d: d.upper() == "ANSWERED"),
     })
     uid, linked = _joined(_text(cdr, "uniqueid")), _text(cdr, "linkedid")
+    if links:
+        linked = _relinked(linked, links)
     keys = _call_keys(cdr, calldate, uid, linked)
     columns["call_index"], call_ids = _call_index(keys)
     runs = Runs(columns["call_index"], call_time_order(columns["call_index"], t0, columns["seq"]))
@@ -116,6 +122,16 @@ def prepare_legs(cdr: pd.DataFrame, topology: Topology, tz: str) -> tuple[Legs, 
     first[runs.order[runs.starts]] = True
     legs["originating"] = np.where(runs.broadcast(runs.any(own)), own, first)
     return legs, runs
+
+
+def _relinked(linked: pa.Array | pa.ChunkedArray, links: dict[str, str]) -> pa.Array | pa.ChunkedArray:
+    """``linked`` with the linkedids of ``links`` replaced (one hash lookup over all rows)."""
+    old = pa.array(list(links), type=pa.large_string())
+    at = pc.index_in(linked, value_set=old)
+    if not pc.any(pc.is_valid(at)).as_py():
+        return linked
+    new = pa.array(list(links.values()), type=pa.large_string())
+    return pc.if_else(pc.is_valid(at), new.take(at), linked)
 
 
 def _seconds(aware: pd.Series) -> np.ndarray:

@@ -16,14 +16,16 @@ import pandas as pd
 SEEN_COLUMNS = ["number", "first_us", "call_id"]
 
 
-def first_of_each(number: np.ndarray, start: np.ndarray, rank: np.ndarray, none: object) -> np.ndarray:
-    """Mask of the first call (smallest ``start``, then ``rank``) of each ``number``; calls whose number
-    is ``none`` are never first.  ``number`` may be codes or strings; ``start`` NaN sorts last."""
+def first_of_each(number: np.ndarray, start: np.ndarray, none: object) -> np.ndarray:
+    """Mask of the first call (smallest ``start``, then the earlier position) of each ``number``;
+    calls whose number is ``none`` are never first.  ``number`` may be codes or strings; ``start``
+    NaN sorts last.  Calls come numbered in call-id order, and the sort is stable, so between calls
+    of one second the smaller call id wins."""
     out = np.zeros(len(number), dtype=bool)
     has = np.flatnonzero(number != none)
     if not len(has):
         return out
-    order = has[np.lexsort((rank[has], start[has], number[has]))]
+    order = has[np.lexsort((start[has], number[has]))]
     first = np.r_[True, number[order][1:] != number[order][:-1]]
     out[order[first]] = True
     return out

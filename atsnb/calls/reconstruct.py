@@ -15,7 +15,7 @@ import pandas as pd
 from atsnb.calls.answer_times import refine_answers
 from atsnb.calls.callset import CallSet
 from atsnb.calls.classify import CALL_COLUMNS, classify, mark_legs
-from atsnb.calls.consultations import link_consultations, unlinked_consultations
+from atsnb.calls.consultations import consultation_links, unlinked_consultations
 from atsnb.calls.legs import prepare_legs
 from atsnb.calls.primary import not_seen_later
 from atsnb.calls.steps import STEP_COLUMNS, build_steps
@@ -50,8 +50,7 @@ def reconstruct(
     """
     if cdr is None or cdr.empty:
         return CallSet(empty_calls(tz), _empty_steps(tz))
-    cdr, cel = link_consultations(cdr, cel)
-    legs, runs = prepare_legs(cdr, topology, tz)
+    legs, runs = prepare_legs(cdr, topology, tz, consultation_links(cel))
     refine_answers(legs, runs, cel, tz)
     mark_legs(legs, runs, topology)
     calls = classify(legs, runs, topology, short_abandon_s)
