@@ -106,6 +106,17 @@ class RecordingsSettings:
 
 
 @dataclass
+class SimulateSettings:
+    """How the simulated company's Asterisk writes its records (``atsnb simulate``, docs/simulator.md):
+    channel technology, transfer styles, CDR written twice, queue_log layout."""
+
+    technology: str = "pjsip"  # pjsip | sip | iax2 | dahdi
+    transfers: str = "blind,attended,blonde,park"  # also atxfer (the *2 key), refer (a SIP phone's own)
+    duplicate_cdr: bool = False
+    queue_log_data: str = "split"  # split (data1..data5) | single (one data column)
+
+
+@dataclass
 class SMTPSettings:
     """Mail account for report mailings."""
 
@@ -133,6 +144,7 @@ class Settings:
     sync: SyncSettings = field(default_factory=SyncSettings)
     thresholds: ThresholdsSettings = field(default_factory=ThresholdsSettings)
     recordings: RecordingsSettings = field(default_factory=RecordingsSettings)
+    simulate: SimulateSettings = field(default_factory=SimulateSettings)
     smtp: SMTPSettings = field(default_factory=SMTPSettings)
     ui: UISettings = field(default_factory=UISettings)
 

@@ -161,3 +161,8 @@ def test_released_slices_add_up_to_the_whole_history():
         pd.testing.assert_frame_equal(joined, s.tables[name].reset_index(drop=True), check_dtype=False)
     assert sum(len(p.truth) for p in parts) == len(s.truth)
     assert parts[-1].end == pd.Timestamp(END, tz="Europe/Moscow")
+    assert all(p.style == s.style for p in parts)
+    # A call going on at a cut is in the truth of a later slice.
+    assert parts[-1].in_progress["call_id"].tolist() == s.in_progress["call_id"].tolist()
+    for part, later in zip(parts, parts[1:], strict=False):
+        assert set(part.in_progress["call_id"]) <= set(later.truth["call_id"]) | set(later.in_progress["call_id"])

@@ -12,7 +12,7 @@ from atsnb.cli import main
 from atsnb.config import Settings
 from atsnb.errors import StoreError
 from atsnb.flow import store_simulation, store_sink
-from atsnb.simulate import render_recording, simulate, write_mysql
+from atsnb.simulate import PbxStyle, render_recording, simulate, write_mysql
 from atsnb.simulate.follow import follow
 from atsnb.simulate.sinks import MySQLSink
 from atsnb.store import Store
@@ -72,6 +72,46 @@ def test_the_command_creates_the_pbx_tables_in_a_database(pbx_db, capsys):
     expected = simulate(days=1, seed=3, end=END, calls_per_day=60)
     assert got["cdr"] == len(expected.tables["cdr"])  # --end and --seed pin the rows down
     assert main(["simulate", "--to", server.url(database), "--end", "yesterday-ish"]) == 2
+
+
+def test_a_single_data_queue_log_and_doubled_cdr_land_in_mysql_as_written(pbx_db):
+    server, database = pbx_db
+    sim = simulate(days=1, seed=4, end=END, style=PbxStyle(queue_log_data="single", duplicate_cdr=True))
+    write_mysql(sim, server.url(database), progress=False)
+    con = server.connect(database)
+    with con.cursor() as cur:
+        cur.execute("SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+                    "AND TABLE_NAME = 'queue_log' ORDER BY ORDINAL_POSITION")
+        columns = [row[0] for row in cur.fetchall()]
+        cur.execute("SELECT data FROM queue_log ORDER BY id")
+        data = [row[0] for row in cur.fetchall()]
+        cur.execute("SELECT COUNT(*), COUNT(DISTINCT uniqueid, sequence) FROM cdr")
+        rows, distinct = cur.fetchone()
+    con.close()
+    assert columns == ["id", "time", "callid", "queuename", "agent", "event", "data"]
+    assert data == sim.tables["queue_log"]["data"].tolist() and any(d.count("|") == 2 for d in data)
+    assert rows == 2 * distinct == len(sim.tables["cdr"])
+
+
+def test_the_command_takes_the_company_style_from_the_settings(pbx_db, monkeypatch, capsys):
+    server, database = pbx_db
+    monkeypatch.setenv("ATSNB_SIMULATE_TECHNOLOGY", "iax2")
+    monkeypatch.setenv("ATSNB_SIMULATE_TRANSFERS", "blind, atxfer")
+    args = ["simulate", "--to", server.url(database), "--days", "1", "--calls-per-day", "60", "--end", END,
+            "--seed", "3", "--no-progress"]
+    assert main(args) == 0
+    expected = simulate(days=1, seed=3, end=END, calls_per_day=60,
+                        style=PbxStyle(technology="iax2", transfers=("blind", "atxfer")))
+    con = server.connect(database)
+    with con.cursor() as cur:
+        cur.execute("SELECT channel FROM cdr")
+        channels = pd.Series([row[0] for row in cur.fetchall()])
+    con.close()
+    assert len(channels) == len(expected.tables["cdr"])
+    assert channels.str.match(r"(IAX2|Local)/").all() and channels.str.startswith("IAX2/").any()
+    monkeypatch.setenv("ATSNB_SIMULATE_TECHNOLOGY", "skinny")
+    assert main(args) == 2
+    assert "simulate.technology" in capsys.readouterr().err
 
 
 def test_the_store_target_goes_through_the_sync_and_keeps_directories_truth_and_recordings(store_path, small):

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from atsnb.flow import sync_frames, sync_pbx
+from atsnb.simulate import PbxStyle, simulate, write_mysql
 from atsnb.source.shape import Shape
 from atsnb.store import Store
 from atsnb.store.pending import PENDING
@@ -264,3 +265,16 @@ def test_sync_to_a_closed_port_fails_at_once_with_one_sentence(store_path):
     assert done.returncode == 2 and time.monotonic() - started < 20  # no backoff before the first connection
     assert done.stderr.strip().count("\n") == 0 and "Traceback" not in done.stderr
     assert "Cl0sed-pw" not in done.stderr + done.stdout and "127.0.0.1" in done.stderr
+
+
+def test_a_simulated_single_data_queue_log_is_read_back_split_like_the_adaptive_one(pbx_db, store_path):
+    server, db = pbx_db
+    end = "2026-11-20 18:00"
+    single = simulate(days=1, seed=4, end=end, style=PbxStyle(queue_log_data="single"))
+    write_mysql(single, server.url(db), progress=False)
+    report = sync_pbx(settings_for(server, db, store_path))
+    assert report.tables["queue_log"].added == len(single.tables["queue_log"])
+    got = stored(store_path, "queue_log").sort_values("id").reset_index(drop=True)
+    split = simulate(days=1, seed=4, end=end).tables["queue_log"]  # the same lines in data1..data5
+    for column in ("callid", "event", "data1", "data2", "data3", "data4", "data5"):
+        assert got[column].tolist() == split[column].tolist(), column

@@ -14,6 +14,7 @@ from atsnb.errors import AtsnbError
 from atsnb.i18n import t
 from atsnb.simulate.company import MAX_EMPLOYEES
 from atsnb.simulate.sinks import Sink
+from atsnb.simulate.style import PbxStyle
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -55,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
     progress = not args.no_progress and sys.stderr.isatty()
     sink = simulation_sink(args.to, settings, args.flavour, progress=progress)
     company = {"seed": args.seed, "employees": args.employees, "calls_per_day": args.calls_per_day,
-               "flavour": args.flavour, "recordings_share": args.recordings_share}
+               "flavour": args.flavour, "recordings_share": args.recordings_share,
+               "style": PbxStyle.from_settings(settings.simulate)}
     end = build_history(sink, settings, days=args.days, end=_parse_end(args.end, settings), **company)
     if args.follow:
         from atsnb.simulate.follow import follow
@@ -78,7 +80,7 @@ def _parse_end(value: str | None, settings: Settings) -> pd.Timestamp | None:
 
 def build_history(sink: Sink, settings: Settings, *, days: int, seed: int, employees: int,
                   calls_per_day: float | None, flavour: str, recordings_share: float,
-                  end: pd.Timestamp | None = None) -> pd.Timestamp:
+                  end: pd.Timestamp | None = None, style: PbxStyle | None = None) -> pd.Timestamp:
     """Write ``days`` of history ending ``end`` (now) — or, if the sink has one already, the calls since."""
     from atsnb.simulate import simulate
     from atsnb.simulate.follow import catch_up
@@ -88,13 +90,13 @@ def build_history(sink: Sink, settings: Settings, *, days: int, seed: int, emplo
     since = sink.history_end()
     if since is not None:
         catch_up(sink, seed=seed, employees=employees, calls_per_day=calls_per_day, tz=tz, flavour=flavour,
-                 recordings_share=recordings_share, since=since.tz_convert(tz), until=end)
+                 recordings_share=recordings_share, since=since.tz_convert(tz), until=end, style=style)
         print(t("simulate.continued", since=since.strftime("%Y-%m-%d %H:%M"), calls=sink.calls_written,
                 where=sink.describe()), flush=True)
         return end
     started = time.monotonic()
     sim = simulate(days=days, seed=seed, employees=employees, calls_per_day=calls_per_day, end=end, tz=tz,
-                   flavour=flavour, recordings_share=recordings_share, progress=sink.progress)
+                   flavour=flavour, recordings_share=recordings_share, progress=sink.progress, style=style)
     simulated = time.monotonic() - started
     sink.write(sim)
     print(t("simulate.done", calls=len(sim.truth), legs=sim.legs, where=sink.describe(),

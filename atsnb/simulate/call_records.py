@@ -63,7 +63,7 @@ class Leg:
     """The phone that answered a call and the chain of channels in between."""
 
     ext: str
-    dev: Channel  # PJSIP/<ext>
+    dev: Channel  # the phone's channel (PJSIP/<ext>-…, IAX2/<ext>-…, …)
     row: dict  # the caller's row to this leg, without its end
     local: tuple[Channel, Channel] | None = None  # Local ;1/;2 when reached through a queue
     member_row: dict | None = None  # the ;2 → phone row, without its end

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from atsnb.simulate.style import PbxStyle
+from atsnb.simulate.technology import trunk_peers
+
 FIRST_NAMES = ["Анна", "Мария", "Елена", "Ольга", "Наталья", "Ирина", "Татьяна", "Светлана", "Юлия", "Дарья",
                "Алексей", "Дмитрий", "Сергей", "Андрей", "Иван", "Михаил", "Павел", "Николай", "Егор", "Артём"]
 LAST_NAMES_M = ["Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов",
@@ -71,10 +74,17 @@ class Company:
     #: IVR choices on the main line: (probability, destination) — "hangup" = caller leaves in the IVR.
     ivr_menu: list[tuple[float, str]] = field(default_factory=list)
     partners: dict[str, str] = field(default_factory=dict)  # client number -> partner name
+    #: How its Asterisk writes the records: channel driver, transfer styles, CDR writers, queue_log layout.
+    style: PbxStyle = field(default_factory=PbxStyle)
 
     @property
     def by_ext(self) -> dict[str, Employee]:
         return {e.extension: e for e in self.employees}
+
+    @property
+    def trunks(self) -> list[str]:
+        """The trunk peer names in the order the lines list them."""
+        return list(dict.fromkeys(line.trunk for line in self.lines))
 
     def members(self, target: str) -> list[str]:
         return self.queues.get(target) or self.groups.get(target) or []
@@ -86,8 +96,10 @@ class Company:
 
     # -- what the product sees -----------------------------------------------------------------
     def topology(self) -> dict:
+        """The PBX as reconstruction needs it; trunks named as their channels show them (for DAHDI
+        the ISDN span, ``i1``), extensions as the phones' channels do."""
         return {
-            "trunks": sorted({line.trunk for line in self.lines}),
+            "trunks": sorted(trunk_peers(self.style.technology, self.trunks).values()),
             "extensions": [e.extension for e in self.employees],
             "company_numbers": [line.number for line in self.lines],
             "groups": {k: list(v) for k, v in self.groups.items()},
@@ -123,9 +135,10 @@ class Company:
 
 
 def build_company(employees: int, rng: np.random.Generator, mobiles: np.ndarray, partner_numbers: np.ndarray,
-                  ) -> Company:
-    """The company; ``mobiles`` are the employees' own numbers, ``partner_numbers`` clients known by name."""
-    """A company of ``employees`` people spread over the departments in fixed proportions."""
+                  style: PbxStyle | None = None) -> Company:
+    """A company of ``employees`` people spread over the departments in fixed proportions; ``mobiles``
+    are the employees' own numbers, ``partner_numbers`` clients known by name, ``style`` how its PBX
+    writes the records."""
     if not len(STAFFING) <= employees <= MAX_EMPLOYEES:
         raise ValueError(f"a company has {len(STAFFING)} to {MAX_EMPLOYEES} employees, got {employees}")
     counts = {d: max(m, int(round(share * employees))) for d, (share, _, m) in STAFFING.items()}
@@ -167,6 +180,7 @@ def build_company(employees: int, rng: np.random.Generator, mobiles: np.ndarray,
         after_hours=ext[OFFICE][0],
         ivr_menu=[(0.50, "queue:700"), (0.27, "queue:701"), (0.11, "group:600"), (0.07, f"ext:{ext[OFFICE][0]}"),
                   (0.05, "hangup")],
+        style=style or PbxStyle(),
     )
     company.partners = {str(n): f"ООО «{PARTNER_NAMES[i % len(PARTNER_NAMES)]}»"
                         + (f" ({i // len(PARTNER_NAMES) + 1})" if i >= len(PARTNER_NAMES) else "")

@@ -10,7 +10,9 @@ The parts, each in its own module:
 * :mod:`.staff` — who is at the desk, whose phone is free, when the lines open, people's random draws;
 * :mod:`.call_records` — an incoming call's state, the caller's CDR rows, the ground-truth rows;
 * :mod:`.incoming` — the time condition, IVR, queues, ring groups, direct calls, forwards, voicemail;
-* :mod:`.talk` — a person answered: talk, transfers, parking, hang-ups, ratings;
+* :mod:`.talk` — a person answered: talk, which hand-over (if any), parking;
+* :mod:`.transfers` — blind, attended, blonde, ``*2`` and phone (REFER) transfers in the company's styles;
+* :mod:`.conversation` — the answering chain's rows, the hang-ups, ratings;
 * :mod:`.outgoing` — calls to clients, internal calls, website callbacks.
 """
 

@@ -20,6 +20,8 @@ from atsnb.simulate import frames
 from atsnb.simulate.company import ACCOUNTING, OFFICE, SALES_1, SALES_2, SUPPORT, Company, build_company
 from atsnb.simulate.dialplan import TRUTH_FIELDS, Dialplan
 from atsnb.simulate.pbx import Pbx
+from atsnb.simulate.style import PbxStyle
+from atsnb.simulate.technology import technology
 from atsnb.simulate.traffic import MIX, Clients, arrivals, history_days
 
 FLAVOURS = ("freepbx", "asterisk", "legacy")
@@ -35,7 +37,8 @@ UTM = [("yandex", "cpc", "pumps_msk", "ad1", "купить насос"), ("googl
 
 @dataclass
 class Simulation:
-    """What ``simulate`` made: PBX tables (flavour column names), ground truth, directories, topology."""
+    """What ``simulate`` made: PBX tables (flavour column names), ground truth, directories, topology,
+    and the company's PBX style the rows were written in."""
 
     tables: dict[str, pd.DataFrame]
     truth: pd.DataFrame
@@ -49,6 +52,10 @@ class Simulation:
     recordings: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: Epoch second at which the PBX wrote each row (per table, aligned with its rows; "truth": call end).
     written: dict[str, np.ndarray] = field(default_factory=dict)
+    style: PbxStyle = field(default_factory=PbxStyle)
+    #: Calls going on at ``end`` (call_id, start, end): some of their rows are in the tables, the call
+    #: is not in the truth yet — what a live PBX shows too.
+    in_progress: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["call_id", "start", "end"]))
 
     @property
     def legs(self) -> int:
@@ -61,11 +68,16 @@ class Simulation:
             return df.loc[(w > after) & (w <= until)].reset_index(drop=True)
 
         truth = part("truth", self.truth)
+        cut = pd.Timestamp(until, unit="s", tz="UTC").tz_convert(self.tz).tz_localize(None)
+        started = self.truth["start"] <= cut
+        running = pd.concat([self.truth.loc[started & (self.written["truth"] > until), ["call_id", "start", "end"]],
+                             self.in_progress[self.in_progress["start"] <= cut]], ignore_index=True)
         return Simulation(
             tables={name: part(name, df) for name, df in self.tables.items()}, truth=truth,
             directories=self.directories, topology=self.topology, flavour=self.flavour, tz=self.tz, seed=self.seed,
             end=pd.Timestamp(until, unit="s", tz="UTC").tz_convert(self.tz), recordings=_recordings(truth),
-            written={name: w[(w > after) & (w <= until)] for name, w in self.written.items()},
+            written={name: w[(w > after) & (w <= until)] for name, w in self.written.items()}, style=self.style,
+            in_progress=running,
         )
 
     def shift_ids(self, first_ids: dict[str, int]) -> None:
@@ -79,14 +91,16 @@ class Simulation:
 def simulate(*, days: int = 90, seed: int = 1, employees: int = 20, calls_per_day: float | None = None,
              end: pd.Timestamp | str | None = None, tz: str = "Europe/Moscow", flavour: str = "freepbx",
              recordings_share: float = 0.6, cel: bool = True, start: pd.Timestamp | str | None = None,
-             progress: bool = False) -> Simulation:
+             progress: bool = False, style: PbxStyle | None = None) -> Simulation:
     """Simulate ``days`` days of a company's calls ending at ``end`` (default: now), deterministic per ``seed``.
 
     ``calls_per_day`` defaults to 20 per employee; ``recordings_share`` of the answered calls are
     recorded; ``cel=False`` skips the CEL table (faster for very large runs).  ``start`` (optional)
     drops arrivals before it, which is how ``--follow`` continues an existing history.  ``progress``
-    shows a progress bar (calls played) on the terminal.
+    shows a progress bar (calls played) on the terminal.  ``style`` is how the company's Asterisk
+    writes its records (channel driver, transfer styles, CDR written twice, queue_log layout).
     """
+    style = style or PbxStyle()
     if flavour not in FLAVOURS:
         raise ValueError(f"unknown flavour {flavour!r}; known: {', '.join(FLAVOURS)}")
     if days < 1:
@@ -101,12 +115,13 @@ def simulate(*, days: int = 90, seed: int = 1, employees: int = 20, calls_per_da
     mobiles = registry.sample(rng, employees, prefer_region="Москва", prefer_share=0.9)
     regulars = registry.sample(rng, int(60 + 4 * per_day), prefer_region="Москва", prefer_share=0.65)
     fresh = registry.sample(rng, int(expected * 0.45) + 50, prefer_region="Москва", prefer_share=0.55)
-    company = build_company(employees, rng, mobiles, regulars[:PARTNERS])  # the most active clients
+    company = build_company(employees, rng, mobiles, regulars[:PARTNERS], style)  # the most active clients
     clients = Clients(rng, regulars, fresh)
 
     day_list = history_days(end_ts, days)
     dates = [pd.Timestamp(d.midnight, unit="s", tz="UTC").tz_convert(tz).strftime("%Y%m%d") for d in day_list]
-    pbx = Pbx(rng, cel=cel)
+    # The driver draws from a generator of its own (IAX2 call numbers): one seed, the same calls on every driver.
+    pbx = Pbx(rng, technology(style.technology, company.trunks, np.random.default_rng([seed, 1])), cel=cel)
     plan = Dialplan(company, pbx, rng, day_list, dates, recordings_share)
     start_epoch = _as_local(start, tz).timestamp() if start is not None else None
     times = arrivals(rng, day_list, per_day, end_epoch, start_epoch)
@@ -114,16 +129,18 @@ def simulate(*, days: int = 90, seed: int = 1, employees: int = 20, calls_per_da
     with tqdm(total=len(times) + len(bursts), unit="calls", desc="simulate", disable=not progress) as bar:
         _play(plan, company, clients, rng, times, bursts, end_epoch, day_list, bar)
 
-    cdr, cdr_written = frames.cdr_frame([r for r in pbx.cdr if r[-1] <= end_epoch], tz, flavour)
+    cdr, cdr_written = frames.cdr_frame([r for r in pbx.cdr if r[-1] <= end_epoch], tz, flavour,
+                                        twice=style.duplicate_cdr)
     cel = sorted((r for r in pbx.cel if r[1] <= end_epoch), key=lambda r: r[1])
     qlog = sorted((r for r in pbx.qlog if r[0] <= end_epoch), key=lambda r: r[0])
     ratings = sorted((r for r in plan.ratings if r[0] <= end_epoch), key=lambda r: r[0])
     callbacks = sorted((r for r in plan.callbacks if r[-1] <= end_epoch), key=lambda r: r[0])
     truth_rows = sorted((r for r in plan.truth if r[6] <= end_epoch), key=lambda r: r[4])
+    running = sorted((r for r in plan.truth if r[6] > end_epoch), key=lambda r: r[4])
     tables = {
         "cdr": cdr,
         "cel": frames.cel_frame(cel, tz, "eventextra" if flavour == "legacy" else "extra"),
-        "queue_log": frames.queue_log_frame(qlog, tz),
+        "queue_log": frames.queue_log_frame(qlog, tz, style.queue_log_data),
         "ratings": frames.ratings_frame(ratings, tz),
         "callbacks": frames.callbacks_frame([r[:-1] for r in callbacks], tz),
     }
@@ -136,8 +153,10 @@ def simulate(*, days: int = 90, seed: int = 1, employees: int = 20, calls_per_da
         "truth": np.array([r[6] for r in truth_rows], dtype=float),
     }
     truth = frames.truth_frame(truth_rows, TRUTH_FIELDS, tz)
+    in_progress = frames.truth_frame(running, TRUTH_FIELDS, tz)[["call_id", "start", "end"]]
     return Simulation(tables=tables, truth=truth, directories=company.directories(), topology=company.topology(),
-                      flavour=flavour, tz=tz, seed=seed, end=end_ts, recordings=_recordings(truth), written=written)
+                      flavour=flavour, tz=tz, seed=seed, end=end_ts, recordings=_recordings(truth), written=written,
+                      style=style, in_progress=in_progress)
 
 
 def _as_local(value: pd.Timestamp | str, tz: str) -> pd.Timestamp:

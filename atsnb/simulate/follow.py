@@ -16,19 +16,21 @@ import pandas as pd
 
 from atsnb.simulate.engine import simulate
 from atsnb.simulate.sinks import Sink
+from atsnb.simulate.style import PbxStyle
 
 CHUNK_S = 3600.0
 
 
 def catch_up(sink: Sink, *, seed: int, employees: int, calls_per_day: float | None, tz: str, flavour: str,
-             recordings_share: float, since: pd.Timestamp, until: pd.Timestamp) -> pd.Timestamp:
+             recordings_share: float, since: pd.Timestamp, until: pd.Timestamp,
+             style: PbxStyle | None = None) -> pd.Timestamp:
     """Write the calls of (since, until] at once (a stopped demo resumes with no hole); returns ``until``."""
     if until.timestamp() - since.timestamp() < 1:
         return since
     days = math.ceil((until.timestamp() - since.timestamp()) / 86400) + 1
     sim = simulate(days=days, seed=_chunk_seed(seed, since), employees=employees, calls_per_day=calls_per_day,
                    end=until, start=since, tz=tz, flavour=flavour, recordings_share=recordings_share,
-                   progress=sink.progress)
+                   progress=sink.progress, style=style)
     sink.write(sim)
     return until
 
@@ -36,7 +38,7 @@ def catch_up(sink: Sink, *, seed: int, employees: int, calls_per_day: float | No
 def follow(sink: Sink, *, seed: int, employees: int, calls_per_day: float | None, tz: str, flavour: str,
            recordings_share: float, start: pd.Timestamp, tick_s: float = 5.0,
            clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
-           ticks: int | None = None) -> None:
+           ticks: int | None = None, style: PbxStyle | None = None) -> None:
     """Write live calls every ``tick_s`` seconds from ``start`` on, until Ctrl+C (or ``ticks`` ticks)."""
     released = start.timestamp()
     done = 0
@@ -47,7 +49,7 @@ def follow(sink: Sink, *, seed: int, employees: int, calls_per_day: float | None
         sim = simulate(days=2, seed=_chunk_seed(seed, begin), employees=employees, calls_per_day=calls_per_day,
                        end=pd.Timestamp(chunk_end, unit="s", tz="UTC").tz_convert(tz),
                        start=begin,
-                       tz=tz, flavour=flavour, recordings_share=recordings_share)
+                       tz=tz, flavour=flavour, recordings_share=recordings_share, style=style)
         while released < chunk_end and (ticks is None or done < ticks):
             sleep(tick_s)
             now = min(clock(), chunk_end)

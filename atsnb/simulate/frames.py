@@ -15,6 +15,7 @@ from atsnb.source.schemas import (
     CDR_FLAVOURS,
     CEL_COLUMNS,
     QUEUE_LOG_COLUMNS,
+    QUEUE_LOG_SINGLE_DATA,
     RATINGS_COLUMNS,
 )
 
@@ -45,11 +46,14 @@ def _in_time_order(rows: list[tuple], fields: tuple[str, ...], tz: str, times: t
     return raw
 
 
-def cdr_frame(rows: list[tuple], tz: str, flavour: str) -> tuple[pd.DataFrame, np.ndarray]:
+def cdr_frame(rows: list[tuple], tz: str, flavour: str, *, twice: bool = False) -> tuple[pd.DataFrame, np.ndarray]:
     """The CDR table of ``flavour`` in the order Asterisk wrote the rows (at Party A's hang-up),
-    and the epoch second each row was written."""
+    and the epoch second each row was written.  ``twice``: two CDR writers (cdr_mysql and
+    cdr_adaptive_odbc) on one table, so every row follows itself with the same values."""
     raw = pd.DataFrame.from_records(rows, columns=list(CDR_FIELDS))
     raw = raw.sort_values(["written", "sequence"], kind="stable").reset_index(drop=True)
+    if twice:
+        raw = raw.loc[raw.index.repeat(2)].reset_index(drop=True)
     written = raw["written"].to_numpy(float)
     start, answer, end = (raw[c].to_numpy(float) for c in ("start", "answer", "end"))
     wide = raw.drop(columns=["written"])
@@ -80,10 +84,18 @@ def cel_frame(rows: list[tuple], tz: str, extra_column: str = "extra") -> pd.Dat
     return out.rename(columns={"extra": extra_column}) if extra_column != "extra" else out
 
 
-def queue_log_frame(rows: list[tuple], tz: str) -> pd.DataFrame:
-    """queue_log lines; ``time`` is text ``YYYY-MM-DD HH:MM:SS.ffffff`` as the realtime driver writes it."""
+def queue_log_frame(rows: list[tuple], tz: str, layout: str = "split") -> pd.DataFrame:
+    """queue_log lines; ``time`` is text ``YYYY-MM-DD HH:MM:SS.ffffff`` as the realtime driver writes it.
+
+    ``layout`` ``single``: one ``data`` column holding the event's fields joined with ``|``, as the
+    realtime driver stores them when the table has no data1..data5 (no event ends with an empty
+    field, so the empty tail of the five is not part of it)."""
     raw = _in_time_order(rows, QLOG_FIELDS, tz, ("time",), whole_seconds=False)
     raw["time"] = raw["time"].dt.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if layout == "single":
+        fields = [f"data{i}" for i in range(1, 6)]
+        raw["data"] = raw[fields[0]].str.cat(raw[fields[1:]], sep="|").str.rstrip("|")
+        return raw[[c for c, _ in QUEUE_LOG_SINGLE_DATA]]
     return raw[[c for c, _ in QUEUE_LOG_COLUMNS]]
 
 

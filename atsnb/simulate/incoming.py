@@ -8,7 +8,7 @@ Conventions of a FreePBX-style Asterisk (docs/pbx-data.md shows the rows per sce
   up before any phone rang leaves one ANSWERED row with no destination channel.
 * Queue members are ``Local/<ext>@from-queue/n`` (the sales queue rings them in turn, ``rrmemory``;
   support rings all free members at once): a caller row to the ``;1`` half per member per ring
-  round, and a ``;2`` → ``PJSIP/<ext>`` row (own uniqueid, same linkedid, ``src`` = the external caller)
+  round, and a ``;2`` → phone (``PJSIP/<ext>-…``) row (own uniqueid, same linkedid, ``src`` = the external caller)
   that alone holds the true talk time.
 * Ring groups dial the phones directly (one row per rung phone, BUSY for a phone already talking).
 * A forward to a mobile goes ``Local/<mobile>@from-internal`` → trunk with ``outbound_cnum`` set.
@@ -41,7 +41,7 @@ class IncomingRoutes(Talk):
     def incoming(self, t0: float, line: Line, client: str) -> None:
         """``client`` calls the company's ``line`` at ``t0``; the call is played to its last hang-up."""
         cid = line.cid_prefix + client[1:]
-        c = self.pbx.channel(line.trunk, t0, None, cid, cid, line.number, "from-pstn")
+        c = self.pbx.trunk(line.trunk, t0, None, cid, cid, line.number, "from-pstn")
         impatient = self.rng.random() < 0.10
         patience = float(self.rng.uniform(1.0, 6.0)) if impatient else float(self.rng.exponential(110.0)) + 6.0
         call = Call(c=c, start=t0, line=line, client=client, cid=cid, scenario="", patience_end=t0 + patience,
@@ -105,6 +105,7 @@ class IncomingRoutes(Talk):
         stop = min(call.patience_end, deadline)
         members = self.co.queues[q]
         busy_until = self.busy_until
+        dial = pbx.tech.dial_phone
         r = te + 1.0
         rang_any = False
         while r < stop:
@@ -123,13 +124,13 @@ class IncomingRoutes(Talk):
             for m in avail:
                 call.ring(m)
                 one, two = pbx.local_pair(m, "from-queue", r, c.linkedid, call.cid, call.cid)
-                dev = pbx.channel(m, r + 0.05, c.linkedid, m, self.emp[m].name, m, "from-queue")
+                dev = pbx.phone(m, r + 0.05, c.linkedid, m, self.emp[m].name, m, "from-queue")
                 # Every caller row starts with the caller's channel and is answered from entering the
                 # queue: the same duration from the caller's start (docs/pbx-data.md).
                 row = self._caller_row(call, one, call.start, te, dst=q, dcontext="ext-queues",
                                        lastapp="Queue", lastdata=f"{q},t,,,{int(QUEUE_MAX_WAIT_S)},,,,,")
                 member_row = {"a": two, "b": dev, "start": r, "src": call.cid, "dst": m, "dcontext": "from-queue",
-                              "lastapp": "Dial", "lastdata": f"PJSIP/{m},,HhtrM(auto-blkvm)",
+                              "lastapp": "Dial", "lastdata": f"{dial(m)},,HhtrM(auto-blkvm)",
                               "clid": f'"{call.cid}" <{call.cid}>', "did": "", "sequence": pbx.next_sequence()}
                 if connected and m == winner:
                     pbx.queue_log(t_ans, c.uid, q, f"Local/{m}@from-queue/n", "CONNECT", int(t_ans - te), one.uid,
@@ -190,7 +191,7 @@ class IncomingRoutes(Talk):
         call.last_target = g
         call.rec_type, call.rec_to = "rg", g
         stop = min(call.patience_end, t + GROUP_RING_S)
-        lastdata = "&".join(f"PJSIP/{m}" for m in members) + f",{int(GROUP_RING_S)},tr"
+        lastdata = "&".join(pbx.tech.dial_phone(m) for m in members) + f",{int(GROUP_RING_S)},tr"
         delays = {m: (self.pickup_delay(m, t) if self.free(m, t) else math.inf) for m in members}
         winner = min(delays, key=delays.get)
         t_ans = t + delays[winner]
@@ -200,7 +201,7 @@ class IncomingRoutes(Talk):
         leg = None
         for m in members:
             call.ring(m)
-            dev = pbx.channel(m, t + 0.05, c.linkedid, m, self.emp[m].name, m, "from-internal")
+            dev = pbx.phone(m, t + 0.05, c.linkedid, m, self.emp[m].name, m, "from-internal")
             row = self._caller_row(call, dev, call.start, answer, dst=g, dcontext="ext-group", lastapp="Dial",
                                    lastdata=lastdata)
             if connected and m == winner:
@@ -236,9 +237,9 @@ class IncomingRoutes(Talk):
         if not self.present(ext, t) and ext == self.co.red_phone and self.rng.random() < 0.8:
             return self._forward_mobile(call, ext, t)
         call.ring(ext)
-        dev = pbx.channel(ext, t + 0.05, c.linkedid, ext, self.emp[ext].name, ext, "from-internal")
+        dev = pbx.phone(ext, t + 0.05, c.linkedid, ext, self.emp[ext].name, ext, "from-internal")
         row = self._caller_row(call, dev, call.start, answer, dst=ext, dcontext="from-did-direct", lastapp="Dial",
-                               lastdata=f"PJSIP/{ext},{int(DIRECT_RING_S)},trM(auto-blkvm)")
+                               lastdata=f"{pbx.tech.dial_phone(ext)},{int(DIRECT_RING_S)},trM(auto-blkvm)")
         if not self.free(ext, t):
             call.rows.append({**row, "end": t + 0.2, "disposition": "BUSY"})
             pbx.hangup(dev, t + 0.2, cause=USER_BUSY)
@@ -275,11 +276,11 @@ class IncomingRoutes(Talk):
         call.scenario = "forward_mobile"
         call.rec_type = ""
         one, two = pbx.local_pair(mobile, "from-internal", t, c.linkedid, call.cid, call.cid)
-        out = pbx.channel(trunk, t + 0.3, c.linkedid, mobile, mobile, mobile, "from-internal")
+        out = pbx.trunk(trunk, t + 0.3, c.linkedid, mobile, mobile, mobile, "from-internal")
         row = self._caller_row(call, one, call.start, NAN, dst=ext, dcontext="from-did-direct", lastapp="Dial",
                                lastdata=f"Local/{mobile}@from-internal/n,{int(DIRECT_RING_S + 10)},tr")
         member = {"a": two, "b": out, "start": t, "src": call.cid, "dst": mobile, "dcontext": "from-internal",
-                  "lastapp": "Dial", "lastdata": f"PJSIP/{mobile}@{trunk},300,Tt",
+                  "lastapp": "Dial", "lastdata": f"{pbx.tech.dial_trunk(trunk, mobile)},300,Tt",
                   "clid": f'"{call.cid}" <{call.cid}>', "did": "", "outbound_cnum": call.line.number}
         delay = float(self.rng.uniform(6.0, 22.0)) if self.rng.random() < 0.8 else math.inf
         stop = min(call.patience_end, t + DIRECT_RING_S + 10)

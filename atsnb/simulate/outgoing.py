@@ -26,10 +26,10 @@ class OutgoingCalls(CallRecords):
         e = self.emp[ext]
         line = self.co.outbound_line(e.department)
         dialed = ("8" + client[1:]) if self.rng.random() < 0.8 else client
-        d = pbx.channel(ext, t, None, ext, e.name, dialed, "from-internal")
-        tr = pbx.channel(line.trunk, t + 1.2, d.linkedid, client, client, client, "from-trunk")
+        d = pbx.phone(ext, t, None, ext, e.name, dialed, "from-internal")
+        tr = pbx.trunk(line.trunk, t + 1.2, d.linkedid, client, client, client, "from-trunk")
         u = self.rng.random()
-        lastdata = f"PJSIP/{client}@{line.trunk},300,Tb(func-apply-sipheaders^s^1)"
+        lastdata = f"{pbx.tech.dial_trunk(line.trunk, client)},300,Tb(func-apply-sipheaders^s^1)"
         answered = False
         if u < 0.04:
             end, disposition, cause, status = t + 2.0, "FAILED", CONGESTION, "CONGESTION"
@@ -72,8 +72,8 @@ class OutgoingCalls(CallRecords):
             return self.busy_until[ext] + float(self.rng.uniform(60, 900))
         pbx = self.pbx
         e, o = self.emp[ext], self.emp[other]
-        d = pbx.channel(ext, t, None, ext, e.name, other, "from-internal")
-        d2 = pbx.channel(other, t + 0.1, d.linkedid, ext, e.name, other, "from-internal")
+        d = pbx.phone(ext, t, None, ext, e.name, other, "from-internal")
+        d2 = pbx.phone(other, t + 0.1, d.linkedid, ext, e.name, other, "from-internal")
         busy = not self.free(other, t)
         delay = math.inf if busy else self.pickup_delay(other, t)
         answered = delay < DIRECT_RING_S
@@ -90,7 +90,7 @@ class OutgoingCalls(CallRecords):
         if answered and self.rng.random() < self.recordings_share * 0.5:
             rec = f"internal-{other}-{ext}-{self._stamp(t)}-{d.uid}.wav"
         pbx.cdr_row(d, d2, t, t_ans if answered else NAN, end, src=ext, dst=other, dcontext="from-internal",
-                    lastapp="Dial", lastdata=f"PJSIP/{other},,HhtrM(auto-blkvm)", disposition=disposition,
+                    lastapp="Dial", lastdata=f"{pbx.tech.dial_phone(other)},,HhtrM(auto-blkvm)", disposition=disposition,
                     clid=f'"{e.name}" <{ext}>', rec=rec, cnum=ext, cnam=e.name, dst_cnam=o.name)
         hangup_by = "caller" if (not answered or self.rng.random() < 0.5) else "callee"
         source = d if hangup_by == "caller" else d2
@@ -116,7 +116,7 @@ class OutgoingCalls(CallRecords):
         ext = next((m for m in candidates if self.free(m, t) and self.present(m, t)), candidates[0])
         e = self.emp[ext]
         line = self.co.outbound_line(e.department)
-        d = pbx.channel(ext, t, None, ext, "Заказ звонка", client, "from-internal")
+        d = pbx.phone(ext, t, None, ext, "Заказ звонка", client, "from-internal")
         delay = math.inf if not self.free(ext, t) else self.pickup_delay(ext, t)
         base = (tr, request["site"], request["page"], request["utm_source"], request["utm_medium"],
                 request["utm_campaign"], request["utm_content"], request["utm_term"], request["number"], ext)
@@ -128,9 +128,9 @@ class OutgoingCalls(CallRecords):
             return
         t_emp = t + delay
         pbx.answer(d, t_emp)
-        tr_ch = pbx.channel(line.trunk, t_emp + 0.5, d.linkedid, client, client, client, "from-trunk")
+        tr_ch = pbx.trunk(line.trunk, t_emp + 0.5, d.linkedid, client, client, client, "from-trunk")
         client_answers = self.rng.random() < 0.8
-        lastdata = f"PJSIP/{client}@{line.trunk},300,Tb(func-apply-sipheaders^s^1)"
+        lastdata = f"{pbx.tech.dial_trunk(line.trunk, client)},300,Tb(func-apply-sipheaders^s^1)"
         if client_answers:
             t_ans = t_emp + float(self.rng.uniform(5.0, 20.0))
             end = t_ans + self.talk_time(150.0)

@@ -1,8 +1,9 @@
 """What an Asterisk 13+ writes, mechanically: channels, CDR rows, CEL events, queue_log lines.
 
 The dialplan (:mod:`.dialplan`) decides *what happens* in a call; this recorder turns it into the
-PBX's own records with the identifiers Asterisk uses: channel names ``PJSIP/<peer>-<8 hex>``,
-``Local/<exten>@<context>-<8 hex>;1/;2``, ``uniqueid`` = ``<epoch>.<counter>``, ``linkedid`` =
+PBX's own records with the identifiers Asterisk uses: phone and trunk channels named by the
+company's channel driver (:mod:`.technology`: ``PJSIP/<peer>-<8 hex>``, ``IAX2/<peer>-<call number>``,
+…), ``Local/<exten>@<context>-<8 hex>;1/;2``, ``uniqueid`` = ``<epoch>.<counter>``, ``linkedid`` =
 uniqueid of the oldest channel, a global CDR ``sequence`` that skips numbers (rows filtered by
 ``unanswered=no`` take numbers too), counters that restart with Asterisk.
 
@@ -15,6 +16,8 @@ from __future__ import annotations
 import json
 
 import numpy as np
+
+from atsnb.simulate.technology import Technology
 
 # CDR tuple layout (see frames.CDR_FIELDS): times are float epoch seconds, answer NaN if none.
 CDR_FIELDS = ("start", "answer", "end", "clid", "src", "dst", "dcontext", "channel", "dstchannel", "lastapp",
@@ -42,8 +45,9 @@ class Channel:
 class Pbx:
     """Collects the rows of every call; counters behave like one long-running Asterisk."""
 
-    def __init__(self, rng: np.random.Generator, *, cel: bool = True):
+    def __init__(self, rng: np.random.Generator, tech: Technology, *, cel: bool = True):
         self.rng = rng
+        self.tech = tech
         self.with_cel = cel
         self.chan_counter = int(rng.integers(0x100, 0x4000))
         self.uid_counter = int(rng.integers(100, 5000))
@@ -59,6 +63,7 @@ class Pbx:
         self.chan_counter = 1
         self.uid_counter = 0
         self.sequence = 0
+        self.tech.restart()
 
     # -- ids -----------------------------------------------------------------------------------
     def next_sequence(self) -> int:
@@ -74,12 +79,23 @@ class Pbx:
         self.uid_counter += 1
         return f"{int(t)}.{self.uid_counter}"
 
-    def channel(self, peer: str, t: float, linkedid: str | None, num: str, cname: str, exten: str, context: str,
-                tech: str = "PJSIP") -> Channel:
-        """A new channel ``<tech>/<peer>-<hex>`` created at ``t`` (CEL CHAN_START)."""
+    def phone(self, ext: str, t: float, linkedid: str | None, num: str, cname: str, exten: str, context: str,
+              *, second: bool = False) -> Channel:
+        """A new channel of extension ``ext``'s phone created at ``t`` (CEL CHAN_START); without a
+        ``linkedid`` it starts a call of its own.  ``second``: the phone's second line."""
         self.chan_counter += 1
+        return self._open(self.tech.phone(ext, self.chan_counter, second), t, linkedid, num, cname, exten, context)
+
+    def trunk(self, trunk: str, t: float, linkedid: str | None, num: str, cname: str, exten: str, context: str,
+              ) -> Channel:
+        """A new channel on ``trunk`` whose remote party is ``num`` (the caller in, the dialled number out)."""
+        self.chan_counter += 1
+        return self._open(self.tech.trunk(trunk, num, self.chan_counter), t, linkedid, num, cname, exten, context)
+
+    def _open(self, name: str, t: float, linkedid: str | None, num: str, cname: str, exten: str, context: str,
+              ) -> Channel:
         uid = self._uid(t)
-        ch = Channel(f"{tech}/{peer}-{self.chan_counter:08x}", uid, linkedid or uid, num, cname, exten, context)
+        ch = Channel(name, uid, linkedid or uid, num, cname, exten, context)
         self.event("CHAN_START", t, ch)
         return ch
 

@@ -1,7 +1,7 @@
 """Where a simulation goes: a MySQL/MariaDB database laid out like a PBX, or the embedded store.
 
-* :func:`write_mysql` creates the PBX tables of the flavour (:func:`atsnb.source.schemas.pbx_ddl`) and
-  bulk-loads the rows (``LOAD DATA LOCAL INFILE`` when the server allows it, multi-row INSERTs
+* :func:`write_mysql` creates the PBX tables of the flavour (:func:`atsnb.source.schemas.pbx_ddl`; the
+  queue_log with data1..data5 or one ``data`` column, as the company's style says) and bulk-loads the rows (``LOAD DATA LOCAL INFILE`` when the server allows it, multi-row INSERTs
   otherwise); the ground truth goes into ``atsnb_truth``, a table the product never reads.
 * into the embedded store the rows take the sync's path (:func:`atsnb.flow.store_simulation`
   wires the two), so the store cannot tell them from a real PBX's; :func:`write_extras` then adds
@@ -110,7 +110,8 @@ def write_mysql(sim: Simulation, target: str | Settings, flavour: str | None = N
     with _connect(settings, local_infile=True, create=True) as con:
         try:
             with con.cursor() as cur:
-                for ddl in pbx_ddl(flavour, cel_extra=cel_extra_column(flavour)):
+                for ddl in pbx_ddl(flavour, cel_extra=cel_extra_column(flavour),
+                                   queue_log_data=sim.style.queue_log_data):
                     cur.execute(ddl)
                 cur.execute(TRUTH_DDL)
             con.commit()
@@ -188,7 +189,7 @@ def _write_tsv(fh: io.TextIOBase, cells: pd.DataFrame) -> None:
 # -- embedded store ------------------------------------------------------------------------------
 def pbx_shape(sim: Simulation) -> Shape:
     """The table layout the simulation's rows are in, as the sync reads them."""
-    return Shape.of(sim.flavour, cel_extra=cel_extra_column(sim.flavour))
+    return Shape.of(sim.flavour, cel_extra=cel_extra_column(sim.flavour), queue_log_data=sim.style.queue_log_data)
 
 
 def write_extras(sim: Simulation, store: Store, *, directories: bool = True) -> None:
