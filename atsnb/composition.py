@@ -22,11 +22,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from atsnb.calls import reading
+from atsnb.calls.audit import Audit, audit_period
 from atsnb.calls.reading import TimeLike
 from atsnb.config import Settings, load_settings
 from atsnb.delivery.channels import CHANNELS, Channel, ChannelRegistry, Happenings, Message
 from atsnb.i18n import set_language
 from atsnb.reports.model import Report
+from atsnb.reports.period import period_range
 from atsnb.reports.registry import REPORTS, ReportRegistry
 from atsnb.reports.scope import FilterError
 from atsnb.store import Catalog, Store
@@ -107,6 +109,13 @@ class Context:
     def load_calls(self, start: TimeLike, end: TimeLike, **filters: object) -> pd.DataFrame:
         """One row per call that started in [start, end), filtered by column values."""
         return reading.load_calls(start, end, store=self.store, settings=self.settings, **filters)
+
+    def audit(self, period: str = "last_30_days", *, start: object = None, end: object = None) -> Audit:
+        """The data-quality audit of a period, as the reports take it (docs/data-quality.md): how
+        many raw records became how many calls, what was merged, repaired or skipped, and which
+        answers rest on CDR alone."""
+        lo, hi = period_range(period, start=start, end=end, tz=self.settings.tz, now=self.now())
+        return audit_period(self.store, self.settings, lo, hi)
 
     # -- bringing data in ------------------------------------------------------------------------
     def sync(self, *, progress: bool = False) -> SyncReport:

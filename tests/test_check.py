@@ -7,9 +7,11 @@ from datetime import datetime
 import pandas as pd
 
 from atsnb.cli import main
+from atsnb.composition import Context
 from atsnb.i18n import set_language
 from atsnb.source.check import check_pbx, is_read_only
 from tests.pbx_rows import create_pbx, insert, leg, settings_for
+from tests.support.demo_store import DEMO_PERIOD, demo_store
 from tests.support.mariadb import free_port
 
 
@@ -140,3 +142,26 @@ def test_a_cdr_table_without_its_time_column_is_named_and_check_fails(pbx_db, mo
     assert main(["check", "--json"]) == 1
     cdr = next(t for t in json.loads(capsys.readouterr().out)["tables"] if t["kind"] == "cdr")
     assert cdr["found"] and cdr["flavour"] == "" and len(cdr["missing_columns"]) == 1
+
+
+def test_check_calls_prints_the_data_quality_audit_of_the_stored_period(tmp_path_factory, monkeypatch, capsys):
+    """No PBX is asked: the stored records of the period are audited (docs/data-quality.md)."""
+    store, settings = demo_store(tmp_path_factory)
+    monkeypatch.setenv("ATSNB_STORE", str(store))
+    monkeypatch.setenv("ATSNB_PBX_URL", f"mysql://atsnb:pw@127.0.0.1:{free_port()}/asteriskcdrdb")  # nobody there
+    period = ["--start", DEMO_PERIOD["start"], "--end", DEMO_PERIOD["end"]]
+    expected = Context.from_settings(settings).audit("custom", **DEMO_PERIOD)
+    assert main(["check", "--calls", *period]) == 0
+    text = capsys.readouterr().out
+    assert text.strip() == expected.text()
+    assert text.startswith("Качество данных за 03.03.2025 – 16.03.2025\nЗаписи АТС → звонки: CDR ")
+    assert main(["check", "--calls", "--json", *period]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer == json.loads(json.dumps(expected.to_dict()))
+    assert answer["calls"] > 1000 and answer["answered"] == answer["answers_from_cel"]  # the demo writes CEL
+    assert answer["records"] == answer["cdr_rows"] + answer["cel_rows"] + answer["queue_log_rows"]
+
+
+def test_a_period_without_calls_is_refused_in_one_sentence(monkeypatch, capsys):
+    assert main(["check", "--period", "yesterday"]) == 2
+    assert "add --calls" in capsys.readouterr().err

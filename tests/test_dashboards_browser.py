@@ -182,6 +182,25 @@ def test_changing_the_period_changes_the_figures(visit):
     assert page.problems() == []
 
 
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_the_data_quality_note_is_one_line_that_opens_into_the_audit(visit, viewport):
+    """The note (atsnb/views/quality.py) comes after the figures, from the kernel's worker thread."""
+    page = visit("dashboard", viewport)
+    note = page.page.locator("details.atsnb-quality")
+    note.wait_for(timeout=120_000)
+    summary = note.locator("summary")
+    assert summary.inner_text().startswith("Качество данных: записей: ")
+    assert "ответ только по CDR" in summary.inner_text()
+    lines = note.locator(".atsnb-quality-lines")
+    assert not lines.is_visible()
+    summary.click()
+    assert lines.is_visible() and "Момент ответа" in lines.inner_text() and "ещё идут" in lines.inner_text()
+    page.screenshot(SCREENSHOTS / f"dashboard-quality-{viewport}.png")
+    assert page.page.evaluate("document.querySelector('#rendered_cells').scrollWidth") <= \
+        VIEWPORTS[viewport]["viewport"]["width"]
+    assert page.problems() == []
+
+
 def test_choosing_a_department_narrows_the_employees(visit):
     page = visit("employees")
     rows = page.page.locator("table.atsnb-table[data-key='summary'] tbody tr")

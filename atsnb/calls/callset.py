@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -44,12 +44,12 @@ def _clock(seconds: int) -> str:
 @dataclass
 class CallSet:
     """``calls`` (one row per call) and ``steps`` (the routes), as stored in the ``calls`` and
-    ``steps`` tables of the store; ``unlinked_transfers``: internal calls that look like the
-    consultation of a phone-made attended transfer which nothing (no CEL) joined to its call."""
+    ``steps`` tables of the store; ``unlinked_transfers``: the ids of the internal calls that look
+    like the consultation of a phone-made attended transfer which nothing (no CEL) joined to its call."""
 
     calls: pd.DataFrame
     steps: pd.DataFrame
-    unlinked_transfers: int = 0
+    unlinked_transfers: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.calls)

@@ -7,7 +7,7 @@ colleague.  CDR alone cannot tell that consultation from an ordinary internal ca
 transferer's second channel in its extra (``channel2_uniqueid``); that channel started the
 consultation, so its uniqueid is the consultation's linkedid, and those rows join the client's call
 (:func:`consultation_links`, applied to the legs' linkedids in :func:`atsnb.calls.legs.prepare_legs`).  Without CEL the consultation stays a call of its
-own; :func:`unlinked_consultations` counts such calls, so the data-quality audit can say so.
+own; :func:`unlinked_consultations` names such calls, so the data-quality audit can say so.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from atsnb.calls.classify import INTERNAL
 from atsnb.calls.legs import LOCAL, PHONE, TRUNK
@@ -55,8 +56,9 @@ def _second_channel(extra: str) -> str:
     return str(found.get("channel2_uniqueid") or "") if isinstance(found, dict) else ""
 
 
-def unlinked_consultations(calls: pd.DataFrame, legs: Legs) -> int:
-    """How many internal calls look like a REFER consultation nothing linked to its client's call.
+def unlinked_consultations(calls: pd.DataFrame, legs: Legs) -> list[str]:
+    """The ids of the internal calls that look like a REFER consultation nothing linked to its
+    client's call.
 
     An internal call from a phone to a colleague that ends as an external call's client is put
     through to that colleague (within a couple of seconds), from a phone that talked in that call.
@@ -69,13 +71,13 @@ def unlinked_consultations(calls: pd.DataFrame, legs: Legs) -> int:
     to_phone = np.flatnonzero(b_kind == PHONE)
     internal = to_phone[(direction[to_phone] == INTERNAL) & (a_kind[to_phone] == PHONE)]
     if not len(internal):
-        return 0
+        return []
     answer = calls["answer"].to_numpy()
     arrivals = to_phone[(direction[to_phone] != INTERNAL)
                         & ((a_kind[to_phone] == TRUNK) | (a_kind[to_phone] == LOCAL))]
     arrivals = arrivals[legs["t_start"][arrivals] >= answer[call[arrivals]] + 0.5]
     if not len(arrivals):
-        return 0
+        return []
 
     def moment(rows: np.ndarray, seconds: np.ndarray) -> np.ndarray:
         return (legs["b_peer"][rows].astype(np.int64) << 34) + np.floor(seconds).astype(np.int64)
@@ -87,7 +89,7 @@ def unlinked_consultations(calls: pd.DataFrame, legs: Legs) -> int:
         near |= np.isin(moment(internal, ended + shift), put_through)
     internal = internal[near]
     if not len(internal):
-        return 0
+        return []
     consulted = pd.DataFrame({"consultation": call[internal], "phone": legs["b_peer"][internal],
                               "by": legs["a_peer"][internal], "ended": legs["t_end"][internal]})
     transfers = pd.DataFrame({"call": call[arrivals], "phone": legs["b_peer"][arrivals],
@@ -96,4 +98,5 @@ def unlinked_consultations(calls: pd.DataFrame, legs: Legs) -> int:
     pairs = pairs[np.abs(pairs["at"] - pairs["ended"]) <= _SAME_MOMENT_S]
     talked = legs["person"]
     talkers = pd.DataFrame({"call": call[talked], "by": legs["b_peer"][talked]}).drop_duplicates()
-    return int(pairs.merge(talkers, on=["call", "by"])["consultation"].nunique())
+    found = np.unique(pairs.merge(talkers, on=["call", "by"])["consultation"].to_numpy())
+    return legs.call_ids.take(pa.array(found)).to_pylist()

@@ -40,8 +40,8 @@ def reconstruct(
     """Rebuild every call in ``cdr`` (FreePBX column names, ``calldate`` naive PBX-local time).
 
     Returns a :class:`CallSet` whose ``calls`` has the columns of docs/calls.md (times tz-aware in
-    ``tz``), whose ``steps`` is every call's route, and whose ``unlinked_transfers`` counts the
-    phone-made attended transfers whose consultation could not be joined to its call (no CEL).
+    ``tz``), whose ``steps`` is every call's route, and whose ``unlinked_transfers`` names the
+    calls that are the consultation of a phone-made attended transfer nothing (no CEL) joined to its call.
 
     ``primary`` marks the first call of each external number in ``cdr``; ``seen_before`` tells the
     numbers met earlier — the numbers alone, or the store's first-seen table (``number``,

@@ -120,7 +120,12 @@ class Pbx:
                 dst: str, dcontext: str, lastapp: str, lastdata: str, disposition: str, clid: str, did: str = "",
                 rec: str = "", cnum: str = "", cnam: str = "", outbound_cnum: str = "", outbound_cnam: str = "",
                 dst_cnam: str = "", written: float | None = None, sequence: int | None = None) -> None:
-        """One CDR row owned by Party A ``a``; ``written`` = when Asterisk dispatched it (A's hang-up)."""
+        """One CDR row owned by Party A ``a``; ``written`` = when Asterisk dispatched it (A's hang-up).
+
+        A row made for a Party A already answered (after an IVR or a queue's ``Answer()``) is answered
+        from its own creation, never earlier: billsec never exceeds duration.
+        """
+        answer = max(answer, start)  # NaN (never answered) stays NaN
         self.cdr.append((start, answer, end, clid, src, dst, dcontext, a.name, b.name if b else "", lastapp,
                          lastdata, disposition, a.uid, did, rec, cnum, cnam, outbound_cnum, outbound_cnam,
                          dst_cnam, a.linkedid, self.next_sequence() if sequence is None else sequence,

@@ -19,16 +19,19 @@ from collections.abc import Callable, Iterable, Mapping
 import ipywidgets as w
 
 from atsnb import i18n
+from atsnb.calls.audit import Audit, audit_period
 from atsnb.config import Settings
 from atsnb.errors import AtsnbError
 from atsnb.i18n import t
 from atsnb.reports.filters import choices as filter_choices
 from atsnb.reports.model import Element, Report
+from atsnb.reports.period import period_range
 from atsnb.reports.registry import COMMON_FILTERS, ReportSpec
 from atsnb.store import Store
 from atsnb.views.charts import chart_figure, legend_html
 from atsnb.views.filters import FilterBar, parse_query
 from atsnb.views.html import heading_html, kpi_html
+from atsnb.views.quality import Auditor, QualityNote
 from atsnb.views.static import CHART_KINDS
 from atsnb.views.style import STYLESHEET
 from atsnb.views.tables import TableView
@@ -80,6 +83,7 @@ class ReportApp:
         tz: dt.tzinfo | None = None,
         *,
         filters: Iterable[str] = COMMON_FILTERS,
+        audit: Auditor | None = None,
     ):
         self.name = name
         self.tz = tz
@@ -90,8 +94,11 @@ class ReportApp:
         self.status = w.HTML()
         self.status.add_class("atsnb-status")
         self.body = w.VBox(layout=w.Layout(width="100%"))
-        self.widget = w.VBox([w.HTML(PAGE_CSS + STYLESHEET), self.title, self.filters.widget, self.status, self.body],
-                             layout=w.Layout(width="100%", padding="0 4px"))
+        # the data-quality note (atsnb.views.quality), audited once the figures are shown
+        self.quality = QualityNote(audit) if audit is not None else None
+        notes = [self.quality.widget] if self.quality is not None else []
+        self.widget = w.VBox([w.HTML(PAGE_CSS + STYLESHEET), self.title, self.filters.widget, self.status, *notes,
+                              self.body], layout=w.Layout(width="100%", padding="0 4px"))
         self.widget.add_class("atsnb-app")
         self.filters.observe(self.refresh)
         self.refresh()
@@ -120,6 +127,8 @@ class ReportApp:
         for widget in old:
             close_tree(widget)
         self.status.value = html.escape(t("dash_updated", time=dt.datetime.now(self.tz).strftime("%H:%M:%S")))
+        if self.quality is not None:
+            self.quality.update(self.filters.values())
 
     def _show_error(self, message: str) -> None:
         self.status.value = f'<div class="atsnb-error">{html.escape(message)}</div>'
@@ -169,8 +178,13 @@ def build_app(spec: ReportSpec, query: str, settings: Settings, store: Store) ->
     def compute(**filters: object) -> Report:
         return spec.build(**filters, store=store, settings=settings)
 
+    def audit(filters: Mapping[str, object]) -> Audit:
+        start, end = period_range(str(filters["period"]), start=filters.get("start"), end=filters.get("end"),
+                                  tz=settings.tz)
+        return audit_period(store, settings, start, end)
+
     return ReportApp(spec.name, compute, filter_choices(store, settings), parse_query(query), settings.tz,
-                     filters=spec.filters)
+                     filters=spec.filters, audit=audit)
 
 
 def preheated() -> bool:
