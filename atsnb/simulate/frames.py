@@ -58,7 +58,9 @@ def cdr_frame(rows: list[tuple], tz: str, flavour: str, *, twice: bool = False) 
     start, answer, end = (raw[c].to_numpy(float) for c in ("start", "answer", "end"))
     wide = raw.drop(columns=["written"])
     wide["duration"] = np.floor(end - start).astype(np.int64)
-    wide["billsec"] = np.where(np.isnan(answer), 0, np.floor(end - np.nan_to_num(answer, nan=0.0))).astype(np.int64)
+    # Asterisk truncates toward zero and never answers a row after it ended: billsec is never negative.
+    wide["billsec"] = np.where(np.isnan(answer), 0,
+                               np.clip(np.floor(end - np.nan_to_num(answer, nan=0.0)), 0, None)).astype(np.int64)
     wide["calldate"] = to_local(start, tz)
     wide["start"] = wide["calldate"]
     wide["answer"] = to_local(answer, tz)
