@@ -89,6 +89,28 @@ def test_queue_with_local_members_takes_talk_from_the_member_side_row():
           legs=4, transfers=0, external_number=CLIENT_NORMAL)
 
 
+def test_the_queue_step_says_whether_the_call_was_answered_in_the_queue():
+    # The talk leg is the member side's (Local;2 → phone), which has no queue of its own: the queue
+    # step is answered because someone answered while the caller was in it.
+    for answered, outcome in ((True, "answered"), (False, "unanswered")):
+        steps = reconstruct(frame(*_queue_rows(answered=answered)), TOPOLOGY, tz=TZ).steps
+        queue = steps[steps["kind"] == "queue"]
+        assert queue[["target", "outcome"]].values.tolist() == [["700", outcome]]
+
+
+def test_a_queue_left_by_a_transfer_is_unanswered_there_when_the_talk_came_after():
+    q = {"dst": "700", "dcontext": "ext-queues", "lastapp": "Queue", "lastdata": "700,t,,,240"}
+    rows = [
+        cdr_row("10:00:00", "PJSIP/trunk1-1", "Local/201@from-queue-5;1", "NO ANSWER", 20, 20, uid="1.1", seq=1, **q),
+        cdr_row("10:00:01", "Local/201@from-queue-5;2", "PJSIP/201-7", "NO ANSWER", 19, 0, uid="1.3",
+                linkedid="1.1", dst="201", dcontext="from-queue", did="", seq=2),
+        # The caller pressed a key and left the queue for 203's phone.
+        cdr_row("10:00:25", "PJSIP/trunk1-1", "PJSIP/203-8", "ANSWERED", 60, 50, uid="1.1", dst="203", seq=3),
+    ]
+    steps = reconstruct(frame(*rows), TOPOLOGY, tz=TZ).steps
+    assert steps.loc[steps["kind"] == "queue", "outcome"].tolist() == ["unanswered"]
+
+
 def test_abandoned_queue_call_is_unanswered_although_the_caller_rows_had_billsec():
     call = one_call(frame(*_queue_rows(answered=False)))
     check(call, status="unanswered", answered_by="", talk_s=0, wait_s=16, group="700", last_target="700")

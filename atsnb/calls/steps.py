@@ -15,6 +15,7 @@ from atsnb.calls.legs import LOCAL, PHONE
 from atsnb.calls.runs import Legs, Runs, call_time_order
 from atsnb.calls.topology import Topology
 from atsnb.calls.vocabulary import CODE, EMPTY, gathered
+from atsnb.calls.witnesses import RESOLUTION_S
 from atsnb.phone_numbers import normalize_numbers
 
 KINDS = ["line", "ivr", "queue", "group", "ring", "forward", "hold", "transfer", "answer", "voicemail", "hangup"]
@@ -160,12 +161,31 @@ def _add_groups(legs: Legs, runs: Runs, topology: Topology, add) -> None:
     c, names = c[starts], names[starts]
     at = np.fmin.reduceat(legs["t_start"][rows], starts)
     until = np.fmax.reduceat(legs["t_end"][rows], starts)
-    answered = np.logical_or.reduceat(legs["talk"][rows], starts)
+    answered = np.logical_or.reduceat(legs["talk"][rows], starts) | _talk_within(legs, c, at, until)
     queue = np.logical_or.reduceat(legs["lastapp"][rows] == vocab.code("Queue"), starts)
     queue |= vocab.among(names, topology.queues)
     outcome = np.where(answered, vocab.code("answered"), vocab.code("unanswered"))
     for kind, pick in (("queue", queue), ("group", ~queue)):
         add(kind, c[pick], at[pick], EMPTY, names[pick], outcome[pick], (until - at)[pick])
+
+
+def _talk_within(legs: Legs, calls: np.ndarray, begin: np.ndarray, until: np.ndarray) -> np.ndarray:
+    """Per (call, span): whether a talk leg of the call was answered within [begin, until].
+
+    A queue's own rows (the caller's, to the members' Local channels) never talk: the member
+    side's Local;2 → phone leg does.  So a queue step is answered when someone answered while the
+    caller was in it.  Call and whole second are one sorted integer key, so each span is two
+    binary searches.
+    """
+    talk = np.flatnonzero(legs["talk"])
+    if not len(talk):
+        return np.zeros(len(calls), dtype=bool)
+    shift = np.int64(1 << 33)  # whole epoch seconds stay below 2**33 until the year 2242
+    keys = np.sort(legs["call_index"][talk].astype(np.int64) * shift + np.floor(legs["t_answer"][talk]).astype(np.int64))
+    base = calls.astype(np.int64) * shift
+    lo = np.searchsorted(keys, base + np.floor(begin - RESOLUTION_S).astype(np.int64), side="left")
+    hi = np.searchsorted(keys, base + np.floor(until).astype(np.int64), side="right")
+    return hi > lo
 
 
 def _add_transfers(runs: Runs, t0: np.ndarray, ta: np.ndarray, talk: np.ndarray, talker: np.ndarray, add) -> None:
