@@ -12,7 +12,11 @@ module wires them in the order data flows, and every command that brings data in
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pandas as pd
+import pyarrow as pa
 
 from atsnb.calls.derive import derive_pending
 from atsnb.config import Settings
@@ -25,6 +29,25 @@ from atsnb.source.shape import Shape
 from atsnb.store import Store
 from atsnb.store.pending import calls_pending_since
 from atsnb.sync import SyncReport, copy_frames, copy_from_pbx
+
+
+@contextmanager
+def system_allocator() -> Iterator[None]:
+    """Arrow's buffers from the C library's allocator while a sync runs, then the default again.
+
+    A sync reads, merges and writes month after month, each of a different size.  Arrow's default
+    allocator (mimalloc) keeps what it freed, and a year's first import ended near its peak
+    (~470 MB); with the C library's, whose freed memory the derivation hands back before it starts
+    (:func:`atsnb.calls.derive.derive_pending`), it peaks at ~390 MB and is no slower
+    (docs/performance.md, "Sync").  This sets pyarrow's default pool — what conversions from and
+    to pandas, compute functions and writes use.  Buffers remember their allocator, so switching
+    back is safe while they live."""
+    before = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(before)
 
 
 class DeriveStep:
@@ -50,14 +73,16 @@ def sync_pbx(settings: Settings, *, store: Store | None = None, progress: bool =
     """One incremental sync of every PBX table into the store, then the calls re-derived."""
     store = store or Store.open(settings.store_path)
     step = DeriveStep(store, settings)
-    return step.noted(copy_from_pbx(settings, store, progress=progress, derive=step))
+    with system_allocator():
+        return step.noted(copy_from_pbx(settings, store, progress=progress, derive=step))
 
 
 def sync_frames(store: Store, settings: Settings, frames: dict[str, pd.DataFrame], shape: Shape,
                 progress: bool = True) -> SyncReport:
     """Rows already in memory (PBX column names of ``shape``) into the store, then the calls."""
     step = DeriveStep(store, settings)
-    return step.noted(copy_frames(store, settings, frames, shape, progress=progress, derive=step))
+    with system_allocator():
+        return step.noted(copy_frames(store, settings, frames, shape, progress=progress, derive=step))
 
 
 def store_simulation(sim: Simulation, store: Store, settings: Settings, *, progress: bool = True,

@@ -95,3 +95,41 @@ def test_directories_round_trip(store_path):
     cat.set_state("watermark:cdr", "2025-01-01 00:00:00")
     assert cat.read("employees").iloc[0]["name"] == "Иванов"
     assert cat.get_state("watermark:cdr") == "2025-01-01 00:00:00"
+
+
+def _steps(rows):
+    return pd.DataFrame(rows, columns=["call_id", "seq", "at", "kind"]).assign(
+        at=lambda d: pd.to_datetime(d["at"]).dt.tz_localize("Europe/Moscow"))
+
+
+def test_replace_drops_every_old_row_of_the_given_calls_and_writes_the_new_ones(store_path):
+    store = Store.open(store_path)
+    t = store.table("steps")
+    with store.writing():
+        t.upsert(_steps([("a", 0, "2025-01-31 23:59:00", "ring"), ("a", 1, "2025-02-01 00:00:30", "answer"),
+                         ("a", 2, "2025-02-01 00:01:00", "hangup"), ("b", 0, "2025-02-01 00:00:10", "ring")]))
+        # call a re-derived: one step fewer, all of them in February now
+        added = t.replace(_steps([("a", 0, "2025-02-01 00:00:00", "ring"), ("a", 1, "2025-02-01 00:00:30", "answer")]),
+                          "call_id", pd.Series(["a"]), months=t.months())
+    assert added == 2  # the old rows of a were removed first
+    assert t.read_month("2025-01").empty
+    feb = t.read_month("2025-02")
+    assert list(zip(feb.call_id, feb.seq, feb.kind, strict=True)) == [("a", 0, "ring"), ("b", 0, "ring"),
+                                                                   ("a", 1, "answer")]
+
+
+def test_a_month_that_would_come_out_the_same_is_not_written_again(store_path):
+    store = Store.open(store_path)
+    t = store.table("cdr")
+    legs = _legs([("a", "2025-03-01 10:00:00", 1), ("b", "2025-03-01 10:00:00", 2), ("c", "2025-03-01 10:05:00", 3)])
+    with store.writing():
+        t.upsert(legs)
+        before = (t.dir / "2025-03.parquet").stat().st_ino
+        assert t.upsert(legs.iloc[[1, 2]]) == 0  # re-read rows, unchanged, already last among their times
+        assert (t.dir / "2025-03.parquet").stat().st_ino == before
+        t.upsert(legs.iloc[[0]])  # an upsert puts a replaced row after the others of its time: a new order
+    assert t.read_month("2025-03")["_key"].tolist() == ["b", "a", "c"]
+    assert (t.dir / "2025-03.parquet").stat().st_ino != before
+    with store.writing():
+        t.upsert(_legs([("c", "2025-03-01 10:05:00", 30)]))
+    assert t.read_month("2025-03")["billsec"].tolist() == [2, 1, 30]

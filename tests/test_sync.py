@@ -278,3 +278,36 @@ def test_a_simulated_single_data_queue_log_is_read_back_split_like_the_adaptive_
     split = simulate(days=1, seed=4, end=end).tables["queue_log"]  # the same lines in data1..data5
     for column in ("callid", "event", "data1", "data2", "data3", "data4", "data5"):
         assert got[column].tolist() == split[column].tolist(), column
+
+
+def test_read_ahead_keeps_order_raises_the_readers_error_and_stops_its_thread_when_left():
+    import threading
+
+    from atsnb.sync.ahead import read_ahead
+
+    def failing():
+        yield from range(5)
+        raise ConnectionError("server went away")
+
+    got = []
+    with pytest.raises(ConnectionError, match="went away"):
+        for item in read_ahead(failing()):
+            got.append(item)
+    assert got == [0, 1, 2, 3, 4]
+
+    closed = threading.Event()
+
+    def endless():
+        try:
+            n = 0
+            while True:
+                yield n
+                n += 1
+        finally:
+            closed.set()
+
+    stream = read_ahead(endless())
+    assert [next(stream) for _ in range(3)] == [0, 1, 2]
+    stream.close()  # the writer stopped early (an error of its own)
+    assert closed.is_set()
+    assert not [t for t in threading.enumerate() if t.name == "sync-read-ahead"]

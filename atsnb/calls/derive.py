@@ -1,9 +1,10 @@
 """Keeping the ``calls`` and ``steps`` tables of the store in step with the raw records.
 
 The sync marks where new raw rows landed (:mod:`atsnb.store.pending`); :func:`derive_pending`
-re-derives the calls from that mark on, a month at a time, through :func:`update_calls`.  A leg written minutes after its call
-began (a transfer, Asterisk writing rows at hang-up, out of order) changes that call, so every call
-touched by a new row is re-derived from *all* its legs, read back from the store.
+re-derives the calls from that mark on, a month at a time, through :func:`update_calls`.  A leg
+written minutes after its call began (a transfer, Asterisk writing rows at hang-up, out of order)
+changes that call, so every call touched by a new row is re-derived from *all* its legs, read
+back from the store.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sqlite3
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from atsnb.calls.answers_column import ANSWER_STEP_COLUMNS, ANSWERS, pack_answers
 from atsnb.calls.reconstruct import reconstruct
@@ -20,6 +22,7 @@ from atsnb.calls.topology import Topology
 from atsnb.config import Settings
 from atsnb.store import Store
 from atsnb.store.pending import calls_pending_since, set_calls_pending
+from atsnb.vectors import text_in
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,9 @@ def derive_pending(store: Store, settings: Settings) -> int:
     since = calls_pending_since(store)
     if since is None:
         return 0
+    # what the copy before freed goes back to the system (under the sync's C allocator: malloc_trim)
+    # rather than staying under the derivation's peak (docs/performance.md, "Sync")
+    pa.default_memory_pool().release_unused()
     months = store.table("cdr").months()
     last = months[-1] if months else ""
     count = 0
@@ -94,9 +100,9 @@ def update_calls(store: Store, settings: Settings, since: pd.Timestamp,
     if until is not None:
         mine &= result.calls["start"] < pd.Timestamp(until).tz_localize(tz, ambiguous=True,
                                                                           nonexistent="shift_forward")
-    touched = set(result.calls.loc[mine, "call_id"])
-    calls = result.calls[result.calls["call_id"].isin(touched)].copy()
-    steps = result.steps[result.steps["call_id"].isin(touched)]
+    # the calls' ids hashed in Arrow: pandas' isin with a Python set took ~4 s of a year's import
+    calls = result.calls[text_in(result.calls["call_id"], result.calls.loc[mine, "call_id"])].copy()
+    steps = result.steps[text_in(result.steps["call_id"], calls["call_id"])]
     if calls.empty:
         return 0
     calls["primary"] = mark_primary(store, calls)
@@ -108,14 +114,12 @@ def update_calls(store: Store, settings: Settings, since: pd.Timestamp,
 def _read(store: Store, name: str, start: pd.Timestamp, end: pd.Timestamp | None, columns: list[str], kind: str,
           kinds: set[str]) -> pd.DataFrame | None:
     """The witness rows reconstruction reads — CEL is several times larger than CDR, so only the
-    columns and event types it uses are kept in memory."""
+    columns and event types it uses are read (the types filtered while reading)."""
     table = store.table(name)
     if not table.months():
         return None
-    df = table.read(start, end, columns=columns)
-    if df.empty:
-        return None
-    return df[df[kind].astype(str).isin(kinds)].reset_index(drop=True)
+    df = table.read(start, end, columns=columns, where=[(kind, "in", sorted(kinds))])
+    return None if df.empty else df
 
 
 def write_calls(store: Store, calls: pd.DataFrame, steps: pd.DataFrame) -> None:
@@ -148,19 +152,11 @@ def fill_answers(store: Store) -> int:
 
 
 def _replace_steps(store: Store, steps: pd.DataFrame, calls: pd.DataFrame) -> None:
-    """Remove the stored steps of the re-derived calls (their count may have changed), then write."""
+    """Replace the stored steps of the re-derived calls (their count may have changed): their old
+    steps removed from every month they can lie in, the new ones written, each month file once."""
     table = store.table("steps")
-    first = calls["start"].min() - CALL_MARGIN
-    months = [m for m in table.months() if m >= first.strftime("%Y-%m")]
-    ids = set(calls["call_id"])
-    for month in months:
-        old = table.read_month(month, columns=["call_id", "seq"])
-        if old is None or old.empty:
-            continue
-        stale = old[old["call_id"].isin(ids)]
-        if not stale.empty:
-            table.delete_keys(stale, months=[month])
-    table.upsert(steps)
+    first = (calls["start"].min() - CALL_MARGIN).strftime("%Y-%m")
+    table.replace(steps, "call_id", calls["call_id"], months=[m for m in table.months() if m >= first])
 
 
 def mark_primary(store: Store, calls: pd.DataFrame) -> np.ndarray:
@@ -188,12 +184,13 @@ def mark_primary(store: Store, calls: pd.DataFrame) -> np.ndarray:
         winners = merged[newer]
         con.executemany(
             f"INSERT OR REPLACE INTO {FIRST_SEEN_TABLE}(number, first_us, call_id) VALUES (?, ?, ?)",
-            list(zip(winners["number"], winners["first_us"].astype(int), winners["call_id"], strict=True)))
+            zip(winners["number"].tolist(), winners["first_us"].astype(int).tolist(), winners["call_id"].tolist(),
+                strict=True))
         demoted = merged[newer & merged["call_id_old"].notna() & (merged["call_id_old"] != merged["call_id"])]
-    firsts = set(merged.loc[newer, "call_id"]) | set(merged.loc[~newer, "call_id_old"])
-    out = calls["call_id"].isin(firsts).to_numpy() & (calls["external_number"] != "").to_numpy()
+    firsts = pd.concat([merged.loc[newer, "call_id"], merged.loc[~newer, "call_id_old"]])
+    out = text_in(calls["call_id"], firsts) & (calls["external_number"] != "").to_numpy(dtype=bool)
     if not demoted.empty:
-        _demote(store, demoted, set(calls["call_id"]))
+        _demote(store, demoted, calls["call_id"])
     return out
 
 
@@ -207,17 +204,19 @@ def _stored_first(con: sqlite3.Connection, numbers: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["number", "first_us", "call_id"]).astype({"first_us": "float64"})
 
 
-def _demote(store: Store, demoted: pd.DataFrame, being_written: set[str]) -> None:
-    """Clear ``primary`` on stored calls that are no longer the first with their number."""
-    ids = set(demoted["call_id_old"]) - being_written
-    if not ids:
+def _demote(store: Store, demoted: pd.DataFrame, being_written: pd.Series) -> None:
+    """Clear ``primary`` on stored calls that are no longer the first with their number.  Only the
+    call ids of each month are read to look for them; a month is read whole only to rewrite it."""
+    ids = demoted.loc[~text_in(demoted["call_id_old"], being_written), "call_id_old"]
+    if ids.empty:
         return
     table = store.table("calls")
     for month in table.months():
-        old = table.read_month(month)
-        if old is None or not old["call_id"].isin(ids).any():
+        found = table.read_month(month, columns=["call_id"])
+        if found is None or not text_in(found["call_id"], ids).any():
             continue
-        hit = old["call_id"].isin(ids) & old["primary"]
+        old = table.read_month(month)
+        hit = text_in(old["call_id"], ids) & old["primary"].to_numpy(dtype=bool)
         if hit.any():
             old.loc[hit, "primary"] = False
             table.write_month(month, old)

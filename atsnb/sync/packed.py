@@ -29,10 +29,12 @@ def packed_select(columns: list[str]) -> str:
 
 
 def _texts(rows: list[tuple]) -> pa.Array:
-    values = [r[0] for r in rows]
-    if any(isinstance(v, bytes | bytearray) for v in values):  # a binary column makes the result binary
+    values = next(zip(*rows, strict=True))
+    try:  # a binary column makes the result binary: Arrow takes UTF-8 bytes as text all the same
+        return pa.array(values, type=pa.large_string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # bytes that are not UTF-8
         values = [v.decode("utf-8", "replace") if isinstance(v, bytes | bytearray) else v for v in values]
-    return pa.array(values, type=pa.large_string())
+        return pa.array(values, type=pa.large_string())
 
 
 def unpack(rows: list[tuple], names: list[str]) -> pd.DataFrame | None:

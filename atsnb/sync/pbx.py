@@ -34,6 +34,7 @@ from atsnb.i18n import t
 from atsnb.source.mysql import Reconnecting
 from atsnb.source.shape import LOGICAL_TABLES, TableShape, detect_shape
 from atsnb.store import Store
+from atsnb.sync.ahead import read_ahead
 from atsnb.sync.normalise import EARLIEST, IngestReport, normalise
 from atsnb.sync.packed import packed_select, unpack
 from atsnb.sync.writer import SyncReport, TableWriter
@@ -233,7 +234,7 @@ def sync_table(store: Store, settings: Settings, pbx: Reconnecting, shape: Table
                 stream = _chain(reader.undated(), stream)
     bar.refresh()
     stored = done
-    for frame, position in stream:
+    for frame, position in read_ahead(stream):
         if frame is not None:
             df, part = normalise(frame, shape)
             summary.merge(part)

@@ -17,12 +17,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from atsnb.source.canonical import TIME_COLUMN
 from atsnb.store import Store
+from atsnb.store.merging import month_groups
 from atsnb.store.pending import mark_calls_pending
 from atsnb.sync.normalise import IngestReport
 
@@ -116,17 +118,15 @@ class TableWriter:
         Raw PBX rows never change once written, so only new keys can change a call: re-reading the
         overlap window costs a read of the key column, not a re-derivation of the calls.
         """
-        fresh = pd.Series(True, index=df.index)
-        months = df[self.time_col].dt.strftime("%Y-%m")
-        for month in months.unique():
+        fresh = np.ones(len(df), bool)
+        for month, rows in month_groups(df[self.time_col]):
             stored = self.table.read_month(month, columns=["_key"])
             if stored is not None and not stored.empty:
-                in_month = months == month
                 # pyarrow's is_in hashes the stored keys once: ~40x faster than Series.isin on
                 # Arrow strings, which matters for the small, frequent writes of --follow.
-                known = pc.is_in(pa.array(df.loc[in_month, "_key"]), value_set=pa.array(stored["_key"]))
-                fresh[in_month] = ~known.to_numpy(zero_copy_only=False)
-        return fresh
+                known = pc.is_in(pa.array(df["_key"].iloc[rows]), value_set=pa.array(stored["_key"]))
+                fresh[rows] = ~known.to_numpy(zero_copy_only=False)
+        return pd.Series(fresh, index=df.index)
 
     def flush(self) -> int:
         if not self.parts:
