@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from atsnb.calls.answers_column import ANSWER_STEP_COLUMNS, ANSWERS, pack_answers
+from atsnb.calls.primary import not_seen_later
 from atsnb.calls.reconstruct import reconstruct
 from atsnb.calls.topology import Topology
 from atsnb.config import Settings
@@ -162,32 +163,33 @@ def _replace_steps(store: Store, steps: pd.DataFrame, calls: pd.DataFrame) -> No
 def mark_primary(store: Store, calls: pd.DataFrame) -> np.ndarray:
     """``primary`` for each call: it is the first call ever seen with its external number.
 
+    ``calls`` come from :func:`atsnb.reconstruct`, whose ``primary`` marks each number's first call
+    within the window; the rule against history is :func:`atsnb.calls.primary.not_seen_later`.
     Each number's first call (start, call_id) is kept in a small SQLite table beside the catalog,
     so a 30-day report still knows a number first seen a year ago.  When a re-derived or late call
     turns out earlier than the stored first, it takes over and the old first call is demoted.
     """
-    ext = calls[calls["external_number"] != ""]
-    out = np.zeros(len(calls), bool)
-    if ext.empty:
-        return out
-    start_s = ext["start"].dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]").astype(np.int64)
-    cand = pd.DataFrame({"number": ext["external_number"].to_numpy(), "first_us": start_s.to_numpy(),
-                         "call_id": ext["call_id"].to_numpy()})
-    cand = cand.sort_values(["number", "first_us", "call_id"]).drop_duplicates("number")
+    first = np.flatnonzero(calls["primary"].to_numpy(dtype=bool))  # reconstruct's: first in this window
+    if not len(first):
+        return np.zeros(len(calls), bool)
+    cand = pd.DataFrame({"number": calls["external_number"].to_numpy(dtype=object)[first],
+                         "first_us": calls["start"].array.as_unit("us").asi8[first],
+                         "call_id": calls["call_id"].to_numpy(dtype=object)[first]})
     with store.catalog.connect() as con:
         con.execute(f"CREATE TABLE IF NOT EXISTS {FIRST_SEEN_TABLE} "
                     "(number TEXT PRIMARY KEY, first_us INTEGER NOT NULL, call_id TEXT NOT NULL)")
         stored = _stored_first(con, cand["number"].tolist())
-        merged = cand.merge(stored, on="number", how="left", suffixes=("", "_old"))
-        newer = merged["first_us_old"].isna() | (merged["first_us"] < merged["first_us_old"]) | (
-            (merged["first_us"] == merged["first_us_old"]) & (merged["call_id"] <= merged["call_id_old"]))
-        winners = merged[newer]
+        newer = not_seen_later(cand["number"].to_numpy(), cand["first_us"].to_numpy(), cand["call_id"].to_numpy(),
+                               stored)
+        winners = cand[newer]
         con.executemany(
             f"INSERT OR REPLACE INTO {FIRST_SEEN_TABLE}(number, first_us, call_id) VALUES (?, ?, ?)",
             zip(winners["number"].tolist(), winners["first_us"].astype(int).tolist(), winners["call_id"].tolist(),
                 strict=True))
-        demoted = merged[newer & merged["call_id_old"].notna() & (merged["call_id_old"] != merged["call_id"])]
-    firsts = pd.concat([merged.loc[newer, "call_id"], merged.loc[~newer, "call_id_old"]])
+        merged = cand.merge(stored, on="number", how="left", suffixes=("", "_old"))
+        demoted = merged[newer & merged["call_id_old"].notna().to_numpy() & (merged["call_id_old"] != merged["call_id"])
+                         .to_numpy()]
+    firsts = pd.concat([winners["call_id"], merged.loc[~newer, "call_id_old"]])
     out = text_in(calls["call_id"], firsts) & (calls["external_number"] != "").to_numpy(dtype=bool)
     if not demoted.empty:
         _demote(store, demoted, calls["call_id"])
