@@ -71,3 +71,11 @@ def test_russian_numbers_become_eleven_digits_starting_with_seven():
     assert normalize_number("201") == "201"
     assert normalize_number(None) == "" and normalize_number("anonymous") == ""
     assert normalize_numbers(pd.Series(["8 916 123 45 67", None, "201"])).tolist() == ["79161234567", "", "201"]
+
+
+def test_the_column_rule_is_the_one_number_rule():
+    values = ["+7 (916) 123-45-67", "89161234567", "9161234567", "4951234567", "81044201234567", "201", None,
+              "anonymous", "", "  8 916 123 45 67 ", "0044201234567", "+44 20 1234", "1234567890", "810123",
+              "00123", "8", "+", "7916", "89161234567 доб. 5", float("nan"), "٣٣", "8 (800) 555-35-35"]
+    column = normalize_numbers(pd.Series(values * 3, dtype=object))
+    assert column.tolist() == [normalize_number(v) for v in values * 3]
