@@ -30,7 +30,7 @@ from atsnb.i18n import set_language
 from atsnb.reports.model import Report
 from atsnb.reports.period import period_range
 from atsnb.reports.registry import REPORTS, ReportRegistry
-from atsnb.reports.scope import FilterError
+from atsnb.reports.scope import FilterError, require_calls, require_store_at
 from atsnb.store import Catalog, Store
 from atsnb.sync import SyncReport
 
@@ -83,6 +83,15 @@ class Context:
             self._store = Store.open(self.settings.store_path)
         return self._store
 
+    def reading_store(self) -> Store:
+        """The store to read figures from, or a clear error — never a new, empty store — when the
+        configured folder holds none (a notebook run without ``store`` on a machine whose default
+        path is empty) or holds no calls yet."""
+        if self._store is None:
+            require_store_at(self.settings.store_path)
+        require_calls(self.store)
+        return self.store
+
     @property
     def directories(self) -> Catalog:
         """The directories (employees, lines, departments, …) and the store's state."""
@@ -104,18 +113,18 @@ class Context:
                               f"(it takes {', '.join(spec.filters)}).")
         given = {k: v for k, v in filters.items() if v is not None}
         given.setdefault("now", self.now())
-        return spec.build(period, store=self.store, settings=self.settings, **given)
+        return spec.build(period, store=self.reading_store(), settings=self.settings, **given)
 
     def load_calls(self, start: TimeLike, end: TimeLike, **filters: object) -> pd.DataFrame:
         """One row per call that started in [start, end), filtered by column values."""
-        return reading.load_calls(start, end, store=self.store, settings=self.settings, **filters)
+        return reading.load_calls(start, end, store=self.reading_store(), settings=self.settings, **filters)
 
     def audit(self, period: str = "last_30_days", *, start: object = None, end: object = None) -> Audit:
         """The data-quality audit of a period, as the reports take it (docs/data-quality.md): how
         many raw records became how many calls, what was merged, repaired or skipped, and which
         answers rest on CDR alone."""
         lo, hi = period_range(period, start=start, end=end, tz=self.settings.tz, now=self.now())
-        return audit_period(self.store, self.settings, lo, hi)
+        return audit_period(self.reading_store(), self.settings, lo, hi)
 
     # -- bringing data in ------------------------------------------------------------------------
     def sync(self, *, progress: bool = False) -> SyncReport:

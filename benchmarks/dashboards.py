@@ -34,7 +34,7 @@ import nbformat
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from metrics import synthetic_calls, timed  # noqa: E402  (the generator the metrics benchmark uses)
+from metrics import synthetic_calls, synthetic_topology, timed  # noqa: E402  (the metrics benchmark's generator)
 
 REPO = Path(__file__).resolve().parent.parent
 MONTH = {"start": "2025-12-02", "end": "2025-12-31"}
@@ -72,7 +72,7 @@ def build_store(folder: str, n: int, *, ending_today: bool = False):
     settings.store.path = folder
     store = Store.open(folder)
     with store.writing():
-        write_calls(store, calls, steps)
+        write_calls(store, calls, steps, synthetic_topology())
     employees = sorted(set(calls["employee"]) - {""})
     store.catalog.upsert("departments", pd.DataFrame({"name": [f"Отдел {i}" for i in range(5)]}))
     store.catalog.upsert("employees", pd.DataFrame({

@@ -28,10 +28,22 @@ TZ = "Europe/Moscow"
 YEAR = (pd.Timestamp("2025-01-01", tz=TZ), pd.Timestamp("2026-01-01", tz=TZ))
 
 
+QUEUE_MEMBERS = [str(100 + i) for i in range(20)]  # queue 700 rings these twenty of the fifty employees
+
+
+def synthetic_topology():
+    """What the synthetic PBX's topology says of its queue (the reached column lists its members)."""
+    from atsnb.calls.topology import Topology
+
+    return Topology(queues={"700": QUEUE_MEMBERS})
+
+
 def synthetic_calls(n: int, seed: int = 42) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A year of calls in the contract's columns (weekday and business-hour profile, 8 lines,
     50 employees, 200k clients) and their route steps: the line an external call came in on or went
-    out by, who answered (a transferred call: two answers), and who hung up."""
+    out by, who answered (a transferred call: two answers), who hung up, and where an incoming call
+    rang — 60 % wait in queue 700, ringing 1–4 of its members besides whoever answers; the rest ring
+    one phone; a fifth of the unanswered ones reach no phone at all (an IVR hang-up)."""
     rng = np.random.default_rng(seed)
     days = pd.date_range(*YEAR, freq="D", inclusive="left")
     weight = np.where(days.day_of_week >= 5, 0.25, 1.0)
@@ -67,7 +79,27 @@ def synthetic_calls(n: int, seed: int = 42) -> tuple[pd.DataFrame, pd.DataFrame]
     moved = calls[is_answered & (calls["transfers"] > 0).to_numpy()]
     split = np.round(moved["talk_s"].to_numpy() / 3)
     outside = calls[calls["line"].ne("").to_numpy()]
+    inbound = calls[calls["direction"].isin(["incoming", "mixed"]).to_numpy()]
+    spoke = inbound["status"].eq("answered").to_numpy()
+    queued = rng.random(len(inbound)) < 0.6
+    somewhere = spoke | (rng.random(len(inbound)) < 0.8)
+    rung = np.repeat(np.arange(len(inbound)), np.where(queued & somewhere, rng.integers(1, 5, len(inbound)), 0))
+    alone = np.flatnonzero(~queued & somewhere & ~spoke)  # rang one phone, nobody answered
+    waited = inbound[queued & somewhere]
+    answerer = inbound[spoke]
+
+    def route(at: np.ndarray, kind: str, target: np.ndarray, outcome: np.ndarray | str) -> pd.DataFrame:
+        return pd.DataFrame({"call_id": inbound["call_id"].to_numpy()[at], "seq": 1, "at": inbound["start"].to_numpy()[at],
+                             "kind": kind, "party": inbound["caller"].to_numpy()[at], "target": target,
+                             "outcome": outcome, "duration_s": 15.0})
+
+    members = np.array(QUEUE_MEMBERS, dtype=object)
     steps = pd.concat([
+        route(np.flatnonzero(queued & somewhere), "queue", np.full(len(waited), "700", dtype=object),
+              np.where(waited["status"].eq("answered").to_numpy(), "answered", "unanswered")),
+        route(rung, "ring", members[rng.integers(0, len(members), len(rung))], "no_answer"),
+        route(alone, "ring", employees[rng.integers(0, 50, len(alone))], "no_answer"),
+        route(np.flatnonzero(spoke), "ring", answerer["employee"].to_numpy(dtype=object), "answered"),
         pd.DataFrame({"call_id": first["call_id"], "seq": 0, "at": first["answer"], "kind": "answer",
                       "party": first["caller"], "target": first["employee"], "outcome": "answered",
                       "duration_s": first["talk_s"].to_numpy()}),
@@ -133,6 +165,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from atsnb.calls.derive import write_calls
+    from atsnb.calls.reached_column import REACHED, pack_reached
     from atsnb.calls.reading import compact
     from atsnb.config import Settings
     from atsnb.metrics.attribution import employee_calls
@@ -172,7 +205,14 @@ def main() -> None:
         employees=pd.DataFrame({"extension": [str(100 + i) for i in range(50)],
                                 "department": [f"Отдел {i % 5}" for i in range(50)]}),
         departments=pd.DataFrame({"name": [f"Отдел {i}" for i in range(5)], "parent": None}))
-    coded = compact(calls)  # what load_scope hands the reports
+    # what load_scope hands the reports: the reached texts come from the store as a dictionary
+    as_derived = {c: "str" for c in ("call_id", "kind", "party", "target", "outcome")}  # reconstruct's Arrow text
+    derived_calls, derived_steps = calls.astype({"call_id": "str"}), steps.astype(as_derived)
+    c0 = time.process_time()
+    reached = pack_reached(derived_calls, derived_steps, synthetic_topology())
+    print(f"reached column for the year (the derivation's share): {time.process_time() - c0:.2f} s CPU; "
+          f"{reached.ne('').sum():,} calls reached someone, {reached.nunique():,} distinct texts")
+    coded = compact(calls.assign(**{REACHED: reached.astype("category")}))
     attribution = timed(lambda: employee_calls(coded, answers, org.employee_department), args.runs)
     show("per-employee attribution (calls + answer steps)", attribution, unit)
     scope = Scope(*YEAR, coded, employee_calls(coded, answers, org.employee_department), org, {}, settings,
@@ -188,7 +228,7 @@ def main() -> None:
         settings.store.path = folder
         store = Store.open(folder)
         with store.writing():
-            write_calls(store, calls, steps)
+            write_calls(store, calls, steps, synthetic_topology())
         org_dirs = {"employees": pd.DataFrame({"extension": list(org.employee_department),
                                                "department": list(org.employee_department.values())}),
                     "departments": pd.DataFrame({"name": sorted(org.parents)})}

@@ -182,6 +182,18 @@ def test_changing_the_period_changes_the_figures(visit):
     assert page.problems() == []
 
 
+def test_an_address_naming_a_department_that_does_not_exist_says_so_above_the_whole_company(visit):
+    page = visit("departments", "phone", f"{PERIOD_QUERY}&department=%D0%9F%D1%80%D0%BE%D0%B4%D0%B0%D0%B6%D0%B8")
+    assert page.problems() == []
+    warning = page.page.locator(".atsnb-warning")
+    assert warning.count() == 1 and warning.is_visible()
+    assert "«Отдел» = «Продажи», но такого нет. Есть: " in warning.inner_text()
+    assert "Отдел продаж" in warning.inner_text() and warning.inner_text().endswith("Показано: все.")
+    efficiency = page.page.locator("table.atsnb-table[data-key='efficiency']")
+    assert "Техническая поддержка" in efficiency.inner_text()  # the whole company under the message
+    page.screenshot(SCREENSHOTS / "departments-unknown-department-phone.png")
+
+
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 def test_the_data_quality_note_is_one_line_that_opens_into_the_audit(visit, viewport):
     """The note (atsnb/views/quality.py) comes after the figures, from the kernel's worker thread."""
@@ -242,6 +254,52 @@ def test_an_export_downloads_exactly_the_rows_of_the_table(visit):
     book = openpyxl.load_workbook(io.BytesIO(_download(page.page, "summary", "xlsx")), read_only=True)
     sheet_rows = list(book.worksheets[0].iter_rows(values_only=True))
     assert [str(r[0]) for r in sheet_rows[1:]] == [r[0] for r in shown]
+    assert page.problems() == []
+
+
+def test_the_line_load_profile_draws_its_bars(visit):
+    """Grouped bars (mean and peak per hour) need their y range given (bqplot 0.13 sets none)."""
+    page = visit("dashboard")
+    heights = page.page.evaluate("""() => [...document.querySelectorAll('.atsnb-chart')]
+        .filter(chart => chart.innerText.includes('рабочие дни'))
+        .flatMap(chart => [...chart.querySelectorAll('rect.bar')].map(bar => bar.getBoundingClientRect().height))""")
+    assert len(heights) == 48 and sum(h > 1 for h in heights) >= 24, heights
+    assert page.problems() == []
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_key_columns_are_in_view_and_the_first_column_stays_when_a_table_scrolls_sideways(visit, viewport):
+    """What a manager reads first is visible at 1366 px without scrolling; on a phone the names stay
+    beside the figures while the table scrolls; the period picker shows its whole choice."""
+    page = visit("employees", viewport)
+    found = page.page.evaluate("""() => {
+      const select = document.querySelector('.atsnb-filters select');
+      const pen = document.createElement('canvas').getContext('2d');
+      pen.font = getComputedStyle(select).font;
+      const out = {period: [select.options[select.selectedIndex].text,
+                            pen.measureText(select.options[select.selectedIndex].text).width, select.clientWidth]};
+      for (const key of ['efficiency', 'summary']) {
+        const table = document.querySelector(`table.atsnb-table[data-key='${key}']`);
+        const box = table.closest('.atsnb-table-body');
+        out[key] = {edge: box.getBoundingClientRect().right,
+                    headers: Object.fromEntries([...table.querySelectorAll('th')].map(
+                      th => [th.innerText, th.getBoundingClientRect().right]))};
+        const name = table.querySelector('tbody td'), figure = table.querySelector('tbody td:nth-child(2)');
+        const [nameAt, figureAt] = [name.getBoundingClientRect().left, figure.getBoundingClientRect().left];
+        box.scrollLeft = 300;
+        out[key].scrolled = box.scrollLeft;
+        out[key].moved = [name.getBoundingClientRect().left - nameAt, figure.getBoundingClientRect().left - figureAt];
+      }
+      return out;
+    }""")
+    text, width, room = found["period"]
+    assert text.replace("\u00a0", " ") == "Произвольный период" and width + 24 <= room  # the text and the arrow fit
+    for key, wanted in (("efficiency", ["Эффективных", "Цель за период", "Выполнение цели"]),
+                        ("summary", ["Звонков", "Эффективных"])):
+        table = found[key]
+        if viewport == "desktop":
+            assert all(table["headers"][h] <= table["edge"] for h in wanted), (key, table)
+        assert table["scrolled"] > 0 and table["moved"][0] == 0 and table["moved"][1] < 0, (key, table)
     assert page.problems() == []
 
 

@@ -46,7 +46,10 @@ def test_unanswered_incoming_split_missed_and_dropped_per_day():
 def test_unanswered_and_dropped_shares_of_incoming():
     rates = counts.unanswered_rates(incoming_mix())
     # 8 incoming (mixed counts as incoming): 3 not answered, 1 of them dropped.
-    assert rates == {"unanswered_pct": pytest.approx(300 / 8), "dropped_pct": pytest.approx(100 / 8)}
+    assert rates == {"unanswered_pct": pytest.approx(300 / 8), "dropped_pct": pytest.approx(100 / 8),
+                     "incoming": 8, "unanswered": 3, "dropped": 1}
+    none = counts.unanswered_rates(incoming_mix().iloc[0:0])
+    assert math.isnan(none["unanswered_pct"]) and none["incoming"] == 0
 
 
 def test_counts_by_weekday_and_hour_give_shares_that_sum_to_100():
@@ -55,6 +58,20 @@ def test_counts_by_weekday_and_hour_give_shares_that_sum_to_100():
     assert by_weekday["share_pct"].sum() == pytest.approx(100)
     by_hour = counts.counts_by(incoming_mix(), "hour").set_index("hour")
     assert by_hour.loc[11, "calls"] == 3 and by_hour.loc[9, "share_pct"] == pytest.approx(300 / 11)
+
+
+def test_calls_per_weekday_are_a_mean_over_the_whole_dates_of_that_weekday():
+    rows = [{"start": f"2025-03-{day:02d} 10:00", "direction": "incoming", "status": "answered"}
+            for day in (3, 3, 10, 10, 17, 17, 24, 24, 31, 31, 4, 4, 11, 11, 18, 18, 25, 25)]
+    frame = calls_frame(rows + [{"start": "2025-04-01 09:00", "direction": "incoming", "status": "answered"}])
+    # 3–31 March and 1 April, under way: five Mondays, four whole Tuesdays (today's call is not counted)
+    out = counts.per_weekday(frame, at("2025-03-03"), at("2025-04-02"), until=at("2025-04-01 12:00"))
+    week = out.set_index("weekday")
+    assert week.loc[0, ["days", "calls", "per_day"]].tolist() == [5, 10, 2.0]
+    assert week.loc[1, ["days", "calls", "per_day"]].tolist() == [4, 8, 2.0]  # as busy as Monday, per day
+    assert week.loc[2:6, "days"].tolist() == [4, 4, 4, 4, 4] and week.loc[2:6, "calls"].sum() == 0
+    one_day = counts.per_weekday(frame, at("2025-04-01"), at("2025-04-02"), until=at("2025-04-01 12:00"))
+    assert one_day.empty  # only today, not over yet: no whole date, no mean
 
 
 def test_counts_by_a_column_with_a_split():
@@ -86,7 +103,8 @@ def test_mean_talk_is_over_answered_calls_and_mean_wait_over_incoming():
     frame = incoming_mix()
     assert durations.mean_talk_s(frame) == pytest.approx((25 + 60 + 200 + 700 + 90 + 30 + 45) / 7)
     assert durations.mean_wait_s(frame) == pytest.approx((5 + 10 + 20 + 40 + 15 + 60 + 3 + 6) / 8)
-    assert durations.mean_talk_s(frame.iloc[0:0]) == 0.0
+    assert math.isnan(durations.mean_talk_s(frame.iloc[0:0]))  # no data, not a mean of 0 s
+    assert math.isnan(service.service_level_pct(frame.iloc[0:0])) and math.isnan(service.asa_s(frame.iloc[0:0]))
 
 
 def test_talk_buckets_are_half_open():
@@ -113,7 +131,7 @@ def test_asa_and_abandon_rate():
     frame = incoming_mix()
     assert service.asa_s(frame) == pytest.approx((5 + 10 + 20 + 40 + 6) / 5)
     assert service.abandon_rate_pct(frame) == pytest.approx(3 / 8 * 100)
-    assert service.abandon_rate_pct(frame.iloc[0:0]) == 0.0
+    assert math.isnan(service.abandon_rate_pct(frame.iloc[0:0]))  # no incoming call: no data
 
 
 def test_effective_calls_follow_each_employees_panel():

@@ -1,4 +1,5 @@
-"""Line load per hour: hand-checkable cases and agreement with a slow, obviously right reference."""
+"""Line load per hour: hand-checkable cases and agreement with a slow, obviously right reference;
+the hour-of-day profile per day type."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from atsnb.metrics.line_load import (
     line_load_by_line,
     line_load_per_hour,
     line_loads,
+    load_profile,
     peak_per_line,
 )
 from tests.support.calls_frame import TZ, at, calls_frame
@@ -123,3 +125,51 @@ def test_peak_per_line_equals_the_pivot_of_each_line_rolled_up_to_days():
                        for line, part in hourly.groupby("line", sort=True)], ignore_index=True)
     expected = daily.pivot(index="hour", columns="line", values="max").rename_axis(columns=None)
     pd.testing.assert_frame_equal(peak_per_line(hourly, "D"), expected)
+
+
+WEEK = (at("2025-03-03 00:00"), at("2025-03-10 00:00"))  # Monday to Sunday
+
+
+def a_week_of_calls() -> pd.DataFrame:
+    return calls_frame([
+        # Monday 10:00–10:45: one line, two from 10:15 to 10:30 → that hour's mean 1.0, max 2
+        {"start": "2025-03-03 10:00", "end": "2025-03-03 10:30", "direction": "incoming", "status": "answered", "line": "L1"},
+        {"start": "2025-03-03 10:15", "end": "2025-03-03 10:45", "direction": "outgoing", "status": "answered", "line": "L2"},
+        {"start": "2025-03-04 10:00", "end": "2025-03-04 11:00", "direction": "incoming", "status": "answered", "line": "L1"},
+        {"start": "2025-03-08 12:00", "end": "2025-03-08 12:30", "direction": "incoming", "status": "answered", "line": "L1"},
+    ])
+
+
+def test_the_profile_folds_the_hours_onto_the_day_per_day_type():
+    profile = load_profile(line_load_per_hour(a_week_of_calls(), *WEEK)).set_index(["day_type", "hour"])
+    assert len(profile) == 48
+    # 10 o'clock on the five working days: 1.0 on Monday, 1.0 on Tuesday, nothing on the other three
+    assert profile.loc[("working", 10)].tolist() == [pytest.approx(0.4), 2, 5]
+    assert profile.loc[("working", 12)].tolist() == [0, 0, 5]
+    assert profile.loc[("weekend", 12)].tolist() == [pytest.approx(0.25), 1, 2]  # Saturday's half hour
+    assert profile.loc[("weekend", 10)].tolist() == [0, 0, 2]
+
+
+def test_the_profile_counts_only_the_hours_that_have_ended():
+    hourly = line_load_per_hour(a_week_of_calls(), *WEEK)
+    profile = load_profile(hourly, until=at("2025-03-05 10:30")).set_index(["day_type", "hour"])
+    assert set(profile.index.get_level_values(0)) == {"working"}  # no weekend reached yet: no rows for it
+    assert profile.loc[("working", 9), "days"] == 3  # Monday to Wednesday
+    assert profile.loc[("working", 10), "mean"] == pytest.approx(1.0)  # Wednesday 10:00 is still on
+    one_day = load_profile(hourly[hourly["hour"] >= at("2025-03-05 00:00")], until=at("2025-03-05 10:30"))
+    assert len(one_day) == 24 and one_day["mean"].isna().tolist() == [False] * 10 + [True] * 14
+
+
+def test_the_profile_of_a_summer_time_switch_counts_the_doubled_hour_twice():
+    day = pd.Timestamp("2025-10-26", tz="Europe/Berlin")  # a Sunday: 02:00–03:00 happens twice
+    first_two = day + pd.Timedelta(hours=2)  # the first 02:00 (summer time)
+    frame = pd.DataFrame({"start": [first_two + pd.Timedelta(minutes=10)], "end": [first_two + pd.Timedelta(minutes=40)],
+                          "direction": ["incoming"], "line": ["L"]})
+    hourly = line_load_per_hour(frame, day, pd.Timestamp("2025-10-27", tz="Europe/Berlin"))
+    assert len(hourly) == 25
+    profile = load_profile(hourly).set_index("hour")
+    assert profile.loc[2, ["mean", "max", "days"]].tolist() == [pytest.approx(0.25), 1, 1]  # (0.5 + 0) / 2
+
+
+def test_an_empty_hourly_frame_has_no_profile():
+    assert load_profile(line_load_per_hour(calls_frame([]), *PERIOD), until=PERIOD[0]).empty

@@ -54,3 +54,24 @@ def test_notebook_shows_the_report_functions_figures(name, filters, demo, tmp_pa
     for element in report.elements:
         if element.kind not in CHART_KINDS:
             assert element_html(element) in html, element.key
+
+
+@pytest.mark.parametrize(("name", "parameters", "message"), [
+    ("dashboard", {}, "нет хранилища atsnb"),  # no store given, and none where the settings point
+    ("departments", {"department": "Продажи"}, "Отдела «Продажи» нет в справочнике отделов. Есть: Администрация"),
+])
+def test_a_notebook_fails_loudly_rather_than_showing_zeros(name, parameters, message, demo, tmp_path, monkeypatch):
+    """Run by papermill on a schedule, a notebook pointed at nothing must fail with a sentence that
+    says what is wrong — not create an empty store at the default path and report zeros, nor show
+    the whole company for a department that does not exist."""
+    monkeypatch.setenv("ATSNB_UI_LANGUAGE", "ru")
+    default = tmp_path / "default-store"
+    monkeypatch.setenv("ATSNB_STORE", str(default))
+    store, _ = demo
+    given = parameters | ({"store": str(store)} if parameters else {})
+    with pytest.raises(papermill.PapermillExecutionError) as failed:
+        papermill.execute_notebook(str(NOTEBOOKS / f"{name}.ipynb"), str(tmp_path / "out.ipynb"),
+                                   parameters={**DEMO_PERIOD, **given}, kernel_name="python3", progress_bar=False,
+                                   cwd=str(tmp_path))
+    assert message in failed.value.evalue
+    assert not default.exists()  # no new, empty store

@@ -6,7 +6,7 @@ import pandas as pd
 
 from atsnb.calls import Topology, load_calls
 from atsnb.calls.answers_column import ANSWERS, unpack_answers
-from atsnb.calls.derive import fill_answers, update_calls
+from atsnb.calls.derive import fill_columns, update_calls
 from atsnb.config import Settings
 from atsnb.store import Store
 
@@ -139,8 +139,8 @@ def test_calls_stored_before_the_answers_column_get_it_from_their_routes(store_p
     calls_table.write_month("2025-03", old)
     assert calls_table.months_lacking(ANSWERS) == ["2025-03"]
     with store.writing():
-        assert fill_answers(store) == 1
-        assert fill_answers(store) == 0  # footers only from now on
+        assert fill_columns(store) == 1
+        assert fill_columns(store) == 0  # footers only from now on
     assert list(calls_table.read()[ANSWERS]) == expected
     # a later write next to old rows: the old rows' cells are empty until filled in
     calls_table.write_month("2025-03", old)
@@ -148,6 +148,6 @@ def test_calls_stored_before_the_answers_column_get_it_from_their_routes(store_p
     with store.writing():
         calls_table.upsert(late)
         assert calls_table.months_lacking(ANSWERS) == ["2025-03"]
-        assert fill_answers(store) == 1
+        assert fill_columns(store) == 1
     filled = calls_table.read().set_index("call_id")[ANSWERS]
     assert filled["300.1"] == expected[0] and filled["300.2"] == ""

@@ -10,7 +10,7 @@ from atsnb import reports
 from atsnb.calls.derive import write_calls
 from atsnb.config import Settings
 from atsnb.i18n import t
-from atsnb.metrics import counts, durations
+from atsnb.metrics import counts, durations, external
 from atsnb.reports.filters import choices
 from atsnb.reports.period import PeriodError, period_range
 from atsnb.reports.scope import FilterError
@@ -93,19 +93,30 @@ def test_dashboard_kpis_equal_the_metrics_on_the_same_calls(store):
     assert kpi(report, "rep_kpi_incoming") == 3
     assert kpi(report, "rep_kpi_unanswered_pct") == pytest.approx(200 / 3)
     assert kpi(report, "rep_kpi_dropped_pct") == pytest.approx(100 / 3)
-    assert kpi(report, "rep_kpi_mean_talk") == pytest.approx(durations.mean_talk_s(calls))
+    # external calls by default: the internal call e (30 s) is not in the mean talk
+    assert kpi(report, "rep_kpi_mean_talk") == pytest.approx(durations.mean_talk_s(calls[external(calls)])) == 110
     assert kpi(report, "rep_kpi_mean_wait") == pytest.approx((10 + 40 + 3) / 3)
-    # employee-call rows: (a,101) (a,201) (c,102) (e,101) over employee-days 101 Mon, 201 Mon, 102 Mon, 101 Tue.
+    # employee-call rows: (a,101) (a,201) (c,102) over employee-days 101 Mon, 201 Mon, 102 Mon.
     assert kpi(report, "rep_kpi_per_employee_day") == 1.0
-    assert report.filters == {"period": "03.03.2025 – 04.03.2025"}
+    assert report.filters == {"period": "03.03.2025 – 04.03.2025", "direction": "внешние звонки"}
+    # each percentage with the counts it is taken of, each figure's title with the calls it counts
+    assert report["kpis"].counts == {t("rep_kpi_unanswered_pct"): (2, 3), t("rep_kpi_dropped_pct"): (1, 3),
+                                     t("rep_kpi_service_level", threshold=20): (1, 1)}
+    assert all(e.title.endswith(("— внешние звонки", "— входящие звонки")) for e in report.elements
+               if e.key != "line_load_by_line"), [e.title for e in report.elements]
+    every = reports.REPORTS["dashboard"].build(**MARCH, direction="all", store=st, settings=settings)
+    assert kpi(every, "rep_kpi_mean_talk") == pytest.approx(durations.mean_talk_s(calls)) == (150 + 70 + 30) / 3
+    assert every["kpis"].title == "Основные показатели — все звонки"
+    assert every["talk_buckets"].title.endswith("— все звонки")
+    assert every["external_daily"].title.endswith("— внешние звонки")  # it counts external calls whatever the scope
 
 
 def test_dashboard_has_every_element_of_the_spec_with_units(store):
     st, settings = store
     report = reports.REPORTS["dashboard"].build(**MARCH, store=st, settings=settings)
     keys = [e.key for e in report.elements]
-    assert keys == ["kpis", "line_load", "line_load_per_line", "line_load_by_line", "external_daily", "unanswered_daily",
-                    "weekday_share", "talk_buckets", "department_share"]
+    assert keys == ["kpis", "line_load", "line_load_weekend", "line_load_per_line", "line_load_by_line",
+                    "external_daily", "unanswered_daily", "weekday_share", "talk_buckets", "department_share"]
     for element in report.elements:
         assert element.title and set(element.units) <= set(element.data.columns)
         assert all(y in element.data.columns for y in element.y)
@@ -113,17 +124,27 @@ def test_dashboard_has_every_element_of_the_spec_with_units(store):
     assert daily[t("rep_col_calls")].tolist() == [3, 1]
     unanswered = report["unanswered_daily"].data
     assert unanswered[[t("missed"), t("dropped")]].to_numpy().tolist() == [[1, 0], [0, 1]]
-    load = report["line_load"].data
-    assert len(load) == 48 and load[t("rep_col_load_max")].max() == 1
+    # the hour-of-day profile of the two working days: a line was busy at 09, 10 and 11 o'clock
+    load = report["line_load"].data.set_index(t("rep_col_hour_of_day"))
+    assert list(load.index) == [f"{h:02d}" for h in range(24)]
+    assert load[t("rep_col_load_max")][load[t("rep_col_load_max")] > 0].index.tolist() == ["09", "10", "11"]
+    assert load.loc["10", t("rep_col_load_mean")] == pytest.approx(160 / 3600 / 2)  # call a's 160 s, one of two days
+    assert "2" in report["line_load"].note and report["line_load_weekend"].data.empty  # no weekend in the period
+    # the peak of each day, of all numbers and per number
     per_line = report["line_load_per_line"].data
-    assert list(per_line.columns) == [t("rep_col_time"), "Реклама (74950000001)", "Основная (74950000002)"]
-    assert len(per_line) == 48 and per_line["Реклама (74950000001)"].max() == 1
+    assert list(per_line.columns) == [t("rep_col_day"), t("rep_line_load_all"), "Реклама (74950000001)",
+                                      "Основная (74950000002)"]
+    assert per_line.iloc[:, 1:].to_numpy().tolist() == [[1, 1, 1], [1, 1, 0]]
     by_line = report["line_load_by_line"].data.set_index(t("rep_col_line"))
     assert by_line.loc["Реклама (74950000001)", t("rep_col_load_max")] == 1
     weekday = report["weekday_share"].data.set_index(t("rep_col_weekday"))
-    assert weekday.loc["Пн", t("rep_col_calls")] == 3 and weekday.loc["Вт", t("rep_col_calls")] == 2
+    # external calls per date of each weekday: three on the Monday, one (the dropped call) on the Tuesday
+    assert weekday[[t("rep_col_calls"), t("rep_col_dates"), t("rep_col_calls_per_day")]].to_dict("index") == {
+        "Пн": {t("rep_col_calls"): 3, t("rep_col_dates"): 1, t("rep_col_calls_per_day"): 3.0},
+        "Вт": {t("rep_col_calls"): 1, t("rep_col_dates"): 1, t("rep_col_calls_per_day"): 1.0}}
+    assert report["weekday_share"].tooltip == [t("rep_col_calls"), t("rep_col_dates")]
     departments = report["department_share"].data.set_index(t("rep_col_department"))[t("rep_col_calls")]
-    assert departments.to_dict() == {"Продажи 1": 2, "Поддержка": 1, "Продажи": 1}
+    assert departments.to_dict() == {"Продажи 1": 1, "Поддержка": 1, "Продажи": 1}  # e is internal
 
 
 def test_filters_narrow_every_element(store):
@@ -140,7 +161,7 @@ def test_filters_narrow_every_element(store):
 def test_employees_report_counts_transferred_calls_for_both_employees(store):
     st, settings = store
     report = reports.REPORTS["employees"].build(**MARCH, store=st, settings=settings)
-    assert [e.key for e in report.elements] == ["efficiency", "summary", "by_scale", "detail"]
+    assert [e.key for e in report.elements] == ["efficiency", "summary", "missed", "by_scale", "detail"]
     summary = report["summary"].data.set_index(t("rep_col_employee"))
     assert summary.loc["Иванов (101)", t("rep_col_calls")] == 2
     assert summary.loc["Сидоров (201)", t("rep_col_calls")] == 1
@@ -241,13 +262,17 @@ def test_period_presets_keep_local_midnight_across_a_dst_switch():
     assert (lo.hour, hi.hour) == (0, 0) and (hi - lo) == pd.Timedelta(days=7, hours=-1)
 
 
-def test_bad_periods_are_explained():
-    with pytest.raises(PeriodError, match="Unknown period"):
+def test_bad_periods_are_explained(monkeypatch):
+    monkeypatch.setenv("ATSNB_UI_LANGUAGE", "en")
+    with pytest.raises(PeriodError, match="no period “fortnight”. There are: today, yesterday, this_week"):
         period_range("fortnight")
     with pytest.raises(PeriodError, match="before it starts"):
         period_range(start="2025-03-05", end="2025-03-01")
     with pytest.raises(PeriodError, match="not a date"):
         period_range(start="yesterday-ish")
+    monkeypatch.setenv("ATSNB_UI_LANGUAGE", "ru")
+    with pytest.raises(PeriodError, match="Периода «lastweek» нет. Есть: today, yesterday"):
+        period_range("lastweek")
 
 
 def test_counts_by_day_metric_agrees_with_the_dashboard_chart(store):
@@ -286,6 +311,22 @@ def test_a_period_without_calls_gives_empty_but_complete_reports(store):
     dashboard = reports.REPORTS["dashboard"].build(start="2024-01-01", end="2024-01-02", store=st, settings=settings)
     assert kpi(dashboard, "rep_kpi_external") == 0
     assert dashboard["external_daily"].data[t("rep_col_calls")].tolist() == [0, 0]
+
+
+def test_a_period_still_to_come_has_no_data_rather_than_zeros(store):
+    from atsnb.views.html import kpi_html
+
+    st, settings = store
+    future = reports.REPORTS["dashboard"].build(start="2025-03-10", end="2025-03-16", store=st, settings=settings,
+                                                now=at("2025-03-05 12:00"))
+    shown = kpi_html(future["kpis"])
+    assert kpi(future, "rep_kpi_external") == 0 and shown.count("нет данных") == 7  # every rate and mean
+    assert "0.0\u202f%" not in shown and "0:00:00" not in shown
+    for key in ("external_daily", "unanswered_daily", "weekday_share", "talk_buckets", "department_share"):
+        assert future[key].data.empty, key  # the chart says "no data" instead of drawing zeros
+    started = reports.REPORTS["dashboard"].build(start="2025-03-03", end="2025-03-09", store=st, settings=settings,
+                                                 now=at("2025-03-04 12:00"))
+    assert started["external_daily"].data[t("rep_col_calls")].tolist() == [3, 1]  # the days that have begun
 
 
 def test_route_summaries_name_each_rung_phone_once_and_who_hung_up():

@@ -47,7 +47,10 @@ def test_dashboard_figures_equal_the_metrics_on_load_calls(demo):
     assert kpis[t("rep_kpi_external")] == external(calls).sum()
     assert kpis[t("rep_kpi_incoming")] == inbound(calls).sum()
     assert kpis[t("rep_kpi_unanswered_pct")] == pytest.approx(counts.unanswered_rates(calls)["unanswered_pct"])
-    assert kpis[t("rep_kpi_mean_talk")] == pytest.approx(durations.mean_talk_s(calls))
+    # external calls unless told otherwise: internal calls are not in the mean talk
+    assert kpis[t("rep_kpi_mean_talk")] == pytest.approx(durations.mean_talk_s(calls[external(calls)]))
+    every = run("dashboard", demo, direction="all")["kpis"].data.iloc[0]
+    assert every[t("rep_kpi_mean_talk")] == pytest.approx(durations.mean_talk_s(calls))
     assert kpis[t("rep_kpi_asa")] == pytest.approx(service.asa_s(calls))
     threshold = settings.thresholds.service_level_s
     assert kpis[t("rep_kpi_service_level", threshold=threshold)] == pytest.approx(service.service_level_pct(calls, threshold))
@@ -88,10 +91,38 @@ def test_dashboard_daily_charts_cover_every_day_and_add_up(demo):
     unanswered = report["unanswered_daily"].data
     lost = inbound(calls) & calls["status"].isin(["unanswered", "dropped"])
     assert unanswered[t("rep_col_calls")].sum() == lost.sum()
-    assert report["weekday_share"].data[t("rep_col_share")].sum() == pytest.approx(100)
-    assert report["talk_buckets"].data[t("rep_col_calls")].sum() == (calls["status"] == "answered").sum()
-    load = report["line_load"].data
-    assert len(load) == 14 * 24 and load[t("rep_col_load_max")].max() >= 2
+    weekday = report["weekday_share"].data
+    assert weekday[t("rep_col_calls")].sum() == external(calls).sum()
+    assert weekday[t("rep_col_dates")].tolist() == [2, 2, 2, 2, 2, 2, 2]  # 14 days: every weekday twice
+    assert (weekday[t("rep_col_calls_per_day")] == weekday[t("rep_col_calls")] / 2).all()
+    answered_external = (calls["status"] == "answered") & external(calls)
+    assert report["talk_buckets"].data[t("rep_col_calls")].sum() == answered_external.sum()
+
+
+
+def test_the_line_load_profile_and_daily_peaks_reconcile_with_the_hourly_load(demo):
+    """Ten working days and four weekend days: each profile's mean × its days is the busy-line time
+    of those days' hours, its max their highest hour; the daily peak of all numbers is the day's
+    highest hour, and never below any one number's peak."""
+    from atsnb.metrics.line_load import line_load_per_hour
+
+    _, settings = demo
+    report = run("dashboard", demo)
+    lo, hi = period_range(**DEMO_PERIOD, tz=settings.pbx.timezone)
+    hourly = line_load_per_hour(period_calls(demo), lo, hi)
+    weekend = hourly["hour"].dt.day_of_week.ge(5).to_numpy()
+    mean, peak = t("rep_col_load_mean"), t("rep_col_load_max")
+    for key, days, hours in (("line_load", 10, hourly[~weekend]), ("line_load_weekend", 4, hourly[weekend])):
+        profile = report[key].data
+        assert len(profile) == 24 and f"{days}" in report[key].note
+        assert profile[mean].sum() * days == pytest.approx(hours["mean"].sum())
+        assert profile[peak].max() == hours["max"].max()
+    assert report["line_load"].data[peak].max() >= 2
+    daily = report["line_load_per_line"].data.set_index(t("rep_col_day"))
+    assert len(daily) == 14
+    by_day = hourly.groupby(hourly["hour"].dt.date)["max"].max()
+    assert daily[t("rep_line_load_all")].tolist() == by_day.tolist()
+    assert (daily.drop(columns=t("rep_line_load_all")).max(axis=1) <= daily[t("rep_line_load_all")]).all()
 
 
 def test_employee_counts_reconcile_with_the_calls_plus_transfers_and_callees(demo):
@@ -209,3 +240,103 @@ def test_a_report_through_the_context_refuses_a_filter_it_does_not_take(demo):
     with pytest.raises(FilterError, match="'recovery' takes no filter department"):
         ctx.report("recovery", department="Отдел продаж")
     assert ctx.report("recovery", department=None, **DEMO_PERIOD).name == "recovery"  # None means unset
+
+
+def test_people_come_in_name_order_with_the_figures_a_manager_reads_first(demo):
+    """Every per-employee table lists people alphabetically (case ignored, ё as е); the efficiency
+    tables open with effective calls, the target and its completion, the summaries with calls and
+    effective calls — what stays in view before any sideways scrolling."""
+    employees, departments = run("employees", demo), run("departments", demo)
+    recovered_by = run("recovery", demo)["by_employee"].data[t("rep_col_employee")]
+    for names in [employees[key].data[t("rep_col_employee")] for key in ("efficiency", "summary", "by_scale")] + [
+            recovered_by[recovered_by != t("rep_recovery_nobody")]]:
+        assert len(names) > 5
+        assert names.tolist() == sorted(names, key=lambda name: name.casefold().replace("ё", "е"))
+    assert list(employees["efficiency"].data.columns[:4]) == [
+        t("rep_col_employee"), t("rep_col_effective"), t("rep_col_target"), t("rep_col_target_pct")]
+    assert list(departments["efficiency"].data.columns[:4]) == [
+        t("rep_col_department"), t("rep_col_effective"), t("rep_col_target"), t("rep_col_target_pct")]
+    for report, holder in ((employees, "rep_col_employee"), (departments, "rep_col_department")):
+        assert list(report["summary"].data.columns[:3]) == [t(holder), t("rep_col_calls"), t("rep_col_effective")]
+
+
+def test_effective_calls_are_one_figure_in_every_table(demo):
+    """"Эффективных" is one count (atsnb.metrics.effective.effective_calls): the efficiency table and
+    the summary agree for every employee and every department; a department counts a call its
+    employees both made effective once, so it is at most the sum of its employees'."""
+    effective = t("rep_col_effective")
+    people = run("employees", demo)
+    by_person = people["efficiency"].data.set_index(t("rep_col_employee"))[effective]
+    assert by_person.sort_index().to_dict() == \
+        people["summary"].data.set_index(t("rep_col_employee"))[effective].sort_index().to_dict()
+    departments = run("departments", demo)
+    efficiency = departments["efficiency"].data.set_index(t("rep_col_department"))[effective]
+    summary = departments["summary"].data.set_index(t("rep_col_department"))[effective]
+    assert len(efficiency) >= 5 and efficiency.gt(0).all()
+    assert efficiency.to_dict() == summary.to_dict()
+    department_of = people["efficiency"].data.set_index(t("rep_col_employee"))[t("rep_col_department")]
+    for name, count in efficiency.items():
+        members = by_person[department_of == name.strip("\u2003")]
+        if len(members):  # a department with its own employees (a parent adds its sub-departments')
+            assert count <= members.sum()
+    sales = run("departments", demo, department="Отдел продаж")
+    assert sales["efficiency"].data.set_index(t("rep_col_department"))[effective].to_dict() == \
+        sales["summary"].data.set_index(t("rep_col_department"))[effective].to_dict()
+
+
+def test_totals_add_what_adds_and_recompute_the_rates(demo):
+    from atsnb.reports.export import totals
+
+    report = run("employees", demo)
+    efficiency = report["efficiency"]
+    row, data = totals(efficiency), efficiency.data
+    effective, target = data[t("rep_col_effective")], data[t("rep_col_target")]
+    assert row[t("rep_col_effective")] == effective.sum() and row[t("rep_col_target")] == target.sum()
+    assert row[t("rep_col_days")] is None and row[t("rep_col_daily_target")] is None  # not added up
+    with_target = target > 0
+    assert not with_target.all()  # the administration has no target: its calls are not in the completion
+    assert row[t("rep_col_target_pct")] == pytest.approx(100 * effective[with_target].sum() / target.sum())
+    assert row[t("rep_col_effective_per_day")] == pytest.approx(effective.sum() / data[t("rep_col_days")].sum())
+    summary = report["summary"]
+    row, data = totals(summary), summary.data
+    assert row[t("rep_col_talk_mean")] == pytest.approx(data[t("rep_col_talk_total")].sum() / data[t("answered")].sum())
+    assert row[t("rep_col_wait_mean")] == pytest.approx(data[t("rep_col_wait_total")].sum() / data[t("incoming")].sum())
+    lines = totals(run("lines", demo)["summary"])
+    assert lines[t("rep_col_share")] == pytest.approx(100)
+
+
+def test_a_filter_value_that_names_nothing_is_refused_with_what_there_is(demo):
+    from atsnb.reports.scope import FilterError
+
+    with pytest.raises(FilterError, match="Отдела «Продажи» нет в справочнике отделов. Есть: .*Отдел продаж"):
+        run("departments", demo, department="Продажи")
+    with pytest.raises(FilterError, match="Сотрудника «999» нет .* Есть: .*\\(101\\)"):
+        run("employees", demo, employee="999")
+    with pytest.raises(FilterError, match="Линии «74950000000» нет"):
+        run("lines", demo, line="74950000000")
+    with pytest.raises(FilterError, match="Направления «sideways» нет. Есть: external, all, incoming"):
+        run("dashboard", demo, direction="sideways")
+    # an extension that is in no directory but in the calls is a real filter
+    path, settings = demo
+    extensions = choices(path, settings)["employees"]
+    assert run("employees", demo, employee=extensions[0]["value"])["summary"].data[t("rep_col_calls")].sum() > 0
+
+
+def test_a_report_on_a_missing_or_empty_store_says_so_and_creates_nothing(demo, tmp_path):
+    from atsnb.composition import Context
+    from atsnb.errors import StoreError
+
+    _, settings = demo
+    missing = tmp_path / "nowhere"
+    ctx = Context.from_settings(settings, store=missing)
+    with pytest.raises(StoreError, match=f"В папке «{missing}» нет хранилища atsnb"):
+        ctx.report("dashboard")
+    with pytest.raises(StoreError, match="нет хранилища"):
+        ctx.load_calls("2025-03-03", "2025-03-04")
+    with pytest.raises(StoreError, match="нет хранилища"):
+        reports.REPORTS["employees"].build(store=missing, settings=settings)
+    assert not missing.exists()  # never a new, empty store
+    empty = Store.open(tmp_path / "empty")
+    with pytest.raises(StoreError, match="нет ни одного звонка"):
+        Context.from_settings(settings, store=empty.root).report("departments")
+

@@ -63,3 +63,28 @@ def test_xlsx_keeps_durations_as_excel_durations_and_says_what_was_filtered():
     assert facts["Период"] == "03.03.2025 – 04.03.2025"
     assert facts["Отдел"] == "Продажи"
     assert facts["Отчёт"] == "Сотрудники"
+
+
+def test_a_totals_row_recomputes_rates_from_the_rows_and_leaves_the_rest_blank():
+    from atsnb.reports.export import totals
+
+    element = summary()
+    element.data["Отвечено"] = [3, 0]
+    element.ratios = {"Разговор, средн.": ("Разговор, всего", "Отвечено", 1.0)}
+    row = totals(element)
+    # Σ talk / Σ answered over the rows with answered calls: Петров's 59.4 s without any is not in it
+    assert row["Разговор, средн."] == 3725.0 / 3
+    assert row["Доля"] is None and row["Начало"] is None and row["Отвечено"] is None
+    element.data["Отвечено"] = [0, 0]
+    assert totals(element)["Разговор, средн."] is None  # nothing to take a mean of: blank, not 0
+
+
+def test_an_export_of_a_capped_table_says_how_many_of_how_many_rows_it_holds():
+    element = summary()
+    facts = dict(openpyxl.load_workbook(io.BytesIO(xlsx_bytes(element))).worksheets[1].iter_rows(min_row=2,
+                                                                                                values_only=True))
+    assert facts["Строк"] == "2"
+    element.rows_total = 28_821
+    facts = dict(openpyxl.load_workbook(io.BytesIO(xlsx_bytes(element))).worksheets[1].iter_rows(min_row=2,
+                                                                                                values_only=True))
+    assert facts["Строк"] == "2 из 28\u202f821 — последние по времени; сузьте фильтры, чтобы выгрузить остальные"

@@ -104,6 +104,38 @@ def test_an_unknown_period_in_the_address_falls_back_to_the_last_30_days():
     assert FilterBar(CHOICES, {"period": "forever"}).period.value == "last_30_days"
 
 
+def test_an_address_naming_nothing_shows_the_nearest_view_with_a_message_on_top():
+    calls = []
+    app = ReportApp("departments", lambda **f: calls.append(f) or fake_report(**f), CHOICES,
+                    {"department": "Продажи 2", "period": "lastweek", "start": "2026-13-01"})
+    assert calls[-1]["department"] is None and calls[-1]["period"] == "last_30_days"  # the whole company, 30 days
+    notice = app.notice.value
+    assert notice.count('class="atsnb-warning"') == 3
+    assert "«Отдел» = «Продажи 2», но такого нет. Есть: Продажи, Опт. Показано: все." in notice
+    assert "«Период» = «lastweek», но такого нет. Есть: today, last_30_days, this_month, custom. Показано: last_30_days." \
+        in notice  # labels that hold their value (a test's choices) are not repeated
+    named = FilterBar(CHOICES | {"periods": [{"value": "today", "label": "Сегодня"}, {"value": "last_30_days",
+                                                                                    "label": "30 дней"}]},
+                      {"period": "lastweek"}).problems
+    assert named == ["В адресе страницы «Период» = «lastweek», но такого нет. Есть: Сегодня (today), "
+                     "30 дней (last_30_days). Показано: 30 дней."]
+    assert "«С» = «2026-13-01» — это не дата" in notice
+    assert app.widget.children.index(app.notice) < app.widget.children.index(app.body)  # above the figures
+    app.filters.choices["department"].value = "Опт"  # the reader chose: the message has done its job
+    assert app.notice.value == "" and calls[-1]["department"] == "Опт"
+    assert FilterBar(CHOICES, {"employee": "101"}).problems == []
+
+
+def test_a_report_counting_external_calls_by_default_offers_all_calls_as_a_choice():
+    bar = FilterBar(CHOICES, {}, defaults=dict(REPORTS["dashboard"].defaults))
+    direction = bar.choices["direction"]
+    assert direction.value == "external" and bar.values()["direction"] == "external"
+    assert direction.options[:2] == (("все звонки, с внутренними", "all"), ("внешние", "external"))
+    assert FilterBar(CHOICES, {"direction": "all"}, defaults={"direction": "external"}).values()["direction"] == "all"
+    plain = FilterBar(CHOICES).choices["direction"]
+    assert plain.value == "" and plain.options[:2] == (("все", ""), ("внешние", "external"))
+
+
 def test_switching_to_custom_dates_recomputes_once():
     calls = []
     app = ReportApp("dashboard", lambda **f: calls.append(f) or fake_report(**f), CHOICES)
@@ -305,6 +337,23 @@ def test_hours_over_several_days_are_ticked_at_midnights_and_hours_of_one_day_by
     assert bars.marks[0].x[0] == "02.11" and bars.axes[0].tick_values is None
 
 
+def test_the_hour_profile_draws_grouped_bars_on_whole_line_ticks_labelling_every_other_hour():
+    profile = pd.DataFrame({"Час": [f"{h:02d}" for h in range(24)], "Среднее линий": np.linspace(0, 2.4, 24),
+                            "Максимум линий": np.arange(24) % 4})
+    figure = chart_figure(Element("line_load", "Загрузка линий по часам", profile, kind="bar", x="Час",
+                                  y=["Среднее линий", "Максимум линий"],
+                                  units={"Среднее линий": "lines", "Максимум линий": "lines"}))
+    bars, (x_axis, y_axis) = figure.marks[0], figure.axes
+    assert bars.type == "grouped" and bars.y.shape == (2, 24)
+    # bqplot 0.13 leaves a grouped chart's y range unset (nothing drawn): the scale carries it
+    assert y_axis.scale.min == 0 and 3 < y_axis.scale.max <= 3.5
+    assert list(y_axis.tick_values) == [0, 1, 2, 3]  # not 0, 0, 1, 1 … from half-line ticks
+    assert 24 // (x_axis.num_ticks - 1) == 2  # bqplot labels every ⌊n / (num_ticks − 1)⌋-th: 00, 02, … 22
+    busy = chart_figure(Element("d", "По дням", pd.DataFrame({"День": range(29), "n": 40}), kind="bar", x="День",
+                                y=["n"]))
+    assert 29 // (busy.axes[0].num_ticks - 1) == 2 and busy.axes[1].tick_values is None  # 15 labels; d3 ticks 40
+
+
 def test_slanted_labels_hang_from_their_tick_with_room_under_the_axis_for_long_ones():
     def bars(labels):
         return Element("x", "t", pd.DataFrame({"what": labels, "n": [1] * len(labels)}), kind="bar", x="what", y=["n"])
@@ -314,3 +363,38 @@ def test_slanted_labels_hang_from_their_tick_with_room_under_the_axis_for_long_o
     assert 55 < long.fig_margin["bottom"] <= 130
     assert long.axes[0].tick_rotate == -40 and long.axes[0].tick_style["text-anchor"] == "end"
     assert chart_figure(bars(["03.03", "04.03"])).fig_margin["bottom"] == 55  # dates keep the usual margin
+
+
+def test_kpi_cards_show_the_counts_of_a_percentage_and_no_data_instead_of_zero():
+    from atsnb.reports.elements import kpi
+    from atsnb.views.html import kpi_html
+
+    element = kpi("kpis", "rep_kpis", [("Непринятых", 29.6, "%", (1722, 5822)), ("Разговор", float("nan"), "s"),
+                                       ("Уровень", float("nan"), "%", (0, 0))], scope="внешние звонки")
+    shown = kpi_html(element)
+    assert element.title == "Основные показатели — внешние звонки"
+    assert "29.6\u202f%" in shown and "1\u202f722 из 5\u202f822" in shown
+    assert shown.count("нет данных") == 2 and "0:00:00" not in shown and " из 0" not in shown
+
+
+def test_a_capped_table_says_exactly_how_many_rows_its_download_holds():
+    from atsnb.views.html import table_html
+
+    element = summary(250)
+    assert "выгрузка содержит все 250" in table_html(element, max_rows=100)
+    element.rows_total = 28_821
+    note = table_html(element, max_rows=100)
+    assert "Показаны 100 из 250 строк; выгрузка содержит эти 250 строк — последние 250 из 28\u202f821 звонков" in note
+    view = TableView(element, stem="x", page_rows=100)  # on a page: under the scrolling box, where it is seen
+    assert "последние 250 из 28\u202f821" in view.rows.value and "последние" not in view.body.value
+    assert view.widget.children.index(view.rows) == view.widget.children.index(view.body) + 1
+
+
+def test_a_bars_tooltip_shows_the_counts_behind_the_bar():
+    data = pd.DataFrame({"День": ["Пн", "Вт"], "В день": [12.5, 9.0], "Звонков": [50, 36], "Дат": [4, 4]})
+    element = Element("w", "По дням недели", data, kind="bar", x="День", y=["В день"],
+                      units={"В день": "calls", "Звонков": "calls"}, tooltip=["Звонков", "Дат"])
+    mark = chart_figure(element).marks[0]
+    mark._handle_custom_msgs(None, {"event": "hover", "data": {"index": 1, "x": "Вт", "y": 9.0}})
+    assert "<b>Вт</b>" in mark.tooltip.value and "Звонков: 36" in mark.tooltip.value and "Дат: 4" in mark.tooltip.value
+

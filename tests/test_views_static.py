@@ -1,13 +1,17 @@
-"""Static rendering (notebooks, snapshots): h:mm:ss and number formats, HTML tables with a totals
-row and coloured efficiency rows, KPI cards, PNG charts, and ``show`` under a real kernel."""
+"""Static rendering (notebooks, snapshots): h:mm:ss and number formats, units in the reader's
+language, HTML tables with a totals row and coloured efficiency rows, KPI cards, PNG charts whose
+axes read (dd.mm dates, labels that never touch, the unit once), and ``show`` under a real kernel."""
 
 from __future__ import annotations
 
 import io
+import re
 
 import nbformat
+import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.image import imread
 from nbclient import NotebookClient
 
@@ -15,7 +19,7 @@ from atsnb.i18n import set_language
 from atsnb.reports.model import Element
 from atsnb.views.format import display_frame, hms, number, percent, totals_row
 from atsnb.views.html import kpi_html, table_html
-from atsnb.views.static import chart_png
+from atsnb.views.static import chart_figure, chart_png
 
 
 @pytest.fixture(autouse=True)
@@ -56,11 +60,14 @@ def test_numbers_group_thousands_and_shares_carry_a_percent_sign():
     assert percent(None) == ""
 
 
-def test_display_frame_formats_each_column_by_its_unit_and_names_the_unit():
+def test_display_frame_formats_each_column_by_its_unit_and_names_the_unit_in_russian():
     text = display_frame(summary())
-    assert list(text.columns) == ["Сотрудник", "Эффективных", "Выполнение", "Разговор, h:mm:ss",
-                                  "Среднее ожидание, h:mm:ss"]
+    # the unit stays on the line of its word (a no-break space): a header never ends in "Разговор,"
+    assert list(text.columns) == ["Сотрудник", "Эффективных", "Выполнение", "Разговор,\u00a0ч:мм:сс",
+                                  "Среднее ожидание,\u00a0ч:мм:сс"]
     assert text.iloc[1].tolist() == ["Петров", "5", "62.5\u202f%", "0:12:05", "0:00:20"]
+    set_language("en")
+    assert display_frame(summary()).columns[3] == "Разговор,\u00a0h:mm:ss"
 
 
 def test_totals_add_the_summable_columns_only():
@@ -96,7 +103,7 @@ def test_kpi_cards_show_each_figure_with_its_unit():
                   kind="kpi", units={"Среднее ожидание": "s", "Пропущено": "%"})
     html = kpi_html(kpi)
     assert html.count('class="atsnb-kpi"') == 3
-    for text in ("1\u202f520", "0:01:15", "7.2\u202f%", "Среднее ожидание, h:mm:ss"):
+    for text in ("1\u202f520", "0:01:15", "7.2\u202f%", "Среднее ожидание,\u00a0ч:мм:сс"):
         assert text in html
 
 
@@ -108,6 +115,76 @@ def test_every_chart_kind_renders_a_png_of_the_requested_size(kind):
     image = imread(io.BytesIO(chart_png(element, width_in=6, height_in=3)))
     assert image.shape[:2] == (300, 600)
     assert image[..., :3].std() > 0.05  # something was drawn, not a blank canvas
+
+
+def label_ink(figure) -> list[np.ndarray]:
+    """The pixels each labelled x tick inks, drawn one at a time on the laid-out figure."""
+    FigureCanvasAgg(figure)
+    figure.canvas.draw()
+    figure.set_layout_engine("none")  # the positions stay as laid out while labels come and go
+    labels = [label for label in figure.axes[0].get_xticklabels() if label.get_text()]
+    colours = [label.get_color() for label in labels]
+    for label in labels:
+        label.set_color((0, 0, 0, 0))
+    figure.canvas.draw()
+    blank = np.asarray(figure.canvas.buffer_rgba()).copy()
+    ink = []
+    for label, colour in zip(labels, colours, strict=True):
+        label.set_color(colour)
+        figure.canvas.draw()
+        ink.append((np.asarray(figure.canvas.buffer_rgba()) != blank).any(axis=2))
+        label.set_color((0, 0, 0, 0))
+    return ink
+
+
+def touching(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two ink masks share a pixel or sit side by side with no pixel between them."""
+    grown = a.copy()
+    grown[1:] |= a[:-1]
+    grown[:-1] |= a[1:]
+    grown[:, 1:] |= grown[:, :-1].copy()
+    grown[:, :-1] |= grown[:, 1:].copy()
+    return bool((grown & b).any())
+
+
+SERIES = {
+    "30 days": pd.date_range("2026-12-01", periods=30, freq="D", tz="Europe/Moscow"),
+    "a year of days": pd.date_range("2026-01-01", periods=365, freq="D", tz="Europe/Moscow"),
+    "a month of hours": pd.date_range("2026-12-01", periods=30 * 24, freq="h", tz="Europe/Moscow"),
+    "hours of a day": pd.Series([f"{h:02d}" for h in range(24)]),
+    "long names": pd.Series([f"Отдел продаж № {i}" for i in range(14)]),
+}
+
+
+@pytest.mark.parametrize("width_in", [3.5, 8.0])
+@pytest.mark.parametrize("kind", ["line", "bar"])
+@pytest.mark.parametrize("series", list(SERIES))
+def test_x_labels_never_touch_and_dates_read_as_day_and_month(series, kind, width_in):
+    x = SERIES[series]
+    data = pd.DataFrame({"x": x, "n": np.arange(len(x)) % 7})
+    figure = chart_figure(Element("c", "Звонки", data, kind=kind, x="x", y=["n"], units={"n": "calls"}),
+                          width_in=width_in)
+    texts = [label.get_text() for label in figure.axes[0].get_xticklabels() if label.get_text()]
+    assert len(texts) >= 6  # thinned, not emptied
+    if pd.api.types.is_datetime64_any_dtype(x):
+        assert all(re.fullmatch(r"\d\d\.\d\d", text) for text in texts), texts  # 01.12, never 2026-12-01
+    ink = label_ink(figure)
+    assert all(mask.any() for mask in ink)
+    assert not [(texts[i], texts[i + 1]) for i in range(len(ink) - 1) if touching(ink[i], ink[i + 1])]
+
+
+def test_a_chart_names_its_unit_once_on_the_axis_not_again_in_the_title():
+    hours = pd.DataFrame({"Час": [f"{h:02d}" for h in range(24)], "Среднее линий": 1.5, "Максимум линий": 3})
+    load = Element("line_load", "Загрузка линий по часам: рабочие дни", hours, kind="bar", x="Час",
+                   y=["Среднее линий", "Максимум линий"], units={"Среднее линий": "lines", "Максимум линий": "lines"})
+    axes = chart_figure(load).axes[0]
+    assert axes.get_title(loc="left") == "Загрузка линий по часам: рабочие дни"
+    assert axes.get_ylabel() == "линий"
+    talk = Element("talk", "Средний разговор", pd.DataFrame({"День": SERIES["30 days"], "t": 200.0}), kind="line",
+                   x="День", y=["t"], units={"t": "s"})
+    axes = chart_figure(talk).axes[0]
+    assert axes.get_ylabel() == "ч:мм:сс"
+    assert axes.yaxis.get_major_formatter()(125, 0) == "0:02:05"
 
 
 def test_an_empty_chart_says_there_is_no_data_instead_of_failing():

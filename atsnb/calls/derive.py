@@ -18,6 +18,8 @@ import pyarrow as pa
 
 from atsnb.calls.answers_column import ANSWER_STEP_COLUMNS, ANSWERS, pack_answers
 from atsnb.calls.primary import not_seen_later
+from atsnb.calls.reached_column import REACH_STEP_COLUMNS, REACHED, pack_reached
+from atsnb.calls.reading import recorded_topology
 from atsnb.calls.reconstruct import reconstruct
 from atsnb.calls.topology import Topology
 from atsnb.config import Settings
@@ -44,7 +46,7 @@ def derive_pending(store: Store, settings: Settings) -> int:
     Month slices keep memory flat on a first import of years of history; the mark moves past
     each slice as it is done, so a killed run resumes where derivation stopped.
     """
-    fill_answers(store)  # a store from before the answers column: once, then only footers are read
+    fill_columns(store)  # a store from before the answers or reached column: once, then only footers are read
     since = calls_pending_since(store)
     if since is None:
         return 0
@@ -107,7 +109,7 @@ def update_calls(store: Store, settings: Settings, since: pd.Timestamp,
     if calls.empty:
         return 0
     calls["primary"] = mark_primary(store, calls)
-    write_calls(store, calls, steps)
+    write_calls(store, calls, steps, topology)
     log.info("calls: %d re-derived since %s", len(calls), since)
     return len(calls)
 
@@ -123,32 +125,44 @@ def _read(store: Store, name: str, start: pd.Timestamp, end: pd.Timestamp | None
     return None if df.empty else df
 
 
-def write_calls(store: Store, calls: pd.DataFrame, steps: pd.DataFrame) -> None:
+def write_calls(store: Store, calls: pd.DataFrame, steps: pd.DataFrame, topology: Topology | None = None) -> None:
     """Store derived ``calls`` with their whole routes ``steps``: the calls' stored steps replaced,
-    the calls written with their ``answers`` column (:mod:`atsnb.calls.answers_column`).  The caller holds
-    the store's write lock."""
+    the calls written with their ``answers`` and ``reached`` columns (:mod:`atsnb.calls.answers_column`,
+    :mod:`atsnb.calls.reached_column`; ``topology`` names the members of queues and ring groups, the
+    store's saved one without it).  The caller holds the store's write lock."""
     _replace_steps(store, steps, calls)
-    store.table("calls").upsert(calls.assign(**{ANSWERS: pack_answers(calls, steps)}))
+    topology = topology or Topology.from_store(store)
+    store.table("calls").upsert(calls.assign(**{ANSWERS: pack_answers(calls, steps),
+                                                REACHED: pack_reached(calls, steps, topology)}))
 
 
-def fill_answers(store: Store) -> int:
-    """Give the calls stored before the ``answers`` column existed their answers, a month at a time
-    (read from their stored routes); returns the months rewritten.  Cheap when there is nothing to
-    do: only the files' footers are read.  The caller holds the store's write lock."""
+STORED_COLUMNS = (ANSWERS, REACHED)  # what the derivation adds to the calls beside the route's own columns
+STEP_COLUMNS_READ = list(dict.fromkeys([*ANSWER_STEP_COLUMNS, *REACH_STEP_COLUMNS]))  # what the fill reads of the steps
+
+
+def fill_columns(store: Store) -> int:
+    """Give the calls stored before the ``answers`` or ``reached`` column existed their values, a
+    month at a time, from their stored routes (queue members: the saved topology, else the one the
+    month's records show, :func:`~atsnb.calls.reading.recorded_topology`); returns the months
+    rewritten.  Cheap when there is nothing to do: only the files' footers are read.  The caller
+    holds the store's write lock."""
     calls_table, steps_table = store.table("calls"), store.table("steps")
-    lacking = calls_table.months_lacking(ANSWERS)
+    lacking = sorted({m for column in STORED_COLUMNS for m in calls_table.months_lacking(column)})
     for month in lacking:
         calls = calls_table.read_month(month)
         if calls is None or calls.empty:
             continue
         # a call's steps lie in its own month or, for a call over the month's last midnight, the next
         after = (pd.Period(month, "M") + 1).strftime("%Y-%m")
-        parts = [steps_table.read_month(m, ANSWER_STEP_COLUMNS) for m in (month, after)]
-        steps = pd.concat([p for p in parts if p is not None] or [pd.DataFrame(columns=ANSWER_STEP_COLUMNS)],
+        parts = [steps_table.read_month(m, STEP_COLUMNS_READ) for m in (month, after)]
+        steps = pd.concat([p for p in parts if p is not None] or [pd.DataFrame(columns=STEP_COLUMNS_READ)],
                           ignore_index=True)
-        calls_table.write_month(month, calls.assign(**{ANSWERS: pack_answers(calls, steps)}))
+        first = pd.Period(month, "M").to_timestamp()
+        topology = recorded_topology(store, first, first + pd.offsets.MonthBegin(1))
+        calls_table.write_month(month, calls.assign(**{ANSWERS: pack_answers(calls, steps),
+                                                       REACHED: pack_reached(calls, steps, topology)}))
     if lacking:
-        log.info("calls: answers filled in for %d months stored before that column", len(lacking))
+        log.info("calls: answers and reached filled in for %d months stored before those columns", len(lacking))
     return len(lacking)
 
 

@@ -5,6 +5,8 @@ and turning every text cell into a string took most of a report's time (docs/per
 So :func:`read_calls` reads only the columns asked for (reports: :data:`SCOPE_COLUMNS`), the
 few-valued text columns (:data:`CATEGORICAL_COLUMNS`) straight from the Parquet dictionaries into
 categoricals, and further columns only for the calls that show them (:func:`read_call_columns`).
+The derived ``answers`` and ``reached`` columns come with them when asked for (and from the routes
+for calls stored before those columns existed).
 :func:`load_calls`, the analysts' reader, is the same read with every column and plain text.
 Nothing is kept between calls: every read sees the store as it is.
 """
@@ -19,7 +21,10 @@ import pandas as pd
 
 from atsnb.calls.answers_column import ANSWER_STEP_COLUMNS, ANSWERS
 from atsnb.calls.classify import CALL_COLUMNS
+from atsnb.calls.reached_column import REACH_STEP_COLUMNS, REACH_STEP_KINDS, REACHED, pack_reached
 from atsnb.calls.reconstruct import empty_calls
+from atsnb.calls.topology import STATE_KEY as TOPOLOGY_KEY
+from atsnb.calls.topology import Topology
 from atsnb.config import Settings
 from atsnb.errors import InputError
 from atsnb.store import Store
@@ -37,6 +42,11 @@ ATTRIBUTION_COLUMNS = [c for c in SCOPE_COLUMNS if c not in ("call_id", ANSWERS)
 # few distinct values over many calls: categoricals, masks and groupings then work on small integer codes
 CATEGORICAL_COLUMNS = ("direction", "status", "line", "employee", "answered_by")
 TIME_COLUMNS = ("start", "answer", "end")
+# what the reached column is made of besides the routes (atsnb.calls.reached_column)
+REACH_CALL_COLUMNS = ["call_id", "direction", "status"]
+# what Topology.infer reads of the records, for calls stored before the reached column
+TOPOLOGY_CDR_COLUMNS = ["channel", "dstchannel", "did", "outbound_cnum", "lastapp", "lastdata", "dcontext", "dst"]
+TOPOLOGY_MARGIN = pd.Timedelta(hours=12)  # a call's first legs can start this long before the period's
 ROUTE_COLUMNS = ["call_id", "seq", "kind", "party", "target"]  # what a route summary reads of the steps
 
 
@@ -70,16 +80,42 @@ def read_calls(
     if ANSWERS in columns and table.months_lacking(ANSWERS, start, end):
         columns.remove(ANSWERS)  # calls stored before the column: the attribution matches routes by call id
         columns += [] if "call_id" in columns else ["call_id"]
+    wanted = list(columns)
+    routed = REACHED in columns and bool(table.months_lacking(REACHED, start, end))
+    if routed:  # calls stored before the column: made from their routes, as the derivation makes it
+        columns = [c for c in columns if c != REACHED] + [c for c in REACH_CALL_COLUMNS if c not in columns]
     tz = settings.pbx.timezone
-    calls = table.read(start, end, columns=columns, where=where,
-                       dictionary=[c for c in columns if c in CATEGORICAL_COLUMNS] if categorical else None)
+    coded = [c for c in columns if c in CATEGORICAL_COLUMNS] if categorical else None
+    calls = table.read(start, end, columns=columns, where=where, dictionary=coded)
     if calls.empty:
-        calls = empty_calls(tz).assign(**{ANSWERS: pd.Series(dtype="str")})[columns]
+        calls = empty_calls(tz).assign(**{ANSWERS: pd.Series(dtype="str"), REACHED: pd.Series(dtype="str")})[wanted]
         return compact(calls) if categorical else calls
     for column in TIME_COLUMNS:
         if column in calls:
             calls[column] = calls[column].dt.tz_convert(tz)
+    if routed:
+        calls[REACHED] = reached_from_routes(store, calls, start, end, tz)
+        calls = calls[wanted]
     return compact(calls) if categorical else calls
+
+
+def reached_from_routes(store: Store, calls: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
+                        tz: str) -> pd.Series:
+    """The ``reached`` column of ``calls`` of ``[start, end)`` (:data:`REACH_CALL_COLUMNS`) made from
+    their stored routes, for calls stored before the column existed."""
+    steps = read_steps(store, start, end, REACH_STEP_COLUMNS, kinds=REACH_STEP_KINDS)
+    wall = [pd.Timestamp(x).tz_convert(tz).tz_localize(None) for x in (start, end)]
+    return pack_reached(calls, steps, recorded_topology(store, *wall))
+
+
+def recorded_topology(store: Store, start: pd.Timestamp, end: pd.Timestamp) -> Topology:
+    """The topology the calls of ``[start, end)`` (naive PBX-local time) were derived with, as near
+    as it can be known afterwards: the saved one, else the one the period's records show (queue and
+    ring-group members seen ringing in it)."""
+    cdr = store.table("cdr")
+    if store.catalog.get_state(TOPOLOGY_KEY) or not cdr.months():
+        return Topology.from_store(store)
+    return Topology.infer(cdr.read(start - TOPOLOGY_MARGIN, end, columns=TOPOLOGY_CDR_COLUMNS))
 
 
 def read_call_columns(store: Store, settings: Settings, calls: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

@@ -5,8 +5,9 @@ Modules: :mod:`.calls` (the glossary's call classes as masks), :mod:`.load` (lin
 :mod:`.counts` (counts and shares by time or column), :mod:`.durations` (wait, talk, talk buckets),
 :mod:`.service` (service level, ASA, abandon rate), :mod:`.effective` (effective calls against
 targets), :mod:`.recovery` (missed-call recovery), :mod:`.attribution` (one row per call and
-employee, following transfers), :mod:`.summary` (per-employee / per-department summaries and
-time pivots).
+employee, following transfers), :mod:`.holders` (one entry per employee or department and call),
+:mod:`.summary` (per-employee / per-department summaries and time pivots), :mod:`.who_missed` (who
+missed each incoming call: the calls that reached an employee or a department).
 """
 
 from atsnb.metrics.calls import answered, dropped, external, inbound, lost, missed

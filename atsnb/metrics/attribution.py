@@ -158,9 +158,9 @@ def employee_calls(
 def calls_per_employee_per_day(attributed: pd.DataFrame, call_days: np.ndarray | None = None) -> float:
     """Mean calls per employee per day = (call, employee) rows / (employee, day) pairs with a call.
     ``call_days``: the wall-clock day (:func:`bucket_codes`) of every call of the calls frame the
-    rows' ``call`` positions point into, when a report has them already."""
+    rows' ``call`` positions point into, when a report has them already.  NaN (no data) without rows."""
     if attributed.empty:
-        return 0.0
+        return float("nan")
     employee = attributed["employee"]
     who = (employee.cat.codes.to_numpy().astype(np.int64) if isinstance(employee.dtype, pd.CategoricalDtype)
            else pd.factorize(employee)[0])

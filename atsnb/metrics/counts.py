@@ -148,6 +148,35 @@ def counts_by(
     return out.rename_axis(by).reset_index()
 
 
+def per_weekday(
+    calls: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, days: np.ndarray | None = None,
+    until: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Calls per day of each weekday: columns ``weekday`` (0 Monday – 6), ``days`` = the whole
+    dates of that weekday in ``[start, end)`` that are over by ``until`` (today, still under way,
+    is not one: its few calls so far would pull its weekday down), ``calls`` on those dates,
+    ``per_day`` = calls / days — only the weekdays with at least one such date.
+
+    A mean, not a total: thirty days hold five Mondays and four Tuesdays, and Monday's total would
+    look a quarter busier than Tuesday's for that alone.  ``days``: the calls' day
+    :func:`bucket_codes`, when the caller has them."""
+    days = bucket_codes(calls["start"], "day") if days is None else np.asarray(days, dtype=np.int64)
+    wall = [ts.tz_localize(None) if ts.tzinfo else ts for ts in (start, end if until is None else min(end, until))]
+    first = wall[0].normalize()
+    # the day after the last whole date: ``end`` itself when it is a midnight, else the day it falls in
+    stop = wall[1].normalize() if until is not None or wall[1] == wall[1].normalize() else \
+        wall[1].normalize() + pd.Timedelta(days=1)
+    dates = pd.date_range(first, stop - pd.Timedelta(days=1), freq="D") if stop > first else pd.DatetimeIndex([])
+    epoch = pd.Timestamp("1970-01-01")
+    counted = (days >= (first - epoch).days) & (days < (stop - epoch).days)
+    calls_on = np.bincount(from_days(days[counted], "weekday"), minlength=7)[:7]
+    on_dates = np.bincount(dates.day_of_week.to_numpy(dtype=np.int64), minlength=7)[:7]
+    out = pd.DataFrame({"weekday": np.arange(7), "days": on_dates, "calls": calls_on})
+    out = out[out["days"] > 0].reset_index(drop=True)
+    out["per_day"] = out["calls"] / out["days"]
+    return out
+
+
 def daily_external(
     calls: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, days: np.ndarray | None = None
 ) -> pd.DataFrame:
@@ -183,10 +212,12 @@ def daily_unanswered_incoming(
 
 
 def unanswered_rates(calls: pd.DataFrame) -> dict[str, float]:
-    """``unanswered_pct`` = 100 × (missed + dropped) / incoming; ``dropped_pct`` = 100 × dropped / incoming."""
+    """``unanswered_pct`` = 100 × (missed + dropped) / incoming; ``dropped_pct`` = 100 × dropped / incoming
+    (both NaN — no data — without incoming calls), and the counts they are taken of: ``incoming``,
+    ``unanswered`` (missed + dropped), ``dropped``."""
     incoming = int(inbound(calls).sum())
-    if not incoming:
-        return {"unanswered_pct": 0.0, "dropped_pct": 0.0}
     n_dropped = int(dropped(calls).sum())
     n_lost = int(missed(calls).sum()) + n_dropped
-    return {"unanswered_pct": 100.0 * n_lost / incoming, "dropped_pct": 100.0 * n_dropped / incoming}
+    share = (lambda n: 100.0 * n / incoming) if incoming else (lambda n: float("nan"))
+    return {"unanswered_pct": share(n_lost), "dropped_pct": share(n_dropped),
+            "incoming": incoming, "unanswered": n_lost, "dropped": n_dropped}

@@ -19,16 +19,17 @@ TALK_BUCKET_EDGES_S = (30, 60, 180, 300, 600)
 
 
 def _mean(values: pd.Series) -> float:
-    return float(values.mean()) if len(values) else 0.0
+    """The mean, or NaN for no values: "no data" is not a mean of 0 s (a report shows it as such)."""
+    return float(values.mean()) if len(values) else float("nan")
 
 
 def mean_talk_s(calls: pd.DataFrame) -> float:
-    """Mean talk time of answered calls, seconds (0 when none)."""
+    """Mean talk time of answered calls, seconds (NaN when none)."""
     return _mean(calls.loc[answered(calls), "talk_s"])
 
 
 def mean_wait_s(calls: pd.DataFrame) -> float:
-    """Mean wait of incoming calls, answered or not, seconds (0 when none)."""
+    """Mean wait of incoming calls, answered or not, seconds (NaN when none)."""
     return _mean(calls.loc[inbound(calls), "wait_s"])
 
 

@@ -4,6 +4,13 @@ A call is **effective** for an employee when it is answered, external, of a dire
 employee's panel counts (incoming — mixed counts as incoming — and/or outgoing) and its talk
 time for that employee reaches the panel's ``min_talk_s``.
 
+**Effective calls of a holder** (:func:`effective_calls`, the one count every table shows — the
+efficiency tables and the summaries alike): the distinct calls effective for the holder.  For an
+employee, a call effective by their own panel; for a department, a call effective for at least one
+of its employees (each by their own panel), counted once however many of them made it effective.
+So a department's figure is below the sum of its employees' by the calls two of its employees
+both made effective (a transfer inside the department).
+
 Per employee over a period:
 ``days`` = days on which the employee had at least one call;
 ``target`` = daily_target × days;
@@ -20,6 +27,7 @@ import pandas as pd
 
 from atsnb.metrics.calls import inbound
 from atsnb.metrics.counts import bucket_codes
+from atsnb.metrics.holders import HolderCalls, holder_calls
 
 
 def _direction_set(spec: Iterable[str] | str) -> set[str]:
@@ -94,19 +102,29 @@ def _employee_codes(employees: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return codes.astype(np.int64), pd.Index(names, name="employee")
 
 
-def effective_by_employee(frame: pd.DataFrame, panels: pd.DataFrame) -> pd.DataFrame:
+def effective_calls(calls: HolderCalls) -> pd.Series:
+    """Effective calls per holder (module docstring): holder → distinct calls effective for them,
+    from the (holder, call) entries of :func:`~atsnb.metrics.holders.holder_calls`."""
+    counts = np.bincount(calls.codes, weights=calls.effective, minlength=len(calls.names)).astype(np.int64)
+    return pd.Series(counts, index=pd.Index(np.asarray(calls.names, dtype=object)), name="effective")
+
+
+def effective_by_employee(frame: pd.DataFrame, panels: pd.DataFrame, calls: HolderCalls | None = None) -> pd.DataFrame:
     """Effective calls per employee against target.
 
-    ``frame``: one row per (call, employee) — columns employee, start, direction, status, talk_s,
-    and ``effective`` when the flags of :func:`effective_by_panel` are computed already.
-    ``panels``: indexed by employee with min_talk_s, directions, daily_target.
+    ``frame``: one row per (call, employee) — columns call_id (or the attribution's ``call``),
+    employee, start, direction, status, talk_s, and ``effective`` when the flags of
+    :func:`effective_by_panel` are computed already.  ``panels``: indexed by employee with
+    min_talk_s, directions, daily_target.  ``calls``: the frame's :func:`holder_calls` per
+    employee when the caller has it (a report's summary counts the same entries).
     Returns employee, min_talk_s, directions, daily_target, days, effective, per_day, target,
     target_pct (see the module docstring).
     """
-    is_eff = (frame["effective"] if "effective" in frame else effective_by_panel(frame, panels)).to_numpy(dtype=bool)
+    if "effective" not in frame:
+        frame = frame.assign(effective=effective_by_panel(frame, panels))
     who, employees = _employee_codes(frame["employee"])
     known = who >= 0
-    who, is_eff = who[known], is_eff[known]
+    who = who[known]
     out = pd.DataFrame(index=employees)
     if len(who):
         day = bucket_codes(frame["start"], "day")[known]  # integers: only how many distinct days counts
@@ -115,10 +133,14 @@ def effective_by_employee(frame: pd.DataFrame, panels: pd.DataFrame) -> pd.DataF
         # an employee's days = the (employee, day) cells holding a call, counted in an employees × days grid
         busy = np.bincount(who * span + day, minlength=len(employees) * span).reshape(len(employees), span) > 0
         out["days"] = busy.sum(axis=1).astype(np.int64)
-        out["effective"] = np.bincount(who, weights=is_eff, minlength=len(employees)).astype(np.int64)
         out = out[np.bincount(who, minlength=len(employees)) > 0]
     else:
-        out["days"], out["effective"] = np.zeros(0, np.int64), np.zeros(0, np.int64)
+        out["days"] = np.zeros(0, np.int64)
+    if calls is None:
+        rows = frame[known] if not known.all() else frame
+        calls = holder_calls(rows, rows["employee"])
+    effective = effective_calls(calls)
+    out["effective"] = effective.reindex(np.asarray(out.index, dtype=object), fill_value=0).to_numpy(dtype=np.int64)
     out = panels.reindex(out.index)[["min_talk_s", "directions", "daily_target"]].join(out)
     out["per_day"] = out["effective"] / out["days"]
     out["target"] = out["daily_target"].fillna(0) * out["days"]

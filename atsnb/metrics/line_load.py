@@ -1,4 +1,5 @@
-"""Line load: how many external lines are busy at the same time, per hour (docs/glossary.md §9).
+"""Line load: how many external lines are busy at the same time, per hour (docs/glossary.md §9),
+and what a manager reads from it: the hour-of-day profile per day type and the daily peak.
 
 Each external call (incoming, outgoing or mixed) occupies one line from its ``start`` to its
 ``end``, the half-open interval ``[start, end)``.  The load at an instant is the number of such
@@ -7,6 +8,11 @@ intervals covering it.  For every hour ``[h, h+1h)`` of the period:
 - ``min``  = the lowest load held for a positive time within the hour,
 - ``max``  = the highest load held for a positive time within the hour,
 - ``mean`` = ∫ load dt / length of the hour (a time-weighted average: 2 calls of 30 min each = 1.0).
+
+The hour-of-day profile (:func:`load_profile`) folds those hours onto the 24 hours of a day, working
+days and weekends apart: a month of hourly points hides the shape of a day, and its minimum is 0
+almost every hour, while "how many lines are busy at 11:00 on a working day, and at worst" is what
+decides how many lines to rent.
 
 Why an event sweep: every start is a +1 event, every end a −1 event, every hour boundary a 0
 event; one sort and one cumulative sum give the load on every segment between consecutive events,
@@ -205,3 +211,41 @@ def peak_per_line(hourly: pd.DataFrame, freq: str | None = None) -> pd.DataFrame
         hours = days.tz_localize(hours.dt.tz) if hours.dt.tz is not None else days
     order = np.argsort(np.asarray(lines, dtype=object), kind="stable")
     return pd.DataFrame(peaks[order].T, index=pd.Index(hours, name="hour"), columns=pd.Index(lines[order]))
+
+
+WEEKEND_DAYS = (5, 6)  # Saturday and Sunday; the store knows no holiday calendar
+DAY_TYPES = ("working", "weekend")
+PROFILE_COLUMNS = ["day_type", "hour", "mean", "max", "days"]
+
+
+def load_profile(hourly: pd.DataFrame, until: pd.Timestamp | None = None) -> pd.DataFrame:
+    """The hour-of-day profile of an overall hourly load frame (:func:`line_load_per_hour`), per day
+    type: columns ``day_type`` (``working``: Monday–Friday, ``weekend``: Saturday and Sunday),
+    ``hour`` (0–23 by the wall clock), ``mean`` = the mean over the days of that type of the hour's
+    time-weighted mean load, ``max`` = the highest load in that hour on any of those days, and
+    ``days`` = how many days of that type the figures cover.
+
+    Only hours that ended by ``until`` count (the rest of today is not a quiet afternoon), so a day
+    type has 24 rows once it has a day, with blanks for hours none of its days has reached yet; a
+    day type without days has no rows.  A day of a summer-time switch counts its doubled hour twice
+    and its missing hour not at all.
+    """
+    hours = hourly["hour"]
+    if until is not None:
+        hours = hours[(hours + pd.Timedelta(hours=1) <= until).to_numpy()]
+    if hours.empty:
+        return pd.DataFrame(columns=PROFILE_COLUMNS)
+    rows = hourly.loc[hours.index]
+    weekend = hours.dt.day_of_week.isin(WEEKEND_DAYS).to_numpy()
+    kind = np.where(weekend, DAY_TYPES[1], DAY_TYPES[0])
+    of_day = hours.dt.hour.to_numpy()
+    grouped = rows.groupby([kind, of_day])
+    cells = pd.DataFrame({"mean": grouped["mean"].mean(), "max": grouped["max"].max()})
+    days = pd.Series(hours.dt.tz_localize(None).dt.normalize().to_numpy()).groupby(kind).nunique()
+    parts = []
+    for day_type in (d for d in DAY_TYPES if d in days.index):
+        part = cells.loc[day_type].reindex(range(24))
+        parts.append(pd.DataFrame({"day_type": day_type, "hour": np.arange(24), "mean": part["mean"].to_numpy(),
+                                   "max": part["max"].to_numpy(), "days": int(days[day_type])}))
+    return pd.concat(parts, ignore_index=True)
+

@@ -8,6 +8,9 @@ Incoming = direction incoming or mixed.  Abandoned = incoming and not answered (
     / (answered + abandoned) — short abandons count in the caller's favour.
 - **ASA** (average speed of answer) = Σ wait_s of answered incoming / answered incoming.
 - **abandon rate** = 100 × abandoned / incoming.
+
+Without a single call in the denominator each is NaN (no data): a report shows "no data", never a
+service level of 0 % for a day nobody called.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from atsnb.metrics.calls import answered, inbound, lost
 SL_VARIANTS = ("answered", "offered")
 
 
-def service_level_pct(calls: pd.DataFrame, threshold_s: float = 20, variant: str = "answered") -> float:
-    """Service level in percent, by the formula ``variant`` (see the module docstring); 0 when no calls."""
+def service_level_counts(calls: pd.DataFrame, threshold_s: float = 20, variant: str = "answered") -> tuple[int, int]:
+    """The two counts the service level is the ratio of: ``(within, base)`` — for ``answered``
+    (answered incoming with wait ≤ T, answered incoming), for ``offered`` the same plus the
+    abandoned ones (module docstring).  A report shows them beside the percentage."""
     if variant not in SL_VARIANTS:
         raise ValueError(f"variant must be one of {', '.join(SL_VARIANTS)}, got {variant!r}")
     incoming = inbound(calls)
@@ -28,17 +33,22 @@ def service_level_pct(calls: pd.DataFrame, threshold_s: float = 20, variant: str
     ok = incoming & answered(calls)
     if variant == "offered":
         ok = ok | lost(calls)
-    base = int(ok.sum())
-    return 100.0 * int((ok & fast).sum()) / base if base else 0.0
+    return int((ok & fast).sum()), int(ok.sum())
+
+
+def service_level_pct(calls: pd.DataFrame, threshold_s: float = 20, variant: str = "answered") -> float:
+    """Service level in percent, by the formula ``variant`` (see the module docstring); NaN when no calls."""
+    within, base = service_level_counts(calls, threshold_s, variant)
+    return 100.0 * within / base if base else float("nan")
 
 
 def asa_s(calls: pd.DataFrame) -> float:
-    """Average speed of answer, seconds: mean wait of answered incoming calls (0 when none)."""
+    """Average speed of answer, seconds: mean wait of answered incoming calls (NaN when none)."""
     waits = calls.loc[inbound(calls) & answered(calls), "wait_s"]
-    return float(waits.mean()) if len(waits) else 0.0
+    return float(waits.mean()) if len(waits) else float("nan")
 
 
 def abandon_rate_pct(calls: pd.DataFrame) -> float:
-    """100 × incoming calls not answered (missed + dropped) / incoming calls (0 when none)."""
+    """100 × incoming calls not answered (missed + dropped) / incoming calls (NaN when none)."""
     incoming = int(inbound(calls).sum())
-    return 100.0 * int(lost(calls).sum()) / incoming if incoming else 0.0
+    return 100.0 * int(lost(calls).sum()) / incoming if incoming else float("nan")

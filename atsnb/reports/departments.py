@@ -4,6 +4,8 @@ A call counts for the department of every employee who handled it and for every 
 above it (:meth:`atsnb.reference.org.Org.membership`), once per department however many of its
 employees handled it.  So a parent's figures include its sub-departments', and the rows are not
 meant to be added up (no totals row).  Employees without a department roll up to "no department".
+Who missed the incoming calls rolls up the same way (:mod:`atsnb.metrics.who_missed`): a call reached
+a department when it reached one of its employees, or of the departments under it.
 """
 
 from __future__ import annotations
@@ -14,12 +16,22 @@ import numpy as np
 import pandas as pd
 
 from atsnb.i18n import t
-from atsnb.metrics.effective import effective_by_employee
-from atsnb.metrics.summary import HolderCalls, holder_calls, pivot_by_time, summary_by
+from atsnb.metrics.effective import effective_by_employee, effective_calls
+from atsnb.metrics.holders import HolderCalls, holder_calls
+from atsnb.metrics.summary import pivot_by_time, summary_by
 from atsnb.reports.detail import detail_element
 from atsnb.reports.elements import ElementColumn, element
 from atsnb.reports.model import Element, Report
-from atsnb.reports.pieces import NO_DEPARTMENT, SUMMARY_COLS, panels, pivot_element, with_effective
+from atsnb.reports.pieces import (
+    MISSED_SCOPE_COLUMNS,
+    NO_DEPARTMENT,
+    SUMMARY_COLS,
+    missed_cols,
+    missed_table,
+    panels,
+    pivot_element,
+    with_effective,
+)
 from atsnb.reports.scope import Scope, ScopeKeywords, load_scope
 
 INDENT = "\u2003"  # an em space per tree level in department names
@@ -35,10 +47,8 @@ def rollup(scope: Scope, employees: pd.Series) -> tuple[np.ndarray, pd.Series]:
     of the rows.
     """
     codes, names = pd.factorize(employees)
-    chains = [scope.org.chain(str(name)) or [t(NO_DEPARTMENT)] for name in names]
     shown = shown_departments(scope)
-    if shown is not None:
-        chains = [[d for d in chain if d in shown] for chain in chains]
+    chains = [departments_of(scope, str(name), shown) for name in names]
     flat = [d for chain in chains for d in chain]
     sizes = np.array([len(chain) for chain in chains], dtype=np.int64)
     starts = np.cumsum(sizes) - sizes
@@ -48,6 +58,13 @@ def rollup(scope: Scope, employees: pd.Series) -> tuple[np.ndarray, pd.Series]:
     flat_codes, departments = pd.factorize(pd.Series(flat, dtype=object))
     entry = flat_codes[starts[codes[index]] + within] if len(index) else np.zeros(0, np.int64)
     return index, pd.Series(pd.Categorical.from_codes(entry, departments), name="department")
+
+
+def departments_of(scope: Scope, extension: str, shown: set[str] | None) -> list[str]:
+    """The department of ``extension`` and every one above it ("no department" without one), only
+    those in ``shown`` when given (:func:`shown_departments`)."""
+    chain = scope.org.chain(extension) or [t(NO_DEPARTMENT)]
+    return chain if shown is None else [d for d in chain if d in shown]
 
 
 def attribution_rollup(scope: Scope) -> tuple[np.ndarray, pd.Series]:
@@ -86,24 +103,26 @@ def in_tree_order(scope: Scope, table: pd.DataFrame) -> pd.DataFrame:
 
 
 def efficiency_element(scope: Scope) -> Element:
-    """Per department: effective calls of its employees (each by their own panel) against the sum of
-    their targets (daily target × days with calls)."""
+    """Per department: its effective calls — the summary's figure, :func:`effective_calls` of the
+    department's calls: a call effective for any of its employees (each by their own panel), once —
+    against the sum of its employees' targets (daily target × days with calls)."""
     per_employee = effective_by_employee(with_effective(scope), panels(scope))
     index, departments = rollup(scope, per_employee["employee"])
     rows = per_employee.iloc[index].reset_index(drop=True).assign(department=departments)
     table = rows.groupby("department", sort=False, observed=True).agg(
-        employees=("employee", "nunique"), days=("days", "sum"), effective=("effective", "sum"),
-        target=("target", "sum"))
+        employees=("employee", "nunique"), days=("days", "sum"), target=("target", "sum"))
+    effective = effective_calls(department_calls(scope))
+    table["effective"] = effective.reindex(np.asarray(table.index, dtype=object), fill_value=0).to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         table["target_pct"] = np.where(table["target"] > 0, 100.0 * table["effective"] / table["target"], np.nan)
     table = in_tree_order(scope, table.reset_index())
     return element("efficiency", "rep_efficiency_departments", table, [
         ElementColumn("department", "rep_col_department"),
-        ElementColumn("employees", "rep_col_employees"),
-        ElementColumn("days", "rep_col_employee_days"),
         ElementColumn("effective", "rep_col_effective", "calls"),
         ElementColumn("target", "rep_col_target", "calls"),
         ElementColumn("target_pct", "rep_col_target_pct", "%"),
+        ElementColumn("employees", "rep_col_employees"),
+        ElementColumn("days", "rep_col_employee_days"),
     ], note="rep_efficiency_departments_note")
 
 
@@ -113,7 +132,22 @@ def summary_element(scope: Scope) -> Element:
     index, departments = attribution_rollup(scope)
     table = in_tree_order(scope, summary_by(rows, departments, index, calls=department_calls(scope)))
     return element("summary", "rep_summary_departments", table,
-                   [ElementColumn("department", "rep_col_department"), *SUMMARY_COLS], note="rep_summary_departments_note")
+                   [ElementColumn("department", "rep_col_department"), *SUMMARY_COLS], note="rep_summary_departments_note",
+                   scope=scope.calls_label())
+
+
+def missed_element(scope: Scope) -> Element:
+    """Per department (rolled up) the incoming calls that reached it: rang a phone of its, answered
+    by none of its employees, answered by another department instead; unanswered calls that
+    reached it (:mod:`atsnb.metrics.who_missed`)."""
+    shown, people = shown_departments(scope), scope.people
+    table, reach = missed_table(
+        scope, lambda e: departments_of(scope, e, shown) if people is None or e in people else (), "department")
+    table = in_tree_order(scope, table)
+    return element("missed", "rep_missed_departments", table, [
+        ElementColumn("department", "rep_col_department"),
+        *missed_cols("rep_col_missed_answered_department"),
+    ], note="rep_missed_departments_note", **reach)
 
 
 def by_scale_element(scope: Scope, scale: str = "day") -> Element:
@@ -132,6 +166,7 @@ def departments_report(scope: Scope, scale: str = "day") -> Report:
     return Report("departments", t("rep_departments"), scope.filters, [
         efficiency_element(scope),
         summary_element(scope),
+        missed_element(scope),
         by_scale_element(scope, scale),
         detail_element(scope),
     ])
@@ -144,5 +179,5 @@ def departments(
     **keywords: Unpack[ScopeKeywords],
 ) -> Report:
     """The Departments report; ``scale`` (hour, day, week, month) sets the pivot's columns."""
-    scope = load_scope(period, **keywords)
+    scope = load_scope(period, columns=MISSED_SCOPE_COLUMNS, **keywords)
     return departments_report(scope, scale)

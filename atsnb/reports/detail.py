@@ -118,7 +118,7 @@ def detail_element(scope: Scope) -> Element:
     calls["direction"] = translated(calls["direction"])
     calls["status"] = translated(calls["status"])
     calls["line"] = calls["line"].map(scope.line_label)
-    return element("detail", "rep_detail", calls, [
+    table = element("detail", "rep_detail", calls, [
         ElementColumn("start", "rep_col_start"),
         ElementColumn("direction", "rep_col_direction"),
         ElementColumn("status", "rep_col_status"),
@@ -133,3 +133,5 @@ def detail_element(scope: Scope) -> Element:
         ElementColumn("recording", "rep_col_recording"),
     ], note="rep_detail_note" if len(scope.calls) <= DETAIL_LIMIT else "rep_detail_note_limited", totals=True,
         shown=len(calls), total=len(scope.calls))
+    table.rows_total = len(scope.calls)
+    return table

@@ -32,7 +32,10 @@ def _hms(seconds: object) -> str:
 
 
 def totals(element: Element) -> dict[str, object] | None:
-    """The totals row of a table that has one: its summable columns added up, "Итого" first."""
+    """The totals row of a table that has one, "Итого" first: its summable columns added up, its
+    rates recomputed from the rows (:attr:`Element.ratios`: factor × Σ numerator / Σ denominator
+    over the rows with a positive denominator, blank when none has one), every other column blank —
+    a sum of means, shares, targets per day or days per employee would mean nothing."""
     if not element.totals or element.data.empty:
         return None
     data = element.data
@@ -44,6 +47,12 @@ def totals(element: Element) -> dict[str, object] | None:
     row: dict[str, object] = dict.fromkeys(data.columns, None)
     for column in summable:
         row[column] = data[column].sum()
+    for column, (numerator, denominator, factor) in element.ratios.items():
+        below = pd.to_numeric(data[denominator], errors="coerce").fillna(0).to_numpy(dtype=float)
+        counted = below > 0
+        base = below[counted].sum()
+        above = pd.to_numeric(data[numerator], errors="coerce").fillna(0).to_numpy(dtype=float)[counted].sum()
+        row[column] = factor * above / base if base > 0 else None
     first = data.columns[0]
     if row[first] is None:
         row[first] = t("rep_total")
@@ -88,6 +97,18 @@ def _date_text(value: object) -> str:
     return value.strftime("%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M:%S")
 
 
+def rows_text(element: Element) -> str:
+    """What the file holds, exactly: "20 000 of 28 821 (the latest)" for a capped table, else the
+    number of rows (a totals row comes on top)."""
+    def grouped(n: int) -> str:
+        return f"{n:,}".replace(",", "\u202f")
+
+    rows = len(element.data)
+    if element.rows_total is not None and element.rows_total > rows:
+        return t("rep_export_rows_capped", rows=grouped(rows), total=grouped(element.rows_total))
+    return grouped(rows)
+
+
 def _sheet_name(title: str) -> str:
     """Excel sheet names: at most 31 characters, none of ``[]:*?/\\``."""
     return re.sub(r"[\[\]:*?/\\]", " ", title)[:31].strip() or "data"
@@ -101,6 +122,7 @@ def xlsx_bytes(element: Element, filters: dict[str, object] | None = None, repor
         data[column] = pd.to_numeric(data[column], errors="coerce") / 86_400.0
     about = [(t("rep_export_report"), report_title), (t("rep_export_element"), element.title)]
     about += [(t(f"rep_filter_{k}"), str(v)) for k, v in (filters or {}).items() if v not in (None, "")]
+    about.append((t("rep_export_rows"), rows_text(element)))
     if element.note:
         about.append((t("rep_export_note"), element.note))
     buffer = io.BytesIO()

@@ -15,16 +15,7 @@ from atsnb.metrics.calls import DIRECTIONS
 from atsnb.reference.org import Org
 from atsnb.reports.period import PRESETS
 from atsnb.reports.pieces import SCALES
-from atsnb.reports.scope import StoreLike, employee_label, open_store, required_settings
-from atsnb.store import Store
-
-
-def _seen(store: Store, column: str) -> set[str]:
-    """Distinct non-empty values of a ``calls`` column over the whole store (one column read)."""
-    if not store.table("calls").months():
-        return set()
-    values = store.table("calls").read(columns=[column])[column]
-    return {str(v) for v in values.dropna().unique() if str(v)}
+from atsnb.reports.scope import StoreLike, employee_label, open_store, required_settings, seen_values
 
 
 def choices(store: StoreLike = None, settings: Settings | None = None) -> dict:
@@ -46,11 +37,11 @@ def choices(store: StoreLike = None, settings: Settings | None = None) -> dict:
     store = open_store(store)
     org = Org.from_catalog(store.catalog, settings)
     employees_dir = store.catalog.read("employees")
-    extensions = sorted(set(employees_dir["extension"].astype(str)) | _seen(store, "employee"),
+    extensions = sorted(set(employees_dir["extension"].astype(str)) | seen_values(store, "employee"),
                         key=lambda e: (len(e), e))
     lines_dir = store.catalog.read("lines")
     names = {str(n): m for n, m in zip(lines_dir["number"], lines_dir["name"], strict=True) if m and not pd.isna(m)}
-    numbers = sorted(set(names) | set(lines_dir["number"].astype(str)) | _seen(store, "line"))
+    numbers = sorted(set(names) | set(lines_dir["number"].astype(str)) | seen_values(store, "line"))
     return {
         "periods": [{"value": p, "label": t(f"rep_period_{p}")} for p in PRESETS],
         "departments": [{"value": name, "label": name, "depth": depth} for depth, name in org.tree_rows()],

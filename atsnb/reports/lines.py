@@ -75,7 +75,7 @@ def summary_element(scope: Scope) -> Element:
         ElementColumn("talk_in_s", "rep_col_talk_in", "s", sum=True),
         ElementColumn("talk_out_s", "rep_col_talk_out", "s", sum=True),
         ElementColumn("talk_s", "rep_col_talk_total", "s", sum=True),
-        ElementColumn("share_pct", "rep_col_share", "%"),
+        ElementColumn("share_pct", "rep_col_share", "%", ratio=("calls", "calls", 100.0)),
     ], note="rep_lines_summary_note", totals=True)
 
 

@@ -35,6 +35,17 @@ class Element:
     # The columns a totals row adds up (counts, total durations); None leaves it to the renderer.
     # Means, shares, minima and targets are left out: their sum means nothing.
     summable: list[str] | None = None
+    # The rates a totals row recomputes from the rows: column → (numerator, denominator, factor), the
+    # total being factor × Σ numerator / Σ denominator over the rows with a positive denominator
+    # (blank without one) — a mean talk of the totals is Σ talk / Σ answered, not a sum of means.
+    ratios: dict[str, tuple[str, str, float]] = field(default_factory=dict)
+    # The counts a percentage is taken of, shown beside it: column → (part, whole), "1 722 of 5 822".
+    counts: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # A table capped to its latest rows: how many there are in all (None: ``data`` holds every row),
+    # so the screen and the exported file say "20 000 of 28 821" rather than "all".
+    rows_total: int | None = None
+    # Columns a chart shows on hover besides x and y (the counts a mean is taken of).
+    tooltip: list[str] = field(default_factory=list)
 
 
 @dataclass

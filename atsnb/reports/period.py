@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from atsnb.errors import AtsnbError
+from atsnb.i18n import t
 
 PRESETS = ("today", "yesterday", "this_week", "last_7_days", "last_30_days", "this_month", "last_month", "custom")
 
@@ -30,9 +31,9 @@ def _stamp(value: object, tz: ZoneInfo, what: str) -> tuple[pd.Timestamp, bool]:
     try:
         ts = pd.Timestamp(value)  # type: ignore[arg-type]
     except (ValueError, TypeError):
-        raise PeriodError(f"The period {what} {value!r} is not a date (expected e.g. 2025-03-31).") from None
+        raise PeriodError(t("rep_period_not_a_date", what=t(f"rep_period_{what}_word"), value=value)) from None
     if pd.isna(ts):
-        raise PeriodError(f"The period {what} is empty.")
+        raise PeriodError(t("rep_period_empty_date", what=t(f"rep_period_{what}_word")))
     if isinstance(value, str) and len(value.strip()) <= 10:
         is_date = True
     ts = ts.tz_localize(tz) if ts.tzinfo is None else ts.tz_convert(tz)
@@ -52,7 +53,7 @@ def period_range(
     if start is not None or end is not None:
         period = "custom"
     if period not in PRESETS:
-        raise PeriodError(f"Unknown period {period!r}: use one of {', '.join(PRESETS)}.")
+        raise PeriodError(t("rep_unknown_period", value=period, known=", ".join(PRESETS)))
     now = pd.Timestamp.now(tz=zone) if now is None else pd.Timestamp(now).tz_convert(zone)
     wall_today = now.tz_localize(None).normalize()
 
@@ -63,7 +64,7 @@ def period_range(
 
     if period == "custom":
         if start is None:
-            raise PeriodError("A custom period needs a start date.")
+            raise PeriodError(t("rep_period_needs_start"))
         lo, _ = _stamp(start, zone, "start")
         if end is None:
             hi = midnight(1)
@@ -71,7 +72,7 @@ def period_range(
             hi, is_date = _stamp(end, zone, "end")
             hi = midnight(1, of=hi.tz_localize(None).normalize()) if is_date else hi
         if hi <= lo:
-            raise PeriodError(f"The period ends ({hi:%Y-%m-%d %H:%M}) before it starts ({lo:%Y-%m-%d %H:%M}).")
+            raise PeriodError(t("rep_period_reversed", end=f"{hi:%Y-%m-%d %H:%M}", start=f"{lo:%Y-%m-%d %H:%M}"))
         return lo, hi
     presets = {
         "today": (0, 1),

@@ -22,6 +22,7 @@ from atsnb.metrics.recovery import missed_call_recovery, parse_windows, recovery
 from atsnb.reports.detail import DETAIL_LIMIT
 from atsnb.reports.elements import ElementColumn, element, kpi, translated
 from atsnb.reports.model import Element, Report
+from atsnb.reports.pieces import by_name
 from atsnb.reports.scope import Scope, StoreLike, load_scope
 
 # what the recovery metrics read of a call (no call ids: a year's million distinct ids are the costliest
@@ -51,11 +52,12 @@ def kpis_element(scope: Scope, line: str | None) -> Element:
     first = windows(scope)[0] if windows(scope) else None
     recovered = int(rec["recovered"].sum())
     share = 100.0 * recovered / len(rec) if len(rec) else float("nan")
-    quick = 100.0 * rec[f"within_{first}"].sum() / len(rec) if len(rec) and first else float("nan")
+    within = int(rec[f"within_{first}"].sum()) if first else 0
+    quick = 100.0 * within / len(rec) if len(rec) and first else float("nan")
     return kpi("kpis", "rep_recovery_kpis", [
         (t("rep_kpi_missed_calls"), len(rec), "calls"),
-        (t("rep_kpi_recovered_pct"), share, "%"),
-        (t("rep_kpi_recovered_within_pct", window=window_label(first or 0)), quick, "%"),
+        (t("rep_kpi_recovered_pct"), share, "%", (recovered, len(rec))),
+        (t("rep_kpi_recovered_within_pct", window=window_label(first or 0)), quick, "%", (within, len(rec))),
         (t("rep_kpi_recovery_median"), float(rec.loc[rec["recovered"], "delay_s"].median()) if recovered else
          float("nan"), "s"),
         (t("rep_kpi_never_recovered"), len(rec) - recovered, "calls"),
@@ -89,11 +91,13 @@ def by_employee_element(scope: Scope, line: str | None) -> Element:
     """Who recovered the missed calls: how many, their share, the median delay."""
     rec = recovery(scope, line)
     table = recovery_by_employee(rec.assign(by=rec["by"].fillna("").astype(str)))
-    table["by"] = table["by"].map(lambda e: scope.employee_label(e) if e else t("rep_recovery_nobody"))
+    nobody = table["by"].eq("").to_numpy()  # listed after the people, who come in name order
+    table = table.assign(by=table["by"].map(lambda e: scope.employee_label(e) if e else t("rep_recovery_nobody")))
+    table = pd.concat([by_name(table[~nobody], "by"), table[nobody]], ignore_index=True)
     return element("by_employee", "rep_recovery_by_employee", table, [
         ElementColumn("by", "rep_col_employee"),
         ElementColumn("calls", "rep_col_calls", "calls", sum=True),
-        ElementColumn("share_pct", "rep_col_share", "%"),
+        ElementColumn("share_pct", "rep_col_share", "%", ratio=("calls", "calls", 100.0)),
         ElementColumn("median_delay_s", "rep_col_recovery_median", "s"),
     ], note="rep_recovery_by_employee_note", totals=True)
 
@@ -107,7 +111,7 @@ def missed_element(scope: Scope, line: str | None) -> Element:
     rec["how"] = rec["how"].map(lambda h: t(f"rep_recovery_how_{h}") if isinstance(h, str) else "")
     rec["by"] = rec["by"].map(lambda e: scope.employee_label(e) if isinstance(e, str) and e else "")
     rec["line"] = rec["line"].map(scope.line_label)
-    return element("missed", "rep_recovery_missed", rec, [
+    table = element("missed", "rep_recovery_missed", rec, [
         ElementColumn("start", "rep_col_start"),
         ElementColumn("external_number", "rep_col_caller"),
         ElementColumn("line", "rep_col_line"),
@@ -117,6 +121,8 @@ def missed_element(scope: Scope, line: str | None) -> Element:
         ElementColumn("by", "rep_col_recovered_by"),
         ElementColumn("delay_s", "rep_col_recovery_delay", "s"),
     ], note="rep_recovery_missed_note", shown=len(rec), total=len(recovery(scope, line)))
+    table.rows_total = len(recovery(scope, line))
+    return table
 
 
 def recovery_report(scope: Scope, line: str | None = None) -> Report:

@@ -27,13 +27,16 @@ class ReportSpec:
     ``build(period, **filters, store=…, settings=…)`` returns the :class:`Report`; ``title`` is the
     translation key of its name; ``filters`` the keyword filters it takes (a page address and a
     mailing's saved parameters may set only these); ``elements`` its elements' keys and kinds in
-    the order it returns them (kinds as :class:`~atsnb.reports.model.Element` names them)."""
+    the order it returns them (kinds as :class:`~atsnb.reports.model.Element` names them);
+    ``defaults`` the filters the function sets itself when given none, as ``(filter, value)`` pairs
+    (the dashboard counts external calls), so a page's pickers start from what is computed."""
 
     name: str
     build: Callable[..., Report]
     title: str
     filters: tuple[str, ...]
     elements: tuple[tuple[str, str], ...]
+    defaults: tuple[tuple[str, str], ...] = ()
 
     @property
     def has_scale(self) -> bool:
@@ -54,15 +57,18 @@ class ReportRegistry(Registry[ReportSpec]):
 REPORTS = ReportRegistry()
 REPORTS.register(ReportSpec(
     "dashboard", dashboard.dashboard, "rep_dashboard", COMMON_FILTERS,
-    (("kpis", "kpi"), ("line_load", "line"), ("line_load_per_line", "line"), ("line_load_by_line", "table"),
+    (("kpis", "kpi"), ("line_load", "bar"), ("line_load_weekend", "bar"), ("line_load_per_line", "line"),
+     ("line_load_by_line", "table"),
      ("external_daily", "stacked_bar"), ("unanswered_daily", "stacked_bar"), ("weekday_share", "bar"),
-     ("talk_buckets", "pie"), ("department_share", "pie"))))
+     ("talk_buckets", "pie"), ("department_share", "pie")),
+    defaults=(("direction", dashboard.DEFAULT_DIRECTION),)))
 REPORTS.register(ReportSpec(
     "employees", employees.employees, "rep_employees", (*COMMON_FILTERS, "scale"),
-    (("efficiency", "table"), ("summary", "table"), ("by_scale", "table"), ("detail", "table"))))
+    (("efficiency", "table"), ("summary", "table"), ("missed", "table"), ("by_scale", "table"), ("detail", "table"))))
 REPORTS.register(ReportSpec(
     "departments", departments.departments, "rep_departments", (*COMMON_FILTERS, "scale"),
-    (("efficiency", "table"), ("summary", "table"), ("by_scale", "table"), ("detail", "table"))))
+    (("efficiency", "table"), ("summary", "table"), ("missed", "table"), ("by_scale", "table"),
+     ("detail", "table"))))
 REPORTS.register(ReportSpec(
     "lines", lines.lines, "rep_lines", COMMON_FILTERS,
     (("summary", "table"), ("share", "pie"), ("line_daily", "stacked_bar"), ("line_load_by_line", "table"))))

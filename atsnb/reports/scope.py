@@ -5,10 +5,15 @@ Every report function starts with :func:`load_scope` and computes all its elemen
 :class:`Scope`, so the figures of one report are consistent with each other and a notebook, a
 dashboard and a mailed snapshot given the same filters show the same numbers.
 
-Filters (docs/reports.md): ``direction`` and ``line`` compare the call's column; ``employee`` keeps the
+Filters (docs/reports.md): ``direction`` and ``line`` compare the call's column (``direction`` also
+takes the groups ``external`` — incoming, outgoing, mixed — and ``all``); ``employee`` keeps the
 calls the employee handled, transfers included; ``department`` keeps the calls handled by anyone
-in the department or below it in the tree.  With an employee or department filter the per-employee
-rows are limited to those employees too.
+in the department or below it in the tree.  Both also keep the incoming calls that reached those
+people without being handled by them — their phones rang, or, unanswered, the call waited in
+their queue or ring group (:mod:`atsnb.metrics.who_missed`) — so a department's missed calls are its
+own, never a silent 0 %; :attr:`Scope.reach_note` says so under the figures.  With an employee or
+department filter the per-employee rows are limited to those employees too.  A value that names nothing (a department not in the
+directory, a line never seen) is refused with the values there are, never read as "no filter".
 """
 
 from __future__ import annotations
@@ -16,31 +21,38 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypedDict, TypeVar
 
 import numpy as np
 import pandas as pd
 
+from atsnb.calls.reached_column import REACHED
 from atsnb.calls.reading import (
     ANSWERS,
     ATTRIBUTION_COLUMNS,
     ROUTE_COLUMNS,
+    SCOPE_COLUMNS,
     read_answer_steps,
     read_call_columns,
     read_calls,
     read_routes,
 )
 from atsnb.config import Settings
-from atsnb.errors import AtsnbError
+from atsnb.errors import AtsnbError, StoreError
 from atsnb.i18n import t
 from atsnb.metrics.attribution import employee_calls
-from atsnb.metrics.calls import one_of
+from atsnb.metrics.calls import DIRECTIONS, EXTERNAL, INBOUND, one_of
+from atsnb.metrics.who_missed import reaching
 from atsnb.reference.org import Org
 from atsnb.reports.period import describe, period_range
 from atsnb.store import Store
 
 T = TypeVar("T")
 StoreLike = Store | str | os.PathLike[str] | None  # a store or its folder (None: an error saying so)
+# what ``direction`` takes besides the directions themselves
+DIRECTION_GROUPS: dict[str, tuple[str, ...]] = {"external": EXTERNAL, "all": DIRECTIONS}
+KNOWN_SHOWN = 15  # an unknown value's message lists this many of the values there are
 
 
 class ScopeKeywords(TypedDict, total=False):
@@ -78,6 +90,10 @@ class Scope:
     settings: Settings
     filters: dict[str, object]  # as shown to the reader: period text, names instead of codes
     store: Store | None = None  # where the full routes are read from, when an element needs them
+    now: pd.Timestamp | None = None  # the report's clock: hours after it have not happened yet (None: all have)
+    directions: tuple[str, ...] = DIRECTIONS  # the directions of the calls in it (the direction filter)
+    people: frozenset[str] | None = None  # the extensions an employee or department filter keeps (None: all)
+    reach_note: str = ""  # with such a filter: which calls it keeps, for the captions of the figures
     memo: dict[str, object] = field(default_factory=dict, repr=False)
 
     @property
@@ -110,10 +126,82 @@ class Scope:
     def employee_label(self, extension: str) -> str:
         return employee_label(self.org, extension)
 
+    def calls_label(self, within: Iterable[str] = DIRECTIONS) -> str:
+        """Which calls a figure counts, for its title: the scope's directions among ``within`` (the
+        directions the figure can count at all — a line load only external ones)."""
+        return calls_label([d for d in self.directions if d in set(within)])
+
     def line_label(self, number: str) -> str:
         """``"Реклама (74951234567)"``, or the bare number when the directory has no name."""
         name = self.line_names.get(str(number))
         return f"{name} ({number})" if name else str(number) or "—"
+
+
+def calls_label(directions: Iterable[str]) -> str:
+    """"все звонки", "внешние звонки", "входящие звонки", "исходящие, внутренние звонки"."""
+    chosen = set(directions)
+    if chosen >= set(DIRECTIONS):
+        return t("rep_scope_all")
+    if chosen == set(EXTERNAL):
+        return t("rep_scope_external")
+    if chosen == set(INBOUND):
+        return t("rep_scope_inbound")
+    if not chosen:
+        return t("rep_scope_none")
+    return t("rep_scope_directions", directions=", ".join(t(f"rep_scope_{d}") for d in DIRECTIONS if d in chosen))
+
+
+def known_text(values: Iterable[str]) -> str:
+    """The values a filter can take, for an unknown value's message: the first :data:`KNOWN_SHOWN`,
+    then how many more."""
+    values = list(values)
+    shown = ", ".join(values[:KNOWN_SHOWN])
+    more = len(values) - KNOWN_SHOWN
+    return (f"{shown} {t('rep_known_more', n=more)}" if more > 0 else shown) or t("rep_known_none")
+
+
+def seen_values(store: Store, column: str) -> set[str]:
+    """Distinct non-empty values of a ``calls`` column over the whole store (one column read)."""
+    if not store.table("calls").months():
+        return set()
+    values = store.table("calls").read(columns=[column])[column]
+    return {str(v) for v in values.dropna().unique() if str(v)}
+
+
+def directions_of(direction: str | Iterable[str] | None) -> tuple[str, ...]:
+    """The directions a ``direction`` filter keeps, in :data:`DIRECTIONS` order (all of them
+    without one); groups (:data:`DIRECTION_GROUPS`) stand for their directions."""
+    values = _as_list(direction)
+    if values is None:
+        return DIRECTIONS
+    wanted: set[str] = set()
+    for value in values:
+        if value not in DIRECTIONS and value not in DIRECTION_GROUPS:
+            raise FilterError(t("rep_unknown_direction", value=value, known=known_text([*DIRECTION_GROUPS, *DIRECTIONS])))
+        wanted |= set(DIRECTION_GROUPS.get(value, (value,)))
+    return tuple(d for d in DIRECTIONS if d in wanted)
+
+
+def check_names(store: Store, org: Org, line_names: dict[str, str], line_numbers: set[str], *,
+                department: str | None, employees: list[str] | None, lines: list[str] | None) -> None:
+    """Refuse a department, employee or line that exists nowhere, naming the ones there are: a
+    mistyped link must not show the whole company, or nothing, as if that were the answer.  An
+    extension or number not in its directory is looked for in the calls (one column read, only then)."""
+    if department and department not in org.parents:
+        names = [name for _, name in org.tree_rows()]
+        raise FilterError(t("rep_unknown_department", value=department, known=known_text(names)))
+    for column, values, directory, key in (("employee", employees, set(org.employee_department), "rep_unknown_employee"),
+                                           ("line", lines, line_numbers, "rep_unknown_line")):
+        missing = [v for v in values or () if v not in directory]
+        if not missing:
+            continue
+        seen = seen_values(store, column)
+        unknown = [v for v in missing if v not in seen]
+        if unknown:
+            every = sorted(set(directory) | seen, key=lambda v: (len(v), v))
+            label = (lambda v: employee_label(org, v)) if column == "employee" else \
+                (lambda v: f"{line_names[v]} ({v})" if v in line_names else v)
+            raise FilterError(t(key, value=unknown[0], known=known_text(label(v) for v in every)))
 
 
 def employee_label(org: Org, extension: str) -> str:
@@ -131,13 +219,30 @@ def required_settings(settings: Settings | None) -> Settings:
 
 
 def open_store(store: StoreLike) -> Store:
-    """``store``, or the store in that folder; a clear error without one (as for the settings)."""
+    """``store``, or the store in that folder; a clear error without one (as for the settings) —
+    and for a folder that holds no store: opening it would create an empty one, and a report on it
+    would show zeros as if nobody had called."""
     if isinstance(store, Store):
         return store
     if store is None:
         raise AtsnbError("A report needs store=… (a Store or its folder): build it through atsnb.context() "
                          "(ctx.report(name, …)), which passes the configured store.")
+    require_store_at(store)
     return Store.open(store)
+
+
+def require_store_at(folder: str | os.PathLike[str]) -> None:
+    """A clear error when ``folder`` holds no store (its catalog file is what every store has)."""
+    path = Path(os.path.expanduser(os.fspath(folder)))
+    if not (path / "atsnb.sqlite").is_file():
+        raise StoreError(t("rep_store_missing", path=path))
+
+
+def require_calls(store: Store) -> None:
+    """A clear error when the store holds no call at all (never synced): its reports would be
+    zeros that look like figures."""
+    if not store.table("calls").months():
+        raise StoreError(t("rep_store_no_calls", path=store.root))
 
 
 def _as_list(value: object) -> list[str] | None:
@@ -176,12 +281,18 @@ def load_scope(
     """
     settings = required_settings(settings)
     store = open_store(store)
+    require_calls(store)
     lo, hi = period_range(period, start=start, end=end, tz=settings.pbx.timezone, now=now)
     org = Org.from_catalog(store.catalog, settings)
     lines_dir = store.catalog.read("lines")
     line_names = {str(n): str(m) for n, m in zip(lines_dir["number"], lines_dir["name"], strict=True) if m}
-    directions, lines, employees = _as_list(direction), _as_list(line), _as_list(employee)
-    calls = read_calls(store, settings, lo, hi, None if department or employees else columns)
+    lines, employees = _as_list(line), _as_list(employee)
+    kept = directions_of(direction)
+    directions = list(kept) if kept != DIRECTIONS else None
+    check_names(store, org, line_names, set(lines_dir["number"].astype(str)), department=department,
+                employees=employees, lines=lines)
+    # a filter by people reads who each call reached as well (atsnb.calls.reached_column)
+    calls = read_calls(store, settings, lo, hi, [*SCOPE_COLUMNS, REACHED] if department or employees else columns)
     if directions:
         calls = calls[one_of(calls["direction"], directions)]
     if lines and apply_line:
@@ -199,15 +310,13 @@ def load_scope(
     attributed: pd.DataFrame | Callable[[], pd.DataFrame] = attribute
     people: set[str] | None = None
     if department:
-        if department not in org.parents:
-            raise FilterError(f"There is no department {department!r} in the departments directory.")
         people = org.employees_in(department)
     if employees:
         people = set(employees) if people is None else people & set(employees)
     if people is not None:  # the filter needs the attribution now
         rows = attribute()
         rows = rows[one_of(rows["employee"], people)]
-        handled = np.zeros(len(calls), bool)
+        handled = reaching(calls, people)  # the calls that reached them, and those they handled
         handled[rows["call"].to_numpy()] = True
         calls = calls[handled].reset_index(drop=True)
         attributed = rows.assign(call=(np.cumsum(handled) - 1)[rows["call"].to_numpy()]).reset_index(drop=True)
@@ -219,5 +328,17 @@ def load_scope(
     if lines:
         shown["line"] = ", ".join(lines)
     if directions:
-        shown["direction"] = ", ".join(t(d) for d in directions)
-    return Scope(lo, hi, calls, attributed, org, line_names, settings, shown, store)
+        shown["direction"] = calls_label(directions) if set(directions) == set(EXTERNAL) else \
+            ", ".join(t(d) for d in directions)
+    return Scope(lo, hi, calls, attributed, org, line_names, settings, shown, store,
+                 now=pd.Timestamp.now(tz=lo.tz) if now is None else pd.Timestamp(now), directions=kept,
+                 people=None if people is None else frozenset(people),
+                 reach_note=reach_note(department, shown.get("employee")) if people is not None else "")
+
+
+def reach_note(department: str | None, employees: object) -> str:
+    """The caption of a scope filtered by people: the calls they handled and the ones that reached
+    them (the figures then count those, e.g. the department's % unanswered)."""
+    if employees:
+        return t("rep_reach_employee", employee=employees)
+    return t("rep_reach_department", department=department)

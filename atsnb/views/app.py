@@ -46,6 +46,8 @@ PAGE_CSS = """<style>
 border-radius:50%;animation:atsnb-spin .8s linear infinite;vertical-align:middle;margin-right:6px;}
 @keyframes atsnb-spin{to{transform:rotate(360deg);}}
 .atsnb-error{color:#991b1b;background:#fee2e2;border:1px solid #fca5a5;border-radius:6px;padding:8px 12px;}
+.atsnb-warning{font:13px system-ui,sans-serif;color:#78350f;background:#fef3c7;border:1px solid #fcd34d;
+border-radius:6px;padding:8px 12px;margin:4px 0;overflow-wrap:anywhere;}
 .atsnb-status{font:12px system-ui,sans-serif;color:#555;min-height:18px;}
 .atsnb-charts{gap:8px;}
 .atsnb-filters{gap:4px 12px;}
@@ -84,21 +86,24 @@ class ReportApp:
         *,
         filters: Iterable[str] = COMMON_FILTERS,
         audit: Auditor | None = None,
+        defaults: Mapping[str, str] | None = None,
     ):
         self.name = name
         self.tz = tz
         self.compute = compute
         self.report: Report | None = None
-        self.filters = FilterBar(choices, initial, filters=filters)
+        self.filters = FilterBar(choices, initial, filters=filters, defaults=defaults)
         self.title = w.HTML(self._title_html(t(f"dash_title_{name}")))
+        # what the address asked for that does not exist, above the figures shown instead
+        self.notice = w.HTML(layout=w.Layout(width="100%"))
         self.status = w.HTML()
         self.status.add_class("atsnb-status")
         self.body = w.VBox(layout=w.Layout(width="100%"))
         # the data-quality note (atsnb.views.quality), audited once the figures are shown
         self.quality = QualityNote(audit) if audit is not None else None
         notes = [self.quality.widget] if self.quality is not None else []
-        self.widget = w.VBox([w.HTML(PAGE_CSS + STYLESHEET), self.title, self.filters.widget, self.status, *notes,
-                              self.body], layout=w.Layout(width="100%", padding="0 4px"))
+        self.widget = w.VBox([w.HTML(PAGE_CSS + STYLESHEET), self.title, self.filters.widget, self.notice, self.status,
+                              *notes, self.body], layout=w.Layout(width="100%", padding="0 4px"))
         self.widget.add_class("atsnb-app")
         self.filters.observe(self.refresh)
         self.refresh()
@@ -110,6 +115,7 @@ class ReportApp:
     def refresh(self) -> None:
         """Recompute the report for the current filters and show it; a spinner while it runs, and
         the error in one sentence if the report cannot be built."""
+        self.show_notice()
         self.status.value = f'<span class="atsnb-spinner"></span>{html.escape(t("dash_computing"))}'
         try:
             report = self.compute(**self.filters.values())
@@ -129,6 +135,12 @@ class ReportApp:
         self.status.value = html.escape(t("dash_updated", time=dt.datetime.now(self.tz).strftime("%H:%M:%S")))
         if self.quality is not None:
             self.quality.update(self.filters.values())
+
+    def show_notice(self) -> None:
+        """The filter bar's problems with the address (unknown values and what is shown instead)
+        on top of the page, or nothing."""
+        self.notice.value = "".join(f'<div class="atsnb-warning">{html.escape(problem)}</div>'
+                                    for problem in self.filters.problems)
 
     def _show_error(self, message: str) -> None:
         self.status.value = f'<div class="atsnb-error">{html.escape(message)}</div>'
@@ -184,7 +196,7 @@ def build_app(spec: ReportSpec, query: str, settings: Settings, store: Store) ->
         return audit_period(store, settings, start, end)
 
     return ReportApp(spec.name, compute, filter_choices(store, settings), parse_query(query), settings.tz,
-                     filters=spec.filters, audit=audit)
+                     filters=spec.filters, audit=audit, defaults=dict(spec.defaults))
 
 
 def preheated() -> bool:
@@ -256,3 +268,5 @@ class DashboardPage:
             self._build(query)
         elif self.app.filters.apply(parse_query(query)):
             self.app.refresh()
+        else:  # the same figures, but the address may name something that does not exist
+            self.app.show_notice()

@@ -17,55 +17,34 @@ import pandas as pd
 from atsnb.i18n import t
 from atsnb.reports.model import Element
 from atsnb.views import style
+from atsnb.views.axis import MAX_X_LABELS, category_labels, day_ticks
 from atsnb.views.format import cell
 
-MAX_X_LABELS = 16  # more category labels than this collide on a phone; show every n-th
 SHORT_LABEL = 8  # characters a slanted axis label fits in the usual bottom margin
 MIN_LABELLED_SHARE = 0.04  # pie slices thinner than this carry no percentage (it would not fit)
-
-
-def _midnights(times: pd.Series) -> np.ndarray:
-    return ((times.dt.hour == 0) & (times.dt.minute == 0)).to_numpy()
-
-
-def _within_one_day(times: pd.Series) -> bool:
-    return times.dt.normalize().nunique() <= 1
-
-
-def category_labels(values: pd.Series) -> list[str]:
-    """x categories as short text: days as ``dd.mm``; times within one day as ``HH:MM``; times over
-    several days as ``dd.mm HH:MM``, midnights as just ``dd.mm`` (the axis ticks only those, see
-    :func:`day_ticks`); others as shown in tables."""
-    if not pd.api.types.is_datetime64_any_dtype(values):
-        return [cell(v, None) for v in values]
-    midnight = _midnights(values)
-    if midnight.all():
-        return list(values.dt.strftime("%d.%m"))
-    if _within_one_day(values):
-        return list(values.dt.strftime("%H:%M"))
-    days, times = values.dt.strftime("%d.%m"), values.dt.strftime("%d.%m %H:%M")
-    return list(np.where(midnight, days, times))
-
-
-def day_ticks(values: pd.Series) -> list[int] | None:
-    """Positions of the points an hourly line over several days labels: its midnights, every n-th
-    of them so that no more than :data:`MAX_X_LABELS` show.  ``None`` where the axis may thin the
-    labels evenly itself — for hours over days that would pick odd hours with long, colliding
-    labels (and bqplot's category axis ignores chosen ticks, so such a line is drawn over the
-    point positions instead)."""
-    if not pd.api.types.is_datetime64_any_dtype(values) or len(values) <= MAX_X_LABELS:
-        return None
-    midnight = _midnights(values)
-    if midnight.all() or not midnight.any() or _within_one_day(values):
-        return None
-    days = np.flatnonzero(midnight)
-    return [int(i) for i in days[::-(-len(days) // MAX_X_LABELS)]]
 
 
 def plotted_values(element: Element, column: str) -> np.ndarray:
     """A y column as drawn: durations (unit "s") in minutes, everything else as is; gaps as 0."""
     values = pd.to_numeric(element.data[column], errors="coerce").fillna(0).to_numpy(dtype=float)
     return values / 60 if element.units.get(column) == "s" else values
+
+
+def category_num_ticks(n: int) -> int | None:
+    """The ``num_ticks`` that makes bqplot label every n-th of ``n`` categories, at most
+    :data:`MAX_X_LABELS` of them (None: all).  bqplot 0.13 labels every ⌊n / (num_ticks − 1)⌋-th
+    category — asked for 16 of 24 hours it labels all 24, which collide on a phone."""
+    if n <= MAX_X_LABELS:
+        return None
+    step = -(-n // MAX_X_LABELS)
+    return n // step + 1
+
+
+def drawn_top(ys: list[np.ndarray], *, stacked: bool) -> float:
+    """The highest value a chart draws: of any series, or of the series' sums for stacked bars."""
+    if not ys or not len(ys[0]):
+        return 0.0
+    return float(np.sum(ys, axis=0).max() if stacked else max(y.max() for y in ys))
 
 
 def y_axis_label(element: Element) -> str:
@@ -124,10 +103,14 @@ def chart_figure(element: Element, *, titled: bool = True) -> bq.Figure:
     labels = category_labels(x_values)
     ticks = day_ticks(x_values) if element.kind == "line" else None
     x_scale = bq.OrdinalScale() if ticks is None else bq.LinearScale(min=0, max=max(len(labels) - 1, 1))
-    y_scale = bq.LinearScale(min=0)
     ys = [plotted_values(element, y) for y in element.y]
     names = [str(y) for y in element.y]
     legend = len(ys) > 1
+    grouped = legend and element.kind == "bar"
+    highest = drawn_top(ys, stacked=element.kind == "stacked_bar")
+    # bqplot 0.13 computes no y range for grouped bars (it reads a value it never sets), which draws
+    # nothing: their top is given here
+    y_scale = bq.LinearScale(min=0, max=max(highest * 1.05, np.ceil(highest), 1.0) if grouped else None)
     y_data = ys if legend else ys[0]  # one series as a flat array
     colors = style.PALETTE if legend else style.PALETTE[:1]  # one series, one colour (not one per bar)
     if element.kind == "line":
@@ -137,20 +120,48 @@ def chart_figure(element: Element, *, titled: bool = True) -> bq.Figure:
     else:
         mark = bq.Bars(x=labels, y=y_data, scales={"x": x_scale, "y": y_scale}, colors=colors,
                        labels=names,
-                       # "grouped" leaves a single series' y domain empty (nothing drawn) in bqplot 0.13
-                       type="grouped" if legend and element.kind == "bar" else "stacked",
+                       type="grouped" if grouped else "stacked",
                        padding=0.15, tooltip=bq.Tooltip(fields=["x", "y"], formats=["", ".1f"]))
+        if element.tooltip:
+            hover_details(mark, element, labels)
     shown = labels if ticks is None else [labels[i] for i in ticks]
     slanted = max(map(len, shown), default=0) > 3
     # a slanted label hangs from its tick (anchored at its end): anchored at its middle, bqplot draws
     # its first half up into the plot, where the bars hide it
     x_axis = bq.Axis(scale=x_scale, tick_rotate=-40 if slanted else 0,
                      tick_style={"font-size": "11px", **({"text-anchor": "end"} if slanted else {})},
-                     **({"num_ticks": MAX_X_LABELS} if ticks is None  # a category axis thins its labels to this
+                     **({"num_ticks": category_num_ticks(len(labels))} if ticks is None
                         else {"tick_values": np.array(ticks), "tick_labels": {i: labels[i] for i in ticks}}))
+    # up to 10 the axis would tick halves, which ".0f" prints as "0 0 1 1 2 2": whole numbers instead
+    whole = {"tick_values": np.arange(0, max(np.ceil(highest), 1.0) + 1)} if highest <= 10 else {}
     y_axis = bq.Axis(scale=y_scale, side="left", label=y_axis_label(element), tick_format=".0f",
-                     grid_lines="dashed", label_offset="40px")
+                     grid_lines="dashed", label_offset="40px", **whole)
     return _figure(element, [mark], [x_axis, y_axis], titled, bottom_margin(shown))
+
+
+def hover_details(mark: bq.Bars, element: Element, labels: list[str]) -> None:
+    """A bar's tooltip with the element's :attr:`~Element.tooltip` columns beside its value (the
+    calls and dates a mean per day is taken of): an HTML tooltip the kernel fills for the bar
+    under the pointer — bqplot's own tooltip shows only the mark's x and y."""
+    tip = w.HTML()
+    shown = [*element.y, *element.tooltip]
+
+    def hovered(_mark: bq.Bars, content: dict) -> None:
+        point = content.get("data") or content.get("point") or {}
+        if not isinstance(point, dict):
+            return
+        index = point.get("index")
+        if index is None and point.get("x") in labels:
+            index = labels.index(point["x"])
+        if index is None or not 0 <= int(index) < len(element.data):
+            return
+        row = element.data.iloc[int(index)]
+        lines = [f"<b>{html.escape(labels[int(index)])}</b>"] + [
+            f"{html.escape(str(column))}: {html.escape(cell(row[column], element.units.get(column)))}" for column in shown]
+        tip.value = f'<div style="font:12px sans-serif;padding:2px 4px">{"<br>".join(lines)}</div>'
+
+    mark.tooltip = tip
+    mark.on_hover(hovered)
 
 
 def legend_html(element: Element) -> str:

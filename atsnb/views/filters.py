@@ -4,7 +4,10 @@ tree), employee, line, direction and time scale those the report takes (its regi
 
 Its values are exactly the keyword arguments of the report functions (``atsnb.reports.*``), and
 they can be preset from the page address (``?period=this_month&line=74951234567``), so a link
-opens a dashboard already filtered.
+opens a dashboard already filtered.  A value in the address that names nothing (a department that
+does not exist, ``period=lastweek``) is not silently dropped: the bar falls back to the nearest
+sensible view (all departments, the last 30 days) and :attr:`FilterBar.problems` says what was
+asked, what there is and what is shown instead, for the page to put on top.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from urllib.parse import parse_qs
 import ipywidgets as w
 
 from atsnb.i18n import t
+from atsnb.reports.scope import known_text
 
 DEFAULT_PERIOD = "last_30_days"
 CHOICE_FILTERS = ("department", "employee", "line", "direction")
@@ -55,13 +59,19 @@ class FilterBar:
     """The filter widgets in one wrapping row, and their current values as report arguments."""
 
     def __init__(self, choices: Mapping[str, object], initial: Mapping[str, str] | None = None, *,
-                 filters: Iterable[str] = WITHOUT_SCALE):
+                 filters: Iterable[str] = WITHOUT_SCALE, defaults: Mapping[str, str] | None = None):
         filters = set(filters)
+        # a picker's value when the address sets none: "" (all) unless the report counts something
+        # narrower by default (the dashboard: external calls)
+        self.defaults = dict.fromkeys(CHOICE_FILTERS, "") | dict(defaults or {})
+        self.problems: list[str] = []  # what the address asked for that does not exist (see apply)
         periods = as_options(choices.get("periods"))
         item = w.Layout(width="auto", min_width="170px", max_width="260px", flex="1 1 170px")
+        # wide enough for its longest choice ("Произвольный период") beside its label, even on a phone
+        period_item = w.Layout(width="auto", min_width="260px", max_width="300px", flex="1 1 260px")
         self.period = w.Dropdown(
             options=periods, value=DEFAULT_PERIOD,
-            description=t("dash_filter_period"), layout=item, style={"description_width": "initial"},
+            description=t("dash_filter_period"), layout=period_item, style={"description_width": "initial"},
         )
         date_item = w.Layout(width="auto", min_width="150px", max_width="200px", flex="1 1 150px")
         self.start = w.DatePicker(description=t("dash_filter_start"), layout=date_item,
@@ -71,9 +81,9 @@ class FilterBar:
         self._quiet = False  # set while the bar changes its own widgets: one change, one recompute
         self.choices: dict[str, w.Dropdown] = {}
         for key in (k for k in CHOICE_FILTERS if k in filters):
-            options = [(t("dash_all"), "")] + as_options(choices.get(f"{key}s"))
-            self.choices[key] = w.Dropdown(options=options, value="", description=t(f"dash_filter_{key}"),
-                                           layout=item, style={"description_width": "initial"})
+            self.choices[key] = w.Dropdown(options=self._options(key, choices), value=self.defaults[key],
+                                           description=t(f"dash_filter_{key}"), layout=item,
+                                           style={"description_width": "initial"})
         self.scale: w.Dropdown | None = None
         if "scale" in filters:  # the time scale of the pivot tables (employees, departments)
             scales = as_options(choices.get("scales"))
@@ -89,27 +99,57 @@ class FilterBar:
         )
         self.widget.add_class("atsnb-filters")
 
+    def _options(self, key: str, choices: Mapping[str, object]) -> list[tuple[str, str]]:
+        """A picker's options: "all" first, then the choices; directions also offer the group of
+        external calls, and where the report counts those by default, "all calls" is a value of
+        its own (``all``) rather than the empty default."""
+        options = as_options(choices.get(f"{key}s"))
+        if key != "direction":
+            return [(t("dash_all"), "")] + options
+        every = (t("dash_all_calls"), "all") if self.defaults[key] else (t("dash_all"), "")
+        return [every, (t("dash_external_calls"), "external")] + options
+
     def apply(self, preset: Mapping[str, str]) -> bool:
-        """Set every filter from ``preset`` (as parsed from a page address; unknown or invalid values
-        fall back to the defaults) without notifying observers, and say whether the report
-        arguments changed — so the caller recomputes once, and only if needed."""
+        """Set every filter from ``preset`` (as parsed from a page address) without notifying
+        observers, and say whether the report arguments changed — so the caller recomputes once,
+        and only if needed.  A value that names nothing falls back to the default, and
+        :attr:`problems` then holds one sentence per such value."""
         before = self.values()
+        problems: list[str] = []
         quiet, self._quiet = self._quiet, True
         try:
-            period = preset.get("period", DEFAULT_PERIOD)
-            self.period.value = period if period in _values(self.period.options) else DEFAULT_PERIOD
-            self.start.value = _parse_date(preset.get("start"))
-            self.end.value = _parse_date(preset.get("end"))
+            self.period.value = self._known(self.period, "period", preset.get("period", DEFAULT_PERIOD),
+                                            DEFAULT_PERIOD, problems)
+            for key, picker in (("start", self.start), ("end", self.end)):
+                text = preset.get(key)
+                picker.value = _parse_date(text)
+                if text and picker.value is None:
+                    problems.append(t("dash_bad_date", filter=t(f"dash_filter_{key}"), value=text))
             for key, widget in self.choices.items():
-                value = preset.get(key, "")
-                widget.value = value if value in _values(widget.options) else ""
+                widget.value = self._known(widget, key, preset.get(key, self.defaults[key]), self.defaults[key],
+                                           problems)
             if self.scale is not None:
-                value = preset.get("scale", DEFAULT_SCALE)
-                self.scale.value = value if value in _values(self.scale.options) else DEFAULT_SCALE
+                self.scale.value = self._known(self.scale, "scale", preset.get("scale", DEFAULT_SCALE), DEFAULT_SCALE,
+                                               problems)
             self._sync_custom_dates()
         finally:
             self._quiet = quiet
+        self.problems = problems
         return self.values() != before
+
+    @staticmethod
+    def _known(widget: w.Dropdown, key: str, value: str, default: str, problems: list[str]) -> str:
+        """``value`` when the picker has it; else ``default``, with a sentence in ``problems`` naming
+        the value, the ones there are and what is shown instead."""
+        if value in _values(widget.options):
+            return value
+        # as the reader knows them, with what an address says where that is not in the label
+        labels = [label.strip("\u00a0") + ("" if option in label else f" ({option})")
+                  for label, option in widget.options if option]
+        shown = next(label for label, option in widget.options if option == default).strip("\u00a0")
+        problems.append(t("dash_unknown_value", filter=t(f"dash_filter_{key}"), value=value, known=known_text(labels),
+                          shown=shown))
+        return default
 
     def _sync_custom_dates(self) -> None:
         shown = "flex" if self.period.value == "custom" else "none"
@@ -142,10 +182,12 @@ class FilterBar:
         """Call ``callback`` whenever a filter changes (date pickers only while the period is custom)."""
         def changed(_change: object) -> None:
             if not self._quiet:
+                self.problems = []  # the reader chose: the address's leftovers no longer matter
                 callback()
 
         def date_changed(_change: object) -> None:
             if not self._quiet and self.period.value == "custom":
+                self.problems = []
                 callback()
 
         self.period.observe(changed, "value")

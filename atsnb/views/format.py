@@ -18,6 +18,7 @@ from atsnb.i18n import t
 from atsnb.reports.model import Element
 
 THIN_SPACE = "\u202f"  # narrow no-break space: groups thousands without wrapping a number
+NO_BREAK = "\u00a0"  # a unit stays on the line of the word it qualifies
 
 
 def hms(seconds: float | int | None) -> str:
@@ -70,14 +71,17 @@ def cell(value: object, unit: str | None) -> str:
 
 
 def unit_label(unit: str | None) -> str:
-    """The unit as a reader sees it next to a title or an axis ("h:mm:ss", "%", "calls")."""
-    return {"s": "h:mm:ss", "%": "%"}.get(unit or "", t(f"dash_unit_{unit}") if unit else "")
+    """The unit as a reader sees it next to a column or on an axis, in their language ("ч:мм:сс",
+    "%", "звонков")."""
+    if unit == "%":
+        return "%"
+    return t(f"dash_unit_{unit}") if unit else ""
 
 
 def column_title(element: Element, column: str) -> str:
     """A column header with its unit in brackets when the unit is not obvious from the values."""
     unit = element.units.get(column)
-    return f"{column}, {unit_label(unit)}" if unit in {"s"} else str(column)
+    return f"{column},{NO_BREAK}{unit_label(unit)}" if unit in {"s"} else str(column)
 
 
 def totals_row(element: Element, frame: pd.DataFrame | None = None) -> dict[str, object] | None:

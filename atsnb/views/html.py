@@ -14,7 +14,7 @@ import pandas as pd
 from atsnb.i18n import t
 from atsnb.reports.model import Element
 from atsnb.views import style
-from atsnb.views.format import cell, column_title, display_frame, totals_row
+from atsnb.views.format import cell, column_title, display_frame, number, totals_row
 
 
 def _esc(value: object) -> str:
@@ -46,9 +46,12 @@ def _numeric_columns(element: Element, frame: pd.DataFrame) -> list[bool]:
     ]
 
 
-def table_html(element: Element, frame: pd.DataFrame | None = None, *, max_rows: int | None = None) -> str:
+def table_html(element: Element, frame: pd.DataFrame | None = None, *, max_rows: int | None = None,
+               rows_noted: bool = True) -> str:
     """The element's table as an HTML ``<table>``: headers with units, numbers right-aligned,
-    the totals row last (computed over every row of ``frame``, not just the shown ones)."""
+    the totals row last (computed over every row of ``frame``, not just the shown ones), and under a
+    table cut at ``max_rows`` the :func:`rows_note` — unless ``rows_noted`` is false (a dashboard
+    shows it below its scrolling box, where it is seen)."""
     frame = element.data if frame is None else frame
     totals = totals_row(element, frame)
     shown = frame if max_rows is None else frame.head(max_rows)
@@ -77,19 +80,50 @@ def table_html(element: Element, frame: pd.DataFrame | None = None, *, max_rows:
                 out.append(f"<td>{_esc(value)}</td>")
         out.append("</tr>")
     out.append("</tbody></table>")
-    if max_rows is not None and len(frame) > max_rows:
-        out.append(f'<p class="atsnb-note">{_esc(t("dash_rows_shown", shown=max_rows, total=len(frame)))}</p>')
+    if rows_noted and max_rows is not None and len(frame) > max_rows:
+        out.append(f'<p class="atsnb-note">{_esc(rows_note(element, max_rows, len(frame)))}</p>')
     return "".join(out)
 
 
+def rows_note(element: Element, shown: int, rows: int) -> str:
+    """Under a table showing a page of its rows: how many are shown, and exactly what a download
+    holds — every row of the table, which for a capped table is not every call there is."""
+    if element.rows_total is not None and element.rows_total > rows:
+        return t("dash_rows_shown_capped", shown=number(shown), rows=number(rows), total=number(element.rows_total))
+    return t("dash_rows_shown", shown=number(shown), total=number(rows))
+
+
+def kpi_value(value: object, unit: str | None) -> str:
+    """A KPI card's figure; "нет данных" for a figure that has none (a mean or a share of no calls
+    is not 0)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return t("dash_no_value")
+    return cell(value, unit)
+
+
+def kpi_counts(element: Element, column: str) -> str:
+    """The counts a percentage card is taken of, as its second line: "1 722 из 5 822"."""
+    part, whole = element.counts.get(column, (0, 0))
+    if not whole:  # no counts, or nothing to take a share of: the card says "no data"
+        return ""
+    text = t("dash_kpi_of", part=number(part), whole=number(whole))
+    return f'<div class="atsnb-kpi-label atsnb-kpi-count" style="color:#111827">{_esc(text)}</div>'
+
+
 def kpi_html(element: Element) -> str:
-    """A one-row KPI frame as a row of cards: big value, label underneath (wraps on a phone)."""
+    """A one-row KPI frame as a row of cards: big value, the counts a percentage is of, the label
+    underneath (wraps on a phone)."""
     if element.data.empty:
         return f'{style.STYLESHEET}<p class="atsnb-note">{_esc(t("dash_no_data"))}</p>'
     row = element.data.iloc[0]
+    def value_html(column: str) -> str:  # "no data" is words, not a figure: it takes less room
+        text = kpi_value(row[column], element.units.get(column))
+        small = ' style="font-size:16px"' if text == t("dash_no_value") else ""
+        return f'<div class="atsnb-kpi-value"{small}>{_esc(text)}</div>'
+
     cards = [
-        f'<div class="atsnb-kpi" data-column="{_esc(column)}"><div class="atsnb-kpi-value">'
-        f'{_esc(cell(row[column], element.units.get(column)))}</div>'
+        f'<div class="atsnb-kpi" data-column="{_esc(column)}">'
+        f'{value_html(column)}{kpi_counts(element, column)}'
         f'<div class="atsnb-kpi-label">{_esc(column_title(element, column))}</div></div>'
         for column in element.data.columns
     ]

@@ -15,7 +15,8 @@ import pandas as pd
 from atsnb.i18n import t
 from atsnb.reports.model import Element, Report
 from atsnb.views import style
-from atsnb.views.format import cell, hms, unit_label
+from atsnb.views.axis import MAX_X_LABELS, category_labels, day_ticks
+from atsnb.views.format import hms, unit_label
 from atsnb.views.html import heading_html, kpi_html, table_html
 
 if TYPE_CHECKING:
@@ -30,34 +31,28 @@ def _y_unit(element: Element) -> str | None:
     return units.pop() if len(units) == 1 else None
 
 
-def _x_labels(values: pd.Series) -> list[str]:
-    """Category labels; days as ``dd.mm`` (the year is in the period line), times as ``HH:MM``."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        midnight = (values.dt.hour == 0) & (values.dt.minute == 0)
-        return list(values.dt.strftime("%d.%m" if midnight.all() else "%d.%m %H:%M"))
-    return [cell(v, None) for v in values]
-
-
 def chart_figure(element: Element, *, width_in: float = 8.0, height_in: float = 3.4) -> Figure:
-    """A matplotlib figure of a chart element (bars, stacked bars, lines, pie), durations on an
-    h:mm:ss axis, the title and units on it.  A bare ``Figure``: no pyplot state, no backend switch
-    in the kernel; matplotlib is imported here so that dashboards (bqplot) never load it."""
+    """A matplotlib figure of a chart element (bars, stacked bars, lines, pie): the title as the
+    report words it, the unit on the y axis (durations ticked as ч:мм:сс), the x axis labelled as on
+    the dashboards (dates ``dd.mm``, :mod:`atsnb.views.axis`) with only as many labels as fit.
+    A bare ``Figure``: no pyplot state, no backend switch in the kernel; matplotlib is imported here
+    so that dashboards (bqplot) never load it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter
 
     data = element.data
     fig = Figure(figsize=(width_in, height_in), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)  # a renderer to measure the tick labels with
     ax = fig.add_subplot()
-    unit = _y_unit(element)
-    title = element.title + (f", {unit_label(unit)}" if unit else "")
-    ax.set_title(title, fontsize=11, loc="left")
+    ax.set_title(element.title, fontsize=11, loc="left")
     if data.empty or not element.y:
         ax.text(0.5, 0.5, t("dash_no_data"), ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
         return fig
     if element.kind == "pie":
         values = data[element.y[0]].fillna(0).clip(lower=0)
-        labels = _x_labels(data[element.x]) if element.x else [str(i) for i in data.index]
+        labels = category_labels(data[element.x]) if element.x else [str(i) for i in data.index]
         if values.sum() > 0:
             ax.pie(values, labels=None, colors=style.PALETTE[: len(values)] * (len(values) // 10 + 1),
                    autopct=lambda p: f"{p:.0f}%" if p >= 4 else "", startangle=90, counterclock=False,
@@ -67,45 +62,71 @@ def chart_figure(element: Element, *, width_in: float = 8.0, height_in: float = 
         ax.set_aspect("equal")
         return fig
     x = data[element.x] if element.x else pd.Series(data.index)
-    is_time = pd.api.types.is_datetime64_any_dtype(x)
     positions = np.arange(len(data))
     if element.kind == "line":
-        xs = x if is_time else positions
         for i, y in enumerate(element.y):
-            ax.plot(xs, data[y], label=str(y), color=style.PALETTE[i % 10], linewidth=1.8,
-                    marker="o" if len(data) <= 40 else None, markersize=3)
-        if not is_time:
-            _category_ticks(ax, positions, _x_labels(x))
+            ax.plot(positions, pd.to_numeric(data[y], errors="coerce"), label=str(y),
+                    color=style.PALETTE[i % 10], linewidth=1.8, marker="o" if len(data) <= 40 else None,
+                    markersize=3)
     else:
         stacked = element.kind == "stacked_bar"
         n = len(element.y)
         width = 0.8 if stacked or n == 1 else 0.8 / n
         bottom = np.zeros(len(data))
         for i, y in enumerate(element.y):
-            values = data[y].fillna(0).to_numpy(dtype=float)
+            values = pd.to_numeric(data[y], errors="coerce").fillna(0).to_numpy(dtype=float)
             offset = 0 if stacked or n == 1 else (i - (n - 1) / 2) * width
             ax.bar(positions + offset, values, width, bottom=bottom if stacked else None, label=str(y),
                    color=style.PALETTE[i % 10])
             if stacked:
                 bottom = bottom + values
-        _category_ticks(ax, positions, _x_labels(x))
+    ax.set_xlim(-0.6, len(data) - 0.4)
+    unit = _y_unit(element)
     if unit == "s":
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: hms(v)))
     elif unit == "%":
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0f}%"))
+    if unit and unit != "%":  # the unit on the axis, not in the title ("Загрузка линий, линий")
+        ax.set_ylabel(unit_label(unit), fontsize=9)
     ax.grid(axis="y", color="#e5e7eb", linewidth=0.8)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if len(element.y) > 1:
         ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    _category_ticks(fig, ax, category_labels(x), day_ticks(x))
     return fig
 
 
-def _category_ticks(ax, positions: np.ndarray, labels: list[str]) -> None:
-    step = max(1, len(labels) // 16)  # at most ~16 labels stay readable
-    ax.set_xticks(positions[::step], labels[::step], rotation=45 if max(map(len, labels), default=0) > 3 else 0,
-                  ha="right" if max(map(len, labels), default=0) > 3 else "center", fontsize=8)
+TICK_FONT_PT = 8
+TICK_GAP_PX = 4  # free room between two neighbouring tick labels
+
+
+def _category_ticks(fig: Figure, ax, labels: list[str], preferred: list[int] | None) -> None:
+    """Label every n-th point (or every n-th of the ``preferred`` ones: an hourly line's midnights)
+    so that the labels never touch: upright when they fit so, slanted by 45° otherwise, and as many
+    as the axis has room for — measured on the laid-out figure, not guessed from the point count."""
+    candidates = list(range(len(labels))) if preferred is None else preferred
+    if not candidates:
+        return
+    fig.draw_without_rendering()  # the constrained layout gives the axes their final width
+    renderer = fig.canvas.get_renderer()
+    axes_px = ax.get_window_extent(renderer).width
+    point_px = axes_px / max(len(labels), 1)  # the distance between neighbouring points
+    gaps = np.diff(candidates).min() if len(candidates) > 1 else len(labels)
+    probe = ax.text(0, 0, max((labels[i] for i in candidates), key=len), fontsize=TICK_FONT_PT)
+    box = probe.get_window_extent(renderer)
+    probe.remove()
+    step = max(1, -(-len(candidates) // MAX_X_LABELS))
+    upright = box.width + TICK_GAP_PX <= step * gaps * point_px
+    # slanted labels are parallel strips: their distance across is the tick spacing × sin 45°
+    need = box.width + TICK_GAP_PX if upright else (box.height + TICK_GAP_PX) * np.sqrt(2)
+    while step < len(candidates) and step * gaps * point_px < need:
+        step += 1
+    chosen = candidates[::step]
+    ax.set_xticks(chosen, [labels[i] for i in chosen], fontsize=TICK_FONT_PT,
+                  rotation=0 if upright else 45, ha="center" if upright else "right",
+                  rotation_mode="default" if upright else "anchor")
 
 
 def chart_png(element: Element, **size: float) -> bytes:

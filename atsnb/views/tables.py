@@ -8,6 +8,7 @@ sorting happens in the kernel on the numeric data, so durations sort as duration
 from __future__ import annotations
 
 import dataclasses
+import html
 
 import ipywidgets as w
 import pandas as pd
@@ -16,7 +17,7 @@ from atsnb.i18n import t
 from atsnb.reports.model import Element, Report
 from atsnb.views.export import DownloadButtons
 from atsnb.views.format import column_title
-from atsnb.views.html import heading_html, table_html
+from atsnb.views.html import heading_html, rows_note, table_html
 
 PAGE_ROWS = 100
 
@@ -44,6 +45,7 @@ class TableView:
                                          layout=w.Layout(width="36px"))
         self.body = w.HTML(layout=w.Layout(width="100%", overflow="auto", max_height="560px"))
         self.body.add_class("atsnb-table-body")
+        self.rows = w.HTML()  # how many rows are shown and what a download holds, under the scrolling box
         self.more = w.Button(description=t("dash_show_more"), layout=w.Layout(width="auto"))
         self.more.on_click(lambda _b: self._show_more())
         self.downloads = DownloadButtons(self.current, stem, report)
@@ -52,7 +54,7 @@ class TableView:
         controls = w.Box([self.sort_by, self.descending, self.downloads.widget],
                          layout=w.Layout(display="flex", flex_flow="row wrap", align_items="center"))
         controls.add_class("atsnb-controls")
-        self.widget = w.VBox([w.HTML(heading_html(element)), controls, self.body, self.more],
+        self.widget = w.VBox([w.HTML(heading_html(element)), controls, self.body, self.rows, self.more],
                              layout=w.Layout(width="100%", margin="0 0 12px 0"))
         self.widget.add_class("atsnb-table-view")
         self.render()
@@ -67,8 +69,11 @@ class TableView:
 
     def render(self) -> None:
         frame = self.frame()
-        self.body.value = table_html(self.element, frame, max_rows=self.shown_rows)
-        self.more.layout.display = "inline-flex" if len(frame) > self.shown_rows else "none"
+        self.body.value = table_html(self.element, frame, max_rows=self.shown_rows, rows_noted=False)
+        cut = len(frame) > self.shown_rows
+        self.rows.value = f'<p class="atsnb-note">{html.escape(rows_note(self.element, self.shown_rows, len(frame)))}</p>' \
+            if cut else ""
+        self.more.layout.display = "inline-flex" if cut else "none"
 
     def _flip(self) -> None:
         self.descending.description = "↓" if self.descending.value else "↑"  # text, no icon font needed
