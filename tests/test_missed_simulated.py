@@ -10,7 +10,6 @@ import shutil
 import pandas as pd
 import pytest
 
-from atsnb import reports
 from atsnb.calls import Topology, reconstruct
 from atsnb.calls.derive import fill_columns
 from atsnb.calls.reached_column import REACHED, RECORD, pack_reached, unpack_places
@@ -21,7 +20,7 @@ from atsnb.metrics.who_missed import missed_by, unanswered_reach
 from atsnb.reports.period import period_range
 from atsnb.simulate import PbxStyle, simulate
 from atsnb.store import Store
-from tests.support.demo_store import DEMO_PERIOD, demo_store
+from tests.support.demo_store import DEMO_PERIOD, build_report, demo_store
 
 END = "2026-11-20 18:00"  # three working days before it, whatever the clock says
 STYLES = {
@@ -116,9 +115,7 @@ def russian(monkeypatch):
     monkeypatch.setenv("ATSNB_UI_LANGUAGE", "ru")
 
 
-def run(name, demo, **filters):
-    path, settings = demo
-    return reports.REPORTS[name].build(**DEMO_PERIOD, store=path, settings=settings, **filters)
+run = build_report
 
 
 def unanswered_of(report) -> tuple[int, int]:

@@ -15,7 +15,7 @@ from atsnb.reports.export import csv_bytes
 from atsnb.reports.filters import choices
 from atsnb.reports.period import period_range
 from atsnb.store import Store
-from tests.support.demo_store import DEMO_PERIOD, demo_store
+from tests.support.demo_store import DEMO_PERIOD, build_report, demo_store
 
 
 @pytest.fixture(scope="session")
@@ -28,9 +28,7 @@ def russian(monkeypatch):
     monkeypatch.setenv("ATSNB_UI_LANGUAGE", "ru")
 
 
-def run(name, demo, **filters):
-    path, settings = demo
-    return reports.REPORTS[name].build(**DEMO_PERIOD, store=path, settings=settings, **filters)
+run = build_report
 
 
 def period_calls(demo):

@@ -43,3 +43,11 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Settings
         settings.recordings.folder = str(recordings_folder(store))
         _built[root] = settings
     return root, _built[root]
+
+
+def build_report(name: str, demo: tuple[Path, Settings], **filters):
+    """Report ``name`` over the demo period of the demo store (``demo`` as :func:`demo_store` gives it)."""
+    from atsnb import reports
+
+    path, settings = demo
+    return reports.REPORTS[name].build(**DEMO_PERIOD, store=path, settings=settings, **filters)
