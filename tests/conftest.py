@@ -45,6 +45,14 @@ def default_language(monkeypatch):
     i18n._language = None
 
 
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """The session's demo store: (folder, settings), simulated once (tests/support/demo_store.py)."""
+    from tests.support.demo_store import demo_store
+
+    return demo_store(tmp_path_factory)
+
+
 @pytest.fixture
 def store_path(tmp_path):
     """An empty embedded store folder."""

@@ -7,28 +7,16 @@ import html
 
 import nbformat
 import papermill
-import pytest
 
 from atsnb.calls.audit import Audit
 from atsnb.composition import Context
 from atsnb.errors import AtsnbError
-from atsnb.i18n import set_language
 from atsnb.shipped import notebooks_dir
 from atsnb.views.app import ReportApp
 from atsnb.views.quality import QualityNote, note_html
-from tests.support.demo_store import DEMO_PERIOD, demo_store
+from tests.support.demo_store import DEMO_PERIOD
 from tests.test_notebooks import outputs
 from tests.test_views_app import CHOICES, DEMO_QUERY, fake_report
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return demo_store(tmp_path_factory)
-
-
-@pytest.fixture(autouse=True)
-def russian():
-    set_language("ru")
 
 
 def test_every_dashboard_carries_the_note_of_its_period(demo, monkeypatch):

@@ -20,7 +20,7 @@ from atsnb.metrics.who_missed import missed_by, unanswered_reach
 from atsnb.reports.period import period_range
 from atsnb.simulate import PbxStyle, simulate
 from atsnb.store import Store
-from tests.support.demo_store import DEMO_PERIOD, build_report, demo_store
+from tests.support.demo_store import DEMO_PERIOD, build_report
 
 END = "2026-11-20 18:00"  # three working days before it, whatever the clock says
 STYLES = {
@@ -103,16 +103,6 @@ def test_per_employee_counts_agree_with_the_truth(sim):
     table = missed_by(calls).set_index("employee")
     got = {e: list(map(int, r)) for e, r in zip(table.index, table.to_numpy(), strict=True) if any(r)}
     assert got == {e: c for e, c in expected.items() if any(c)}
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return demo_store(tmp_path_factory)
-
-
-@pytest.fixture(autouse=True)
-def russian(monkeypatch):
-    monkeypatch.setenv("ATSNB_UI_LANGUAGE", "ru")
 
 
 run = build_report

@@ -10,14 +10,9 @@ import pytest
 from atsnb import reports
 from atsnb.shipped import notebooks_dir
 from atsnb.views.static import CHART_KINDS, element_html
-from tests.support.demo_store import DEMO_PERIOD, demo_store
+from tests.support.demo_store import DEMO_PERIOD
 
 NOTEBOOKS = notebooks_dir()
-
-
-@pytest.fixture(scope="session")
-def demo(tmp_path_factory):
-    return demo_store(tmp_path_factory)
 
 
 def outputs(notebook: nbformat.NotebookNode) -> tuple[str, int, list[str]]:

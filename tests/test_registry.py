@@ -13,7 +13,7 @@ import pytest
 from atsnb.reports import REPORTS
 from atsnb.serve import PAGES
 from atsnb.shipped import dashboards_dir, notebooks_dir
-from tests.support.demo_store import DEMO_PERIOD, demo_store
+from tests.support.demo_store import DEMO_PERIOD
 
 
 def stems(folder) -> set[str]:
@@ -58,11 +58,6 @@ def test_no_report_module_imports_another():
 def test_an_unknown_report_is_named_with_the_known_ones():
     with pytest.raises(KeyError, match="no report named 'sales'.*dashboard, employees"):
         REPORTS["sales"]
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return demo_store(tmp_path_factory)
 
 
 @pytest.mark.parametrize("name", list(REPORTS))

@@ -15,18 +15,7 @@ from atsnb.reports.export import csv_bytes
 from atsnb.reports.filters import choices
 from atsnb.reports.period import period_range
 from atsnb.store import Store
-from tests.support.demo_store import DEMO_PERIOD, build_report, demo_store
-
-
-@pytest.fixture(scope="session")
-def demo(tmp_path_factory):
-    return demo_store(tmp_path_factory)
-
-
-@pytest.fixture(autouse=True)
-def russian(monkeypatch):
-    monkeypatch.setenv("ATSNB_UI_LANGUAGE", "ru")
-
+from tests.support.demo_store import DEMO_PERIOD, build_report
 
 run = build_report
 

@@ -42,11 +42,6 @@ CHOICES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def russian():
-    set_language("ru")
-
-
 def summary(n: int = 5) -> Element:
     return Element(
         "summary", "Сводка",

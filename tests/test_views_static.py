@@ -22,13 +22,6 @@ from atsnb.views.html import kpi_html, table_html
 from atsnb.views.static import chart_figure, chart_png
 
 
-@pytest.fixture(autouse=True)
-def russian():
-    set_language("ru")
-    yield
-    set_language("ru")
-
-
 def summary() -> Element:
     return Element(
         "efficiency_panel",
