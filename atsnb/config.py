@@ -131,9 +131,12 @@ class SMTPSettings:
 
 @dataclass
 class UISettings:
-    """Interface language (ru by default, en) and how periods are shown."""
+    """Interface language (ru by default, en), and the address the dashboards are reached at from
+    outside (``public_url``, e.g. ``https://calls.example.ru/``): mails and alerts link to it;
+    empty = no links."""
 
     language: str = "ru"
+    public_url: str = ""
 
 
 @dataclass
