@@ -26,6 +26,8 @@ the call waited in it.  Each place appears once per call.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -74,24 +76,28 @@ def unpack_coded(texts: np.ndarray | list[str] | pa.Array) -> tuple[np.ndarray, 
                                                                    np.ndarray]:
     """(index of the text, letter as its index in :data:`LETTERS`, target as a code, the targets'
     names, answered there) of every token of ``texts``; a report parses each distinct text once,
-    not every call's, and works on the codes (a few hundred names over a year's tokens)."""
+    not every call's, and works on the codes (a few hundred names over a year's tokens).
+
+    A year's distinct texts still hold hundreds of thousands of tokens but only a few hundred
+    distinct ones (a letter and an extension): the tokens are hashed once and each distinct token
+    is read in Python, rather than every token sliced, lowered and looked up in Arrow."""
     if not len(texts):
         return (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, object),
                 np.empty(0, bool))
     texts = texts if isinstance(texts, pa.Array) else pa.array(list(texts), pa.large_string())
     lists = pc.split_pattern(texts, RECORD)
     parent = pc.list_parent_indices(lists).to_numpy()
-    flat = pc.list_flatten(lists)
-    keep = np.flatnonzero(pc.binary_length(flat).to_numpy() > 0)
-    flat = flat.take(pa.array(keep))
-    letter = pc.utf8_slice_codeunits(flat, 0, 1)
-    lower = pc.utf8_lower(letter)
-    answered = pc.not_equal(letter, lower).to_numpy(zero_copy_only=False).astype(bool)
-    letter_code = pc.index_in(lower, value_set=pa.array(LETTERS, pa.large_string())).fill_null(-1)
-    target = pc.utf8_slice_codeunits(flat, 1).dictionary_encode()
-    return (parent[keep].astype(np.int64), letter_code.to_numpy(zero_copy_only=False).astype(np.int64),
-            target.indices.to_numpy(zero_copy_only=False).astype(np.int64),
-            target.dictionary.to_numpy(zero_copy_only=False).astype(object), answered)
+    tokens = pc.list_flatten(lists).dictionary_encode()
+    code = tokens.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    distinct = tokens.dictionary.to_pylist()
+    letter = np.array([LETTERS.index(t[0].lower()) if t and t[0].lower() in LETTERS else -1 for t in distinct],
+                      dtype=np.int64)
+    answered = np.array([bool(t) and not t[0].islower() for t in distinct], dtype=bool)
+    names = sorted({t[1:] for t in distinct if t})
+    target = np.array([bisect_left(names, t[1:]) for t in distinct], dtype=np.int64)
+    keep = np.flatnonzero(np.array([bool(t) for t in distinct], dtype=bool)[code])
+    code = code[keep]
+    return parent[keep].astype(np.int64), letter[code], target[code], np.array(names, dtype=object), answered[code]
 
 
 def _among(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:

@@ -197,8 +197,8 @@ def missed_by(calls: pd.DataFrame | Reach, holders_of: HoldersOf = lambda extens
     """Per holder (a column ``name``, then :data:`MISSED_COLUMNS`; module docstring): the incoming
     calls of ``calls`` (or their :func:`reach`) that reached them.  ``holders_of(extension)`` names
     the holders an extension counts for — itself by default (per employee), its department and
-    those above it for a department roll-up, nothing for an employee left out.  Holders in order of
-    first meeting."""
+    those above it for a department roll-up, nothing for an employee left out.  Holders in the order
+    of their extensions."""
     return missed_summary(calls, holders_of, name)[0]
 
 
