@@ -45,7 +45,9 @@ def normalize_numbers(values: pd.Series) -> pd.Series:
     distinct values only (columns repeat a lot; a first import has a million distinct clients)."""
     if values.empty:
         return pd.Series("", index=values.index, dtype=object)
-    encoded = pc.dictionary_encode(pa.array(values.fillna("").astype(str), type=pa.large_string()))
+    column = pa.array(values.fillna("").astype(str), type=pa.large_string())
+    # a column read from several Parquet files arrives in chunks: one dictionary over all of them
+    encoded = pc.dictionary_encode(column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column)
     text = pc.utf8_trim_whitespace(encoded.dictionary)
     digits = pc.replace_substring_regex(text, r"[^0-9]+", "")
     length = pc.binary_length(digits)

@@ -79,3 +79,9 @@ def test_the_column_rule_is_the_one_number_rule():
               "00123", "8", "+", "7916", "89161234567 доб. 5", float("nan"), "٣٣", "8 (800) 555-35-35"]
     column = normalize_numbers(pd.Series(values * 3, dtype=object))
     assert column.tolist() == [normalize_number(v) for v in values * 3]
+
+
+def test_a_column_read_from_several_files_is_normalised_whole():
+    """A year read from month files is a chunked Arrow column: one dictionary over every chunk."""
+    chunked = pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array([["8 916 123-45-67"], ["+1 555", None]])))
+    assert normalize_numbers(chunked).tolist() == ["79161234567", "1555", ""]
