@@ -20,6 +20,7 @@ import pandas as pd
 
 from atsnb.metrics.calls import answered, external, inbound
 from atsnb.metrics.counts import share_pct
+from atsnb.metrics.who_missed import HoldersOf, Reach, holder_flags
 from atsnb.vectors import text_in
 
 DEFAULT_WINDOWS_MIN = (20, 120, 1440)
@@ -89,4 +90,35 @@ def recovery_by_employee(recovery: pd.DataFrame) -> pd.DataFrame:
     out = done.groupby("by", sort=True).agg(calls=("call_id", "size"), median_delay_s=("delay_s", "median"))
     out = out.reset_index()
     out.insert(2, "share_pct", share_pct(out["calls"]))
+    return out
+
+
+def recovery_by_holder(recovery: pd.DataFrame, reached: Reach, holders_of: HoldersOf,
+                       first_window: int | None, name: str = "employee") -> pd.DataFrame:
+    """Per holder (an employee, or a department through its employees: ``holders_of(extension)``,
+    as :func:`atsnb.metrics.who_missed.missed_by` takes it) the missed calls of ``recovery`` that
+    reached them (``reached``: the :func:`~atsnb.metrics.who_missed.reach` of those same calls, in
+    order) and what became of them: ``missed``, ``recovered``, ``recovered_pct`` = 100 × recovered /
+    missed, ``within_first`` (recovered within the first window), ``median_delay_s`` (of the
+    recovered ones), ``never``.  A call counts once per holder it reached, whoever recovered it."""
+    flags = holder_flags(reached, holders_of)
+    order = np.argsort(flags.text, kind="stable")
+    per_text = np.bincount(flags.text, minlength=reached.texts)
+    first = np.cumsum(per_text) - per_text
+    repeats = per_text[reached.text]
+    call = np.repeat(np.arange(len(reached.text)), repeats)
+    within = np.arange(len(call)) - np.repeat(np.cumsum(repeats) - repeats, repeats)
+    holder = flags.holder[order][first[reached.text[call]] + within] if len(call) else np.zeros(0, np.int64)
+    done = recovery["recovered"].to_numpy(dtype=bool)[call]
+    quick = recovery[f"within_{first_window}"].to_numpy(dtype=bool)[call] if first_window else np.zeros(len(call), bool)
+    pairs = pd.DataFrame({"holder": holder, "recovered": done, "within_first": quick,
+                          "delay_s": np.where(done, recovery["delay_s"].to_numpy(dtype=float)[call], np.nan)})
+    out = pairs.groupby("holder", sort=True).agg(missed=("recovered", "size"), recovered=("recovered", "sum"),
+                                                 within_first=("within_first", "sum"),
+                                                 median_delay_s=("delay_s", "median"))
+    out = out.reindex(range(len(flags.names)), fill_value=0).reset_index(drop=True)
+    out.insert(0, name, flags.names)
+    out = out[out["missed"] > 0].reset_index(drop=True)
+    out["recovered_pct"] = 100.0 * out["recovered"] / out["missed"]
+    out["never"] = out["missed"] - out["recovered"]
     return out
