@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from atsnb.store.directories import DIRECTORIES, Catalog
+from atsnb.store.failures import sweep_temporary
 from atsnb.store.lock import write_lock
 from atsnb.store.partitions import PartitionedTable
 
@@ -47,7 +48,9 @@ class Store:
 
     @contextmanager
     def writing(self, timeout_s: float = 30.0) -> Iterator[None]:
+        """Hold the write lock; first sweep the temporary files of a writer that died mid-write."""
         with write_lock(self.root, timeout_s):
+            sweep_temporary(self.root)
             yield
 
     def revision(self, tables: Iterable[str] = ("calls", "steps")) -> tuple[tuple[str, int, int], ...]:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from atsnb.store.failures import catalog_failed, is_catalog_failure
+
 
 @dataclass(frozen=True)
 class DirectoryColumn:
@@ -25,7 +27,8 @@ class DirectoryColumn:
     ``kind`` says how a value is checked and normalised on import and in the editor (the checks
     live in :mod:`atsnb.directory.values`): text, extension, number (a phone number), flag (1/0),
     count (whole number ≥ 0), directions, scope_kind, target_kind, seen_as, latin, json, cron,
-    emails, list, numbers (a list of phone numbers), chat_id, secret.  ``ref`` names the directory
+    emails, list, numbers (a list of phone numbers), chat_id, secret, filters (a report's filters as
+    ``key=value&…``), language (ru / en).  ``ref`` names the directory
     whose key the value must be (``departments``); ``aliases`` are other header names accepted in
     a CSV file (Russian ones, as people name their columns).
     """
@@ -126,18 +129,24 @@ DIRECTORIES: dict[str, Directory] = {
                    C("name", aliases=("Имя", "Подписчик")),
                    C("lines", kind="numbers", aliases=("Линии",)),
                    C("last_targets", kind="list", aliases=("Последний номер/группа",)),
-                   C("active", "INTEGER", kind="flag", aliases=("Активен",))),
+                   C("active", "INTEGER", kind="flag", aliases=("Активен",)),
+                   C("digest_min", "INTEGER", kind="count", aliases=("Сводка, мин", "Сводка"))),
                   ("chat_id",),
-                  "Who receives missed-call alerts, optionally limited to lines and last number/group."),
+                  "Who receives missed-call alerts, optionally limited to lines and last number/group; "
+                  "digest_min > 0: one message per that many minutes instead of one per call."),
         Directory("mailings",
                   (C("name", required=True, aliases=("Название", "Имя")),
                    C("report", aliases=("Отчёт", "Отчет")),
-                   C("parameters", kind="json", aliases=("Параметры", "Фильтры")),
+                   C("parameters", kind="filters", aliases=("Параметры", "Фильтры")),
                    C("schedule", kind="cron", aliases=("Расписание",)),
                    C("recipients", kind="emails", aliases=("Получатели",)),
-                   C("active", "INTEGER", kind="flag", aliases=("Активна", "Активен"))),
+                   C("active", "INTEGER", kind="flag", aliases=("Активна", "Активен")),
+                   C("subject", aliases=("Тема",)),
+                   C("language", kind="language", aliases=("Язык",)),
+                   C("attach_notebook", "INTEGER", kind="flag", aliases=("Приложить блокнот", "Блокнот"))),
                   ("name",),
-                  "Report mailings: report notebook, saved filters (JSON), cron schedule, recipients."),
+                  "Report mailings: report, saved filters (key=value&… as in a dashboard address), cron "
+                  "schedule, recipients, subject, language, the executed notebook attached (1/0)."),
     ]
 }
 
@@ -166,6 +175,10 @@ class Catalog:
         try:
             with con:
                 yield con
+        except sqlite3.OperationalError as exc:
+            if not is_catalog_failure(exc):
+                raise
+            raise catalog_failed(self.path, exc) from None  # a full disk, say: one clear sentence
         finally:
             con.close()
 
@@ -176,11 +189,15 @@ class Catalog:
         return row[0] if row else default
 
     def set_state(self, key: str, value: str) -> None:
+        self.set_states({key: value})
+
+    def set_states(self, values: dict[str, str]) -> None:
+        """Set several state keys in one transaction: all of them, or (killed midway) none."""
         with self.connect() as con:
-            con.execute(
+            con.executemany(
                 "INSERT INTO state(key, value, updated_at) VALUES (?, ?, datetime('now')) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                (key, value),
+                list(values.items()),
             )
 
     # -- directories ---------------------------------------------------------------------------

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from atsnb.errors import StoreError
+from atsnb.store.failures import TEMPORARY, write_failed
 from atsnb.store.merging import among, keys_in, month_parts, time_order, unchanged
 
 # Rows are sorted by time, so small row groups let a time-filtered read skip most of a month file:
@@ -80,15 +81,22 @@ class PartitionedTable:
             raise StoreError(f"Store file {f.name} of table {self.name} cannot be read ({exc}).") from exc
 
     def write_month(self, month: str, df: pd.DataFrame) -> None:
-        """Replace one month file atomically (temporary file, fsync, rename)."""
+        """Replace one month file atomically (temporary file, fsync, rename).
+
+        A write that fails (the disk full, a file-size limit) removes its temporary file and raises
+        one :class:`StoreError` naming the file; the month file it was to replace is untouched."""
         self.dir.mkdir(parents=True, exist_ok=True)
         target = self._file(month)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp = target.with_name(f".{target.name}.{os.getpid()}{TEMPORARY}")
         table = pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False)
-        pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUP_ROWS)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        try:
+            pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise write_failed(target, exc) from None
 
     def upsert(self, df: pd.DataFrame) -> int:
         """Merge ``df`` into its month files; rows with an existing key replace the stored ones.
@@ -193,9 +201,23 @@ class PartitionedTable:
         ``dictionary`` names text columns to read as categoricals straight from the files' Parquet
         dictionaries: for a column of a few dozen values over a million rows that skips building a
         million strings (their categories are in no particular order, unused ones included)."""
+        table = self.read_arrow(start, end, columns, where, dictionary)
+        return pd.DataFrame() if table is None else table.to_pandas()
+
+    def read_arrow(
+        self,
+        start: pd.Timestamp | None = None,
+        end: pd.Timestamp | None = None,
+        columns: list[str] | None = None,
+        where: list[tuple[str, str, object]] | None = None,
+        dictionary: list[str] | None = None,
+    ) -> pa.Table | None:
+        """What :meth:`read` reads, as the Arrow table (None when no month file is in the range):
+        for a reader that filters, sorts and pages a year of rows without turning them into pandas
+        objects, and converts only the rows it shows."""
         months = self._months_in(start, end)
         if not months:
-            return pd.DataFrame()
+            return None
         bounds = list(where or [])
         if start is not None:
             bounds.append((self.time_col, ">=", start))
@@ -216,4 +238,4 @@ class PartitionedTable:
                 for inside, files in runs], promote_options="default")  # a month's all-empty column is null-typed
         except (pa.ArrowInvalid, OSError) as exc:
             raise StoreError(f"Table {self.name} of the store cannot be read ({exc}).") from exc
-        return table.to_pandas()
+        return table

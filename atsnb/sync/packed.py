@@ -18,6 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from atsnb.sync.normalise import NOT_UTF8
+
 SEPARATOR = "\x1f"  # ASCII unit separator
 NULL = "\x1e"  # ASCII record separator: stands for SQL NULL
 
@@ -28,13 +30,23 @@ def packed_select(columns: list[str]) -> str:
     return f"CONCAT_WS(CHAR(31 USING utf8mb4), {fields})"
 
 
-def _texts(rows: list[tuple]) -> pa.Array:
+def _texts(rows: list[tuple]) -> tuple[pa.Array, list[int]]:
+    """The packed fields as Arrow text, and the rows whose bytes were not UTF-8 (their bad bytes
+    replaced by U+FFFD, so the sync can say which rows it changed)."""
     values = next(zip(*rows, strict=True))
     try:  # a binary column makes the result binary: Arrow takes UTF-8 bytes as text all the same
-        return pa.array(values, type=pa.large_string())
+        return pa.array(values, type=pa.large_string()), []
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # bytes that are not UTF-8
-        values = [v.decode("utf-8", "replace") if isinstance(v, bytes | bytearray) else v for v in values]
-        return pa.array(values, type=pa.large_string())
+        texts, bad = [], []
+        for pos, value in enumerate(values):
+            if isinstance(value, bytes | bytearray):
+                try:
+                    value = value.decode("utf-8")
+                except UnicodeDecodeError:
+                    value = value.decode("utf-8", "replace")
+                    bad.append(pos)
+            texts.append(value)
+        return pa.array(texts, type=pa.large_string()), bad
 
 
 def unpack(rows: list[tuple], names: list[str]) -> pd.DataFrame | None:
@@ -42,7 +54,8 @@ def unpack(rows: list[tuple], names: list[str]) -> pd.DataFrame | None:
     width = len(names)
     if not rows:
         return pd.DataFrame({n: pd.Series([], dtype="str") for n in names})
-    parts = pc.split_pattern(_texts(rows), SEPARATOR)
+    texts, not_utf8 = _texts(rows)
+    parts = pc.split_pattern(texts, SEPARATOR)
     lengths = pc.list_value_length(parts)
     if pc.min(lengths).as_py() != width or pc.max(lengths).as_py() != width:
         return None
@@ -53,4 +66,7 @@ def unpack(rows: list[tuple], names: list[str]) -> pd.DataFrame | None:
         column = flat.take(pa.array(starts + i))
         column = pc.if_else(pc.equal(column, NULL), pa.scalar(None, pa.large_string()), column)
         out[name] = pd.Series(pd.array(column, dtype="str"))
-    return pd.DataFrame(out)
+    frame = pd.DataFrame(out)
+    if not_utf8:
+        frame.attrs[NOT_UTF8] = not_utf8
+    return frame

@@ -35,7 +35,8 @@ from atsnb.source.mysql import Reconnecting
 from atsnb.source.shape import LOGICAL_TABLES, TableShape, detect_shape
 from atsnb.store import Store
 from atsnb.sync.ahead import read_ahead
-from atsnb.sync.normalise import EARLIEST, IngestReport, normalise
+from atsnb.sync.history import id_prefix, look, remember, start_generation, state_name, watermark_key
+from atsnb.sync.normalise import EARLIEST, LATEST, LISTED, IngestReport, normalise, row_label
 from atsnb.sync.packed import packed_select, unpack
 from atsnb.sync.writer import SyncReport, TableWriter
 
@@ -50,13 +51,10 @@ MIN_WINDOW = pd.Timedelta(seconds=1)
 # clock, or rows written later with earlier times would fall behind the overlap and be missed.
 FUTURE_SLACK = pd.Timedelta(seconds=1)
 TS = "%Y-%m-%d %H:%M:%S"
-LATEST = "2100-01-01 00:00:00"  # bounds every time query: a text time column may hold garbage that sorts last
+# Every time query is bounded by [EARLIEST, LATEST): a text time column may hold garbage that sorts last.
+VALID = (EARLIEST.strftime(TS), LATEST.strftime(TS))
 
 Batch = tuple[pd.DataFrame | None, object]  # (rows, None) while reading, (None, position) when a unit is done
-
-
-def watermark_key(kind: str) -> str:
-    return f"sync:{kind}:watermark"
 
 
 def _frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
@@ -147,16 +145,38 @@ class TableReader:
         """First time to read (None: nothing to read) and the end of this run's range."""
         low = (since or EARLIEST).strftime(TS)
         valid = f"FROM {self.table} WHERE {self.time} >= %s AND {self.time} < %s"
-        first = self.scalar(f"SELECT MIN({self.time}) {valid}", (low, LATEST))
-        last = self.scalar(f"SELECT MAX({self.time}) {valid}", (low, LATEST))
+        first = self.scalar(f"SELECT MIN({self.time}) {valid}", (low, VALID[1]))
+        last = self.scalar(f"SELECT MAX({self.time}) {valid}", (low, VALID[1]))
         if first is None or last is None:
             return None, since or EARLIEST
         now = pd.Timestamp(datetime.now(self.settings.tz).replace(tzinfo=None))
-        end = min(_ts(last).floor("s") + MIN_WINDOW, now.floor("s") + FUTURE_SLACK)
-        if end <= _ts(last):
-            log.warning(t("sync.future_rows", table=self.shape.table, after=end.strftime(TS)))
-        start = max(_ts(first).floor("s"), since) if since is not None else _ts(first).floor("s")
+        last_at = _ts(last, upper=True)
+        end = min(last_at.floor("s") + MIN_WINDOW, now.floor("s") + FUTURE_SLACK)
+        if end <= last_at:
+            count, rows = self.future(end)
+            log.warning(t("sync.future_rows", table=self.shape.table, after=end.strftime(TS), count=count,
+                          rows="; ".join(rows) + ("; …" if count > len(rows) else "")))
+        first_at = _ts(first).floor("s")
+        start = max(first_at, since) if since is not None else first_at
         return start, end
+
+    def future(self, end: pd.Timestamp) -> tuple[int, list[str]]:
+        """How many rows are dated from ``end`` on (a PBX clock ahead of ours), and the first few named."""
+        args = (end.strftime(TS), VALID[1])
+        where = f"FROM {self.table} WHERE {self.time} >= %s AND {self.time} < %s"
+        count = int(self.scalar(f"SELECT COUNT(*) {where}", args) or 0)
+        frames = self.fetch(f"SELECT {{select}} {where} ORDER BY {self.time} LIMIT {LISTED}", args)
+        return count, [row_label(f, self.shape, pos) for f in frames for pos in range(len(f))]
+
+    def first_row(self) -> tuple | None:
+        """The id and time of the table's first row by id (None when the table is empty)."""
+        ident = _q(self.shape.id_column)
+
+        def work(con: pymysql.Connection) -> tuple | None:
+            with con.cursor() as cur:
+                cur.execute(f"SELECT {ident}, {self.time} FROM {self.table} ORDER BY {ident} LIMIT 1")
+                return cur.fetchone()
+        return self.pbx.run(work)
 
     def window_pending(self, start: pd.Timestamp, end: pd.Timestamp) -> int:
         return int(self.scalar(f"SELECT COUNT(*) FROM {self.table} WHERE {self.time} >= %s AND {self.time} < %s",
@@ -166,7 +186,7 @@ class TableReader:
         """Rows whose time is empty or impossible: read once on the first import, so they are reported."""
         sql = (f"SELECT {{select}} FROM {self.table} WHERE {self.time} IS NULL OR {self.time} < %s "
                f"OR {self.time} >= %s LIMIT {self.batch}")
-        for f in self.fetch(sql, (EARLIEST.strftime(TS), LATEST)):
+        for f in self.fetch(sql, VALID):
             yield f, None
 
     def windows(self, start: pd.Timestamp, end: pd.Timestamp) -> Iterator[Batch]:
@@ -195,14 +215,31 @@ class TableReader:
                 lo = hi
                 continue
             nxt = self.scalar(f"SELECT MIN({self.time}) FROM {self.table} WHERE {self.time} >= %s "
-                              f"AND {self.time} < %s", (args[1], LATEST))
+                              f"AND {self.time} < %s", (args[1], VALID[1]))
             if nxt is None:
                 return
             lo, span = max(hi, _ts(nxt).floor("s")), pd.Timedelta(days=1)
 
 
-def _ts(value: object) -> pd.Timestamp:
-    return pd.Timestamp(value.decode() if isinstance(value, bytes) else value)
+def _ts(value: object, *, upper: bool = False) -> pd.Timestamp:
+    """A time the server sent as a bound (MIN, MAX) of a time column.
+
+    In a text column that bound may be no time at all (``2025-02-30``, ``2025-07-xx``): MySQL
+    orders text, not times.  Then the month or year it begins with stands for it — its start for a
+    lower bound, the start of the next one for an upper bound — so the windows still cover the
+    row, and reading it is what reports it (and skips it)."""
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes | bytearray) else value
+    try:
+        return pd.Timestamp(text)
+    except (ValueError, TypeError):
+        pass
+    for width, step in ((7, pd.offsets.MonthBegin(1)), (4, pd.offsets.YearBegin(1))):
+        try:
+            start = pd.Timestamp(str(text)[:width])
+        except (ValueError, TypeError):
+            continue
+        return start + step if upper else start
+    return LATEST if upper else EARLIEST
 
 
 def sync_table(store: Store, settings: Settings, pbx: Reconnecting, shape: TableShape, bar: tqdm) -> IngestReport:
@@ -211,7 +248,16 @@ def sync_table(store: Store, settings: Settings, pbx: Reconnecting, shape: Table
     reader = TableReader(pbx, shape, settings)
     writer = TableWriter(store, kind, flush_rows=reader.batch * 8)
     summary = IngestReport(kind)
-    saved = store.catalog.get_state(watermark_key(kind)) or ""
+    name = state_name(store, kind, shape.table)
+    saved = store.catalog.get_state(watermark_key(name)) or ""
+    seen = look(store, shape, reader, saved, VALID, by_id=kind in APPEND_ONLY and bool(shape.id_column), name=name)
+    summary.notices = seen.notices
+    if seen.restarted:  # the table was emptied or recreated: its new ids are read from the start
+        saved = "0"
+        prefix = start_generation(store, name, saved, seen.first)
+    else:
+        remember(store, name, seen.first)
+        prefix = id_prefix(store, name)
     stream: Iterator[Batch]
     if kind in APPEND_ONLY and shape.id_column:
         done: object = int(saved) if saved.isdigit() else None
@@ -236,15 +282,15 @@ def sync_table(store: Store, settings: Settings, pbx: Reconnecting, shape: Table
     stored = done
     for frame, position in read_ahead(stream):
         if frame is not None:
-            df, part = normalise(frame, shape)
+            df, part = normalise(frame, shape, prefix)
             summary.merge(part)
             bar.update(part.received)
             if writer.add(df):
-                stored = _save(store, kind, stored, done)
+                stored = _save(store, name, stored, done)
         else:
             done = position if done is None else max(done, position)
     writer.flush()
-    _save(store, kind, stored, done)
+    _save(store, name, stored, done)
     summary.added = writer.added
     return summary
 
@@ -254,12 +300,12 @@ def _chain(*streams: Iterator[Batch]) -> Iterator[Batch]:
         yield from stream
 
 
-def _save(store: Store, kind: str, stored: object, position: object) -> object:
+def _save(store: Store, name: str, stored: object, position: object) -> object:
     """Persist the watermark ``position`` (every row before it is in the store) if it moved."""
     if position is None or position == stored:
         return stored
     value = position.strftime(TS) if isinstance(position, pd.Timestamp) else str(position)
-    store.catalog.set_state(watermark_key(kind), value)
+    store.catalog.set_state(watermark_key(name), value)
     return position
 
 

@@ -72,7 +72,7 @@ class SyncReport:
         return {
             "tables": {k: {"received": r.received, "kept": r.kept, "added": r.added, "skipped": r.skipped,
                            "repaired": r.repaired, "first": _iso(r.first), "last": _iso(r.last),
-                           "problems": r.problems} for k, r in self.tables.items()},
+                           "problems": r.problems, "notices": r.notices} for k, r in self.tables.items()},
             "calls": self.calls, "retries": self.retries, "seconds": round(self.seconds, 3),
             "derive_seconds": round(self.derive_seconds, 3), "cpu_seconds": round(self.cpu_seconds, 3),
             "derive_cpu_seconds": round(self.derive_cpu_seconds, 3),

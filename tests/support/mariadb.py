@@ -71,13 +71,15 @@ class Throwaway:
         if done.returncode != 0:
             shutil.rmtree(self.dir, ignore_errors=True)
             raise RuntimeError(f"{installer} failed:\n{done.stdout[-1500:]}{done.stderr[-1500:]}")
-        self.proc = subprocess.Popen(
-            [binary, "--no-defaults", f"--datadir={self.dir / 'data'}", f"--port={self.port}",
-             "--bind-address=127.0.0.1", f"--socket={self.dir / 'sock'}", f"--pid-file={self.dir / 'pid'}",
-             "--skip-log-bin", "--innodb-buffer-pool-size=256M", *user],
-            stdout=subprocess.DEVNULL, stderr=open(self.dir / "err.log", "w"),  # noqa: SIM115
-        )
+        self.command = [binary, "--no-defaults", f"--datadir={self.dir / 'data'}", f"--port={self.port}",
+                        "--bind-address=127.0.0.1", f"--socket={self.dir / 'sock'}", f"--pid-file={self.dir / 'pid'}",
+                        "--skip-log-bin", "--innodb-buffer-pool-size=256M", *user]
         self.server = Server("127.0.0.1", self.port, "root", "")
+        self._launch()
+
+    def _launch(self) -> None:
+        self.proc = subprocess.Popen(self.command, stdout=subprocess.DEVNULL,
+                                     stderr=open(self.dir / "err.log", "a"))  # noqa: SIM115
         deadline = time.monotonic() + 60
         while not _answers(self.server):
             if self.proc.poll() is not None or time.monotonic() > deadline:
@@ -86,13 +88,24 @@ class Throwaway:
                 raise RuntimeError(f"The throwaway mariadbd did not start:\n{log}")
             time.sleep(0.3)
 
-    def stop(self) -> None:
+    def halt(self) -> None:
+        """Stop the server as a service manager does (SIGTERM, a clean shutdown), keeping its data."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
                 self.proc.wait(30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+                self.proc.wait(10)
+
+    def restart(self, down_s: float = 0.0) -> None:
+        """A server restart: down for ``down_s`` seconds, then up again on the same port and data."""
+        self.halt()
+        time.sleep(down_s)
+        self._launch()
+
+    def stop(self) -> None:
+        self.halt()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
