@@ -36,12 +36,14 @@ setup_venv() {
 case "${1:-}" in
   demo)
     setup_venv
+    command -v ffmpeg >/dev/null 2>&1 || apt_install ffmpeg  # plays GSM (wav49) call recordings
     shift
     exec .venv/bin/atsnb demo "$@"
     ;;
   test)
     setup_venv
     command -v chromium >/dev/null 2>&1 || apt_install chromium
+    command -v ffmpeg >/dev/null 2>&1 || apt_install ffmpeg
     if ! .venv/bin/python -c "import pymysql; pymysql.connect(host='127.0.0.1', user='root', password='', connect_timeout=3)" 2>/dev/null \
        && [ -z "${ATSNB_TEST_MYSQL:-}" ] && ! command -v mariadbd >/dev/null && [ ! -x /usr/sbin/mariadbd ]; then
       apt_install mariadb-server

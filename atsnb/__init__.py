@@ -6,6 +6,8 @@ reports → views / delivery (docs/architecture.md).  Analysts use the names exp
 >>> ctx = atsnb.context()                            # the configured settings and store
 >>> atsnb.report("employees", "last_30_days")         # a report of the configured installation
 >>> atsnb.load_calls("2025-07-01", "2025-08-01", direction="incoming")
+>>> atsnb.find_calls(number="916 123", status="unanswered")   # a search; every argument optional
+>>> print(atsnb.route("1733900000.42").text)                   # one call: steps, text, raw PBX rows
 """
 
 __version__ = "0.1.0"
@@ -19,6 +21,8 @@ _LAZY = {
     "context": ("atsnb.composition", "context"),
     "report": ("atsnb.composition", "report"),
     "load_calls": ("atsnb.composition", "load_calls"),
+    "find_calls": ("atsnb.composition", "find_calls"),
+    "route": ("atsnb.composition", "route"),
 }
 _SUBPACKAGES = {"metrics", "reports", "views", "simulate", "flow"}
 

@@ -12,7 +12,7 @@ import sys
 from atsnb.errors import AtsnbError
 
 # Order = order in --help.
-COMMANDS = ["config", "check", "sync", "directory", "simulate", "demo", "serve"]
+COMMANDS = ["config", "check", "sync", "directory", "registry", "simulate", "demo", "serve", "mail", "telegram", "alerts"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -23,6 +23,8 @@ import pandas as pd
 
 from atsnb.calls import reading
 from atsnb.calls.audit import Audit, audit_period
+from atsnb.calls.classify import CALL_COLUMNS
+from atsnb.calls.evidence import CallRoute
 from atsnb.calls.reading import TimeLike
 from atsnb.config import Settings, load_settings
 from atsnb.delivery.channels import CHANNELS, Channel, ChannelRegistry, Happenings, Message
@@ -36,7 +38,9 @@ from atsnb.sync import SyncReport
 
 if TYPE_CHECKING:  # widgets: loaded only by the pages that show them
     from atsnb.directory.editor import DirectoryEditor
+    from atsnb.recordings.library import RecordingLibrary
     from atsnb.views.app import DashboardPage
+    from atsnb.views.settings_page import SettingsPage
 
 Clock = Callable[[], pd.Timestamp]
 
@@ -93,6 +97,16 @@ class Context:
         return self.store
 
     @property
+    def recordings(self) -> RecordingLibrary:
+        """The calls' recordings (``recordings.folder`` or ``recordings.base_url``); a simulated
+        store renders the recordings it left for later when they are asked for."""
+        from atsnb.recordings.library import RecordingLibrary
+        from atsnb.simulate import render_recording
+
+        store = self.store
+        return RecordingLibrary(self.settings, store, render=lambda name: render_recording(store, name))
+
+    @property
     def directories(self) -> Catalog:
         """The directories (employees, lines, departments, …) and the store's state."""
         return self.store.catalog
@@ -118,6 +132,30 @@ class Context:
     def load_calls(self, start: TimeLike, end: TimeLike, **filters: object) -> pd.DataFrame:
         """One row per call that started in [start, end), filtered by column values."""
         return reading.load_calls(start, end, store=self.reading_store(), settings=self.settings, **filters)
+
+    def find_calls(self, **search: object) -> pd.DataFrame:
+        """The calls matching a search, every argument optional (none: every call in the store), one
+        row per call with the columns of :func:`load_calls`, in start order:
+        ``number`` (any part, any spelling), ``partner`` (name or part of it), ``employee``,
+        ``department``, ``line``, ``direction``, ``status``, ``start`` / ``end``, ``talk_over`` /
+        ``wait_over`` (seconds), ``recording`` (True / False) — see docs/records.md."""
+        from atsnb.calls.search import criteria
+        from atsnb.calls.search import search as search_calls
+
+        store = self.reading_store()
+        found = search_calls(store, self.settings, criteria(store, self.settings, **search),  # type: ignore[arg-type]
+                             columns=CALL_COLUMNS)
+        return found.all("start", descending=False)
+
+    def route(self, call_id: str | None = None, *, number: str | None = None, around: object = None,
+              raw: bool = True) -> CallRoute:
+        """One call — by id, or the call with ``number`` nearest the time ``around`` — with its route:
+        ``.steps`` (the frame), ``.text`` (readable), ``.call`` (its row) and ``.raw`` (its CDR,
+        CEL and queue_log rows; not read with ``raw=False``)."""
+        from atsnb.reports.records import open_call
+
+        return open_call(call_id, number=number, around=around, raw=raw, store=self.reading_store(),
+                         settings=self.settings)
 
     def audit(self, period: str = "last_30_days", *, start: object = None, end: object = None) -> Audit:
         """The data-quality audit of a period, as the reports take it (docs/data-quality.md): how
@@ -151,16 +189,35 @@ class Context:
 
     # -- pages -----------------------------------------------------------------------------------
     def dashboard(self, name: str) -> DashboardPage:
-        """The Voila page of the report ``name`` (the widget libraries load only here)."""
-        from atsnb.views.app import DashboardPage
+        """The Voila page of the report ``name`` (the widget libraries load only here); the records
+        page has a search, paging and the call view of its own (:mod:`atsnb.views.pages`)."""
+        from atsnb.views.pages import dashboard_page
 
-        return DashboardPage(self.reports[name], settings=self.settings, store=self.store)
+        return dashboard_page(self.reports[name], settings=self.settings, store=self.store,  # type: ignore[return-value]
+                              recordings=lambda: self.recordings)
 
     def directory_editor(self) -> DirectoryEditor:
         """The directories editor page."""
+        from atsnb.delivery.mail_panel import MailingsPanel
         from atsnb.directory.editor import DirectoryEditor
 
-        return DirectoryEditor(self.store)
+        return DirectoryEditor(self.store, panels={"mailings": lambda: MailingsPanel(self.channel("mail")).widget},
+                               tz=self.settings.tz)
+
+    def settings_page(self, env: Mapping[str, str] | None = None) -> SettingsPage:
+        """The settings page (administrators): the settings file ``atsnb serve`` was started with and
+        the settings its environment locks (``ATSNB_SETTINGS_FILE``, ``ATSNB_LOCKED_KEYS``), this
+        context's settings standing for the locked values; docs/settings.md."""
+        from atsnb.delivery.settings_checks import check_bot_token, send_test_mail
+        from atsnb.settings_file import FILE_VARIABLE, LOCKED_VARIABLE, decode_locked
+        from atsnb.views.settings_page import SettingsPage
+
+        env = os.environ if env is None else env
+        return SettingsPage(env.get(FILE_VARIABLE) or None, locked=decode_locked(env.get(LOCKED_VARIABLE, "")),
+                            environment=self.settings, store=lambda: self.store,
+                            recordings=lambda: self.recordings,
+                            send_test_mail=lambda settings, to: send_test_mail(settings.smtp, to),
+                            check_bot_token=lambda settings, token: check_bot_token(settings.telegram, token))
 
 
 def context(config: str | os.PathLike[str] | Path | None = None, **overrides: object) -> Context:
@@ -176,3 +233,15 @@ def report(name: str, period: str = "last_30_days", **filters: object) -> Report
 def load_calls(start: TimeLike, end: TimeLike, **filters: object) -> pd.DataFrame:
     """Calls of the configured installation: ``atsnb.load_calls("2025-07-01", "2025-08-01", direction="incoming")``."""
     return context().load_calls(start, end, **filters)
+
+
+def find_calls(**search: object) -> pd.DataFrame:
+    """Calls of the configured installation matching a search:
+    ``atsnb.find_calls(number="916 123", status="unanswered", start="2025-07-01")``."""
+    return context().find_calls(**search)
+
+
+def route(call_id: str | None = None, *, number: str | None = None, around: object = None,
+          raw: bool = True) -> CallRoute:
+    """One call's route in the configured installation: ``atsnb.route("1733900000.42")``."""
+    return context().route(call_id, number=number, around=around, raw=raw)

@@ -29,9 +29,11 @@ from atsnb.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-SECRET_KEYS = frozenset({"password", "token"})
+SECRET_KEYS = frozenset({"password", "token", "viewer_token", "editor_token", "admin_token",
+                         "viewer_password", "editor_password", "admin_password"})
 MASK = "********"
 HOSTINGS = ("cloud", "server", "other")
+FOLLOW_UPS = ("edit", "reply", "off")
 # old setting names that still work, with a message saying what they are called now
 RENAMED = {("pbx", "delivery"): "hosting"}
 
@@ -95,6 +97,7 @@ class ThresholdsSettings:
     service_level_s: int = 20
     recovery_windows_min: str = "20,120,1440"
     effective_talk_s: int = 60
+    low_rating: int = 3  # a quality rating at or below this is a low one (the ratings report lists those calls)
 
 
 @dataclass
@@ -103,6 +106,7 @@ class RecordingsSettings:
 
     folder: str = ""
     base_url: str = ""
+    viewers: bool = True  # the dashboards' viewer role may listen too (else editors and administrators only)
 
 
 @dataclass
@@ -127,6 +131,19 @@ class SMTPSettings:
     sender: str = ""
     starttls: bool = True
     ssl: bool = False
+    timeout_s: int = 30
+
+
+@dataclass
+class MailSettings:
+    """Report mailings (docs/mail.md): how long a report may run, how long a mailed table is, when
+    a run counts as late, how failed runs are retried."""
+
+    run_timeout_s: int = 600  # per notebook cell under papermill
+    table_rows: int = 20  # rows of each table in a mail; the rest are counted, the dashboard has them
+    late_after_s: int = 900  # a run sent later than this after its time says "(late)" in the subject
+    retry_s: int = 60  # first retry after a failure; doubled each time
+    retry_max_s: int = 3600
 
 
 @dataclass
@@ -140,6 +157,59 @@ class UISettings:
 
 
 @dataclass
+class AccessSettings:
+    """Who may open the dashboards server (docs/security.md): a token per role — viewer, editor,
+    admin; empty = a fresh one at every start — and, for ``atsnb serve --password``, a password
+    per role (empty = that role cannot log in with a password)."""
+
+    viewer_token: str = field(default="", repr=False)
+    editor_token: str = field(default="", repr=False)
+    admin_token: str = field(default="", repr=False)
+    viewer_password: str = field(default="", repr=False)
+    editor_password: str = field(default="", repr=False)
+    admin_password: str = field(default="", repr=False)
+
+
+@dataclass
+class MonitorSettings:
+    """The wall-boards (docs/monitor.md): how often a board refreshes (a monitor's own ``refresh_s``
+    overrides it), the working day its daily targets are paced over, the service level it aims at."""
+
+    refresh_s: int = 300
+    workday: str = "09:00-18:00"  # effective calls are compared with the target's share of the day gone
+    service_level_target_pct: int = 80
+
+
+@dataclass
+class TelegramSettings:
+    """Telegram alerts (docs/telegram.md): the Bot API address (a private Bot API server or a test's
+    own), the alert loop's poll, how old a missed call may be and still be announced, the
+    follow-up when the client is reached again (edit the alert, reply to it, or off).  ``token``
+    is read only by ``atsnb telegram add-bot`` (``ATSNB_TELEGRAM_TOKEN``); the catalog keeps it."""
+
+    api_url: str = "https://api.telegram.org"
+    token: str = field(default="", repr=False)
+    poll_s: int = 5
+    max_age_min: int = 1440
+    follow_up: str = "edit"  # edit | reply | off
+    timeout_s: int = 20
+    retries: int = 5
+
+
+@dataclass
+class ServeSettings:
+    """The dashboards server's kernels (docs/dashboards.md "Kernels"): a page that never opens its
+    websocket (a link preview, a probe) loses its kernel after ``unconnected_timeout_s``, a closed
+    tab or a locked phone after ``disconnected_grace_s``; at most ``max_kernels`` run at once
+    (0 = from the machine's memory); ``pool_size`` preheated kernels per report's default view."""
+
+    unconnected_timeout_s: int = 45
+    disconnected_grace_s: int = 20
+    max_kernels: int = 0
+    pool_size: int = 1
+
+
+@dataclass
 class Settings:
     pbx: PBXSettings = field(default_factory=PBXSettings)
     tables: TablesSettings = field(default_factory=TablesSettings)
@@ -149,7 +219,12 @@ class Settings:
     recordings: RecordingsSettings = field(default_factory=RecordingsSettings)
     simulate: SimulateSettings = field(default_factory=SimulateSettings)
     smtp: SMTPSettings = field(default_factory=SMTPSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
     ui: UISettings = field(default_factory=UISettings)
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    monitor: MonitorSettings = field(default_factory=MonitorSettings)
+    access: AccessSettings = field(default_factory=AccessSettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
 
     @property
     def store_path(self) -> Path:
@@ -169,7 +244,7 @@ class Settings:
             for key, value in section.items():
                 if key in SECRET_KEYS and value:
                     section[key] = MASK
-                elif key == "url" and value:
+                elif key in ("url", "base_url") and value:
                     section[key] = mask_url(value)
         return out
 
@@ -286,6 +361,9 @@ def validate(settings: Settings) -> None:
         raise ConfigError(f"pbx.timezone {pbx.timezone!r} is not a known time zone (e.g. Europe/Moscow).") from None
     if settings.ui.language not in {"ru", "en"}:
         raise ConfigError(f"ui.language must be ru or en, got {settings.ui.language!r}.")
+    if settings.telegram.follow_up not in FOLLOW_UPS:
+        raise ConfigError(f"telegram.follow_up must be one of {', '.join(FOLLOW_UPS)}, "
+                          f"got {settings.telegram.follow_up!r}.")
 
 
 def parse_column_map(spec: str) -> dict[str, str]:

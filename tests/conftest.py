@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.browser import chromium
 from tests.support.mariadb import Server, find_or_start
 
 
@@ -57,3 +58,10 @@ def demo(tmp_path_factory):
 def store_path(tmp_path):
     """An empty embedded store folder."""
     return tmp_path / "store"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """The session's one Chromium (tests/support/browser.py says why one)."""
+    with chromium() as launched:
+        yield launched

@@ -14,7 +14,6 @@ import csv
 import io
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from atsnb.reports import REPORTS
 from tests.support.demo_store import DEMO_PERIOD, demo_store
@@ -39,8 +38,6 @@ VIEWPORTS = {
     "desktop": {"viewport": {"width": 1366, "height": 900}},
     "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
 }
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PERIOD_QUERY = f"period=custom&start={DEMO_PERIOD['start']}&end={DEMO_PERIOD['end']}"
 LOAD_TIMEOUT_MS = 180_000  # a cold kernel on a busy two-core machine
 
@@ -71,18 +68,6 @@ def served(tmp_path_factory) -> Iterator[tuple[str, str, int]]:
     finally:
         process.send_signal(signal.SIGINT)  # like Ctrl-C: atsnb stops Voila and its kernels
         assert process.wait(60) == 0
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    executable = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(executable).exists():
-        pytest.fail("Chromium is not installed: the browser tests need Debian's chromium package "
-                    "(apt-get install chromium); `playwright install` is not used.")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Visit:

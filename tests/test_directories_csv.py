@@ -132,7 +132,7 @@ def test_partial_files_update_only_their_columns_and_replace_removes_the_rest(ca
 
 def test_export_round_trips_and_never_shows_tokens(catalog, tmp_path):
     catalog.upsert("telegram_bots", pd.DataFrame([{"name": "alerts", "token": "123:SECRET", "username": "x_bot"}]))
-    catalog.upsert("mailings", pd.DataFrame([{"name": "Утро", "parameters": '{"period": "yesterday"}',
+    catalog.upsert("mailings", pd.DataFrame([{"name": "Утро", "parameters": "period=yesterday",
                                               "schedule": "0 9 * * 1-5", "recipients": "a@b.ru, c@d.ru",
                                               "active": 1}]))
     text = export_text(catalog, "telegram_bots")
@@ -155,7 +155,7 @@ def test_mailing_schedule_recipients_and_monitor_names_are_checked(catalog, tmp_
     text = str(err.value)
     assert 'line 2, field "schedule": "every day" is not a five-field cron schedule' in text
     assert 'line 3, field "recipients": "нет" is not an e-mail address' in text
-    assert 'line 3, field "parameters": "[1]" is not a JSON object' in text
+    assert 'line 3, field "parameters": "[1]" is not a report\'s filters like period=yesterday' in text
     g = _write(tmp_path / "mon.csv", "name;refresh_s\nЗал продаж;60\n")
     with pytest.raises(InputError, match='field "name": "Зал продаж" may hold only Latin letters'):
         import_csv(catalog, "monitors", g)

@@ -50,7 +50,7 @@ def test_the_documented_examples_import_in_order(store_path):
     for name, text in _examples():
         result = import_text(catalog, name, text, source=f"{name}.csv")
         assert result.added == len(text.strip().splitlines()) - 1, name
-    assert catalog.read("mailings").parameters[0] == '{"period": "yesterday"}'
+    assert catalog.read("mailings").parameters[0] == "period=yesterday&department=Отдел продаж"
     assert catalog.read("lines").number.tolist() == ["74951112233", "74951112244"]
 
 

@@ -34,6 +34,9 @@ def outputs(notebook: nbformat.NotebookNode) -> tuple[str, int, list[str]]:
     ("departments", {"department": "Отдел продаж"}),
     ("lines", {"direction": "incoming"}),
     ("recovery", {}),
+    ("recovery", {"department": "Техническая поддержка", "line": "74957654321"}),
+    ("ratings", {"scale": "week", "department": "Отдел продаж"}),
+    ("callbacks", {"employee": "201"}),
 ])
 def test_notebook_shows_the_report_functions_figures(name, filters, demo, tmp_path, monkeypatch):
     monkeypatch.setenv("ATSNB_UI_LANGUAGE", "ru")

@@ -30,7 +30,8 @@ def code(path) -> str:
 
 def test_every_report_has_a_notebook_and_a_dashboard_and_nothing_else_is_there():
     # besides the reports, the data-quality audit's notebook (tests/test_audit_surfaces.py runs it)
-    assert stems(notebooks_dir()) == set(REPORTS) | {"data_quality"}
+    # and the one-call notebook (tests/test_records_notebooks.py runs it)
+    assert stems(notebooks_dir()) == set(REPORTS) | {"data_quality", "call"}
     assert stems(dashboards_dir()) == set(REPORTS) | set(PAGES)
 
 

@@ -224,9 +224,9 @@ def test_a_report_through_the_context_refuses_a_filter_it_does_not_take(demo):
 
     path, settings = demo
     ctx = Context.from_settings(settings, store=Store.open(path))
-    with pytest.raises(FilterError, match="'recovery' takes no filter department"):
-        ctx.report("recovery", department="Отдел продаж")
-    assert ctx.report("recovery", department=None, **DEMO_PERIOD).name == "recovery"  # None means unset
+    with pytest.raises(FilterError, match="'callbacks' takes no filter direction"):
+        ctx.report("callbacks", direction="incoming")
+    assert ctx.report("callbacks", direction=None, **DEMO_PERIOD).name == "callbacks"  # None means unset
 
 
 def test_people_come_in_name_order_with_the_figures_a_manager_reads_first(demo):

@@ -253,7 +253,10 @@ def test_cel_and_queue_log_agree_with_the_cdr(sim):
 def test_ratings_follow_answered_calls_and_differ_by_operator(sim):
     ratings, truth = sim.tables["ratings"], sim.truth
     assert ratings["rating"].between(1, 5).all()
-    answered = truth.set_index("call_id").loc[ratings["linkedid"]]
+    unmatched = ratings["linkedid"].eq("")  # the module could not tie these to a call: a few, not none
+    assert 0 < unmatched.sum() < 0.1 * len(ratings)
+    assert ratings.loc[unmatched, "uniqueid"].eq("").all()
+    answered = truth.set_index("call_id").loc[ratings.loc[~unmatched, "linkedid"]]
     assert (answered["status"] == "answered").all()
     means = ratings.groupby("extension")["rating"].mean()
     assert means.max() - means.min() > 0.8

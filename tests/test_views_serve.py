@@ -83,17 +83,17 @@ def test_secrets_stay_out_of_the_kernels_settings_and_off_the_command_line(tmp_p
     root.mkdir()
     (root / "dashboard.ipynb").write_text("{}")
     (root / "lines.ipynb").write_text("{}")
-    config = voila_config(root, token="tok-123", password=None, preheat=True)
-    assert "c.Voila.token = 'tok-123'" in config
-    assert "c.VoilaKernelManager.preheat_denylist = ['lines.ipynb']" in config
+    config = voila_config(root, tokens={"viewer": "tok-123"}, passwords={}, preheat=True)
+    assert "c.RoleIdentityProvider.role_tokens = {'viewer': 'tok-123'}" in config
+    assert "'dashboard.ipynb': {'pool_size': 1}, 'lines.ipynb': {'pool_size': 1}" in config  # every report preheated
     assert "disable_check_xsrf" in config and "cull_idle_timeout" in config
     command = " ".join(voila_command(root, ip="127.0.0.1", port=1, config_dir=tmp_path))
     assert "tok-123" not in command and "--Voila.ip=127.0.0.1" in command
 
 
 def test_a_password_is_stored_only_as_a_hash():
-    config = voila_config(Path("."), token=None, password="letmein", preheat=False)
-    assert "letmein" not in config and "hashed_password = 'argon2:" in config
+    config = voila_config(Path("."), tokens={}, passwords={"admin": "letmein"}, preheat=False)
+    assert "letmein" not in config and "role_password_hashes = {'admin': 'argon2:" in config
 
 
 def test_kernels_get_the_store_and_language_of_these_settings_not_stray_variables(tmp_path, monkeypatch):

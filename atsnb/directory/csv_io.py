@@ -156,10 +156,21 @@ def import_text(catalog: Catalog, name: str, text: str, *, source: str, replace:
     d = DIRECTORIES[name]
     parsed = parse_csv(text, name, source)
     absent = [c for c in d.column_names if c not in parsed.present]
-    clean, problems = check_rows(catalog, name, parsed.rows, lines=parsed.lines, replace_all=replace,
-                                 absent=absent)
-    if problems:
+    result, problems = import_rows(catalog, name, parsed.rows, lines=parsed.lines, replace=replace, absent=absent)
+    if problems or result is None:
         raise InputError(report(problems, source))
+    return result
+
+
+def import_rows(catalog: Catalog, name: str, rows: pd.DataFrame, *, lines: list[int] | None = None,
+                replace: bool = False, absent: list[str] | None = None) -> tuple[ImportResult | None, list[Problem]]:
+    """Check ``rows`` (text cells) and write them only when none has a problem: the one write path
+    of a CSV import and of the editor's Save.  Returns what changed, or ``None`` and every problem
+    (rows labelled by ``lines``) with nothing written."""
+    d = DIRECTORIES[name]
+    clean, problems = check_rows(catalog, name, rows, lines=lines, replace_all=replace, absent=absent or ())
+    if problems:
+        return None, problems
     stored = catalog.read(name)
     before = set(stored[list(d.key)].itertuples(index=False, name=None))
     after = set(clean[list(d.key)].itertuples(index=False, name=None))
@@ -168,7 +179,7 @@ def import_text(catalog: Catalog, name: str, text: str, *, source: str, replace:
         added=len(after - before),
         updated=len(after & before),
         removed=len(before - after) if replace else 0,
-    )
+    ), []
 
 
 def export_text(catalog: Catalog, name: str, *, delimiter: str = ";") -> str:

@@ -18,6 +18,7 @@ from croniter import croniter
 
 from atsnb.i18n import t
 from atsnb.phone_numbers import normalize_number
+from atsnb.reports.saved_filters import BadFilters, filters_text, parse_filters
 from atsnb.store.directories import DirectoryColumn, is_missing
 
 
@@ -46,6 +47,8 @@ _SCOPE_KINDS = {"employee": "employee", "сотрудник": "employee", "depar
                 "отдел": "department", "подразделение": "department"}
 _TARGET_KINDS = {"extension": "extension", "добавочный": "extension", "внутренний": "extension",
                  "group": "group", "группа": "group", "queue": "queue", "очередь": "queue"}
+_LANGUAGES = {"ru": "ru", "русский": "ru", "рус": "ru", "russian": "ru", "en": "en", "english": "en",
+              "английский": "en", "англ": "en"}
 _SEEN_AS = {"did": "did", "входящая": "did", "outbound": "outbound", "исходящая": "outbound",
             "both": "both", "обе": "both"}
 
@@ -119,6 +122,13 @@ def _json(v: str) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
+def _filters(v: str) -> str:
+    try:
+        return filters_text(parse_filters(v))
+    except BadFilters as exc:
+        raise BadValue(str(exc)) from None
+
+
 def _cron(v: str) -> str:
     if not croniter.is_valid(v):
         raise BadValue(t("dir_bad_cron", value=shown(v)))
@@ -156,6 +166,8 @@ KINDS: dict[str, Callable[[str], object]] = {
     "seen_as": _choice(_SEEN_AS, "dir_bad_choice"),
     "latin": _latin,
     "json": _json,
+    "filters": _filters,
+    "language": _choice(_LANGUAGES, "dir_bad_choice"),
     "cron": _cron,
     "emails": _emails,
     "list": _list,

@@ -134,7 +134,8 @@ def effective_by_employee(frame: pd.DataFrame, panels: pd.DataFrame, calls: Hold
         busy = np.bincount(who * span + day, minlength=len(employees) * span).reshape(len(employees), span) > 0
         out["days"] = busy.sum(axis=1).astype(np.int64)
         out = out[np.bincount(who, minlength=len(employees)) > 0]
-    else:
+    else:  # no call of a known employee (a filter nobody meets): no rows, whatever the categories
+        out = out.iloc[:0].copy()
         out["days"] = np.zeros(0, np.int64)
     if calls is None:
         rows = frame[known] if not known.all() else frame

@@ -17,13 +17,14 @@ import pyarrow.compute as pc
 
 from atsnb.calls.reading import ROUTE_COLUMNS
 from atsnb.i18n import t
+from atsnb.reports.caller_columns import CALLER_COLUMNS, attach_calls, callers_of, with_callers
 from atsnb.reports.elements import ElementColumn, element, translated
 from atsnb.reports.model import Element
 from atsnb.reports.scope import Scope
 
 DETAIL_LIMIT = 20_000
 HANGUP_PARTIES = ("caller", "callee", "system")
-SHOWN_ONLY = ["caller", "dialed", "recording"]  # columns no figure uses: read for the rows shown
+SHOWN_ONLY = ["caller", "dialed", "external_number", "recording"]  # columns no figure uses: read for the rows shown
 
 
 def route_summary(steps: pd.DataFrame) -> pd.Series:
@@ -118,12 +119,14 @@ def detail_element(scope: Scope) -> Element:
     calls["direction"] = translated(calls["direction"])
     calls["status"] = translated(calls["status"])
     calls["line"] = calls["line"].map(scope.line_label)
+    calls = with_callers(calls, calls["external_number"], callers_of(scope))  # partner, operator, region
     table = element("detail", "rep_detail", calls, [
         ElementColumn("start", "rep_col_start"),
         ElementColumn("direction", "rep_col_direction"),
         ElementColumn("status", "rep_col_status"),
         ElementColumn("caller", "rep_col_caller"),
         ElementColumn("dialed", "rep_col_dialed"),
+        *CALLER_COLUMNS,
         ElementColumn("line", "rep_col_line"),
         ElementColumn("handled_by", "rep_col_handled_by"),
         ElementColumn("wait_s", "rep_col_wait", "s", sum=True),
@@ -134,4 +137,5 @@ def detail_element(scope: Scope) -> Element:
     ], note="rep_detail_note" if len(scope.calls) <= DETAIL_LIMIT else "rep_detail_note_limited", totals=True,
         shown=len(calls), total=len(scope.calls))
     table.rows_total = len(scope.calls)
-    return table
+    # every row opens its call in the records page; a recorded one can be played under the table
+    return attach_calls(table, calls["call_id"], calls["recording"])

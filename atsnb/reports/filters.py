@@ -13,6 +13,7 @@ from atsnb.config import Settings
 from atsnb.i18n import t
 from atsnb.metrics.calls import DIRECTIONS
 from atsnb.reference.org import Org
+from atsnb.reports.panel_filter import panel_label, panel_values
 from atsnb.reports.period import PRESETS
 from atsnb.reports.pieces import SCALES
 from atsnb.reports.scope import StoreLike, employee_label, open_store, required_settings, seen_values
@@ -24,6 +25,7 @@ def choices(store: StoreLike = None, settings: Settings | None = None) -> dict:
         {
           "periods":     [{"value": "last_30_days", "label": "Последние 30 дней"}, …],
           "departments": [{"value": "Продажи", "label": "Продажи", "depth": 0}, …]  # tree order,
+          "panels":      [{"value": "department:Продажи", "label": "Панель отдела «Продажи»"}, …],
           "employees":   [{"value": "101", "label": "Иванов Иван (101)", "department": "Продажи"}, …],
           "lines":       [{"value": "74951234567", "label": "Реклама (74951234567)"}, …],
           "directions":  [{"value": "incoming", "label": "Входящий"}, …],
@@ -45,6 +47,7 @@ def choices(store: StoreLike = None, settings: Settings | None = None) -> dict:
     return {
         "periods": [{"value": p, "label": t(f"rep_period_{p}")} for p in PRESETS],
         "departments": [{"value": name, "label": name, "depth": depth} for depth, name in org.tree_rows()],
+        "panels": [{"value": v, "label": panel_label(org, v)} for v in panel_values(org)],
         "employees": [{"value": e, "label": employee_label(org, e), "department": org.department_of(e) or ""}
                       for e in extensions],
         "lines": [{"value": n, "label": f"{names[n]} ({n})" if n in names else n} for n in numbers],

@@ -46,6 +46,13 @@ class Element:
     rows_total: int | None = None
     # Columns a chart shows on hover besides x and y (the counts a mean is taken of).
     tooltip: list[str] = field(default_factory=list)
+    # A table of calls: per row of ``data`` (same index) the address of that call's page
+    # (atsnb.reports.links); the row's first cell links there.  Not exported.
+    links: pd.Series | None = None
+    # A table of calls "with recording": per row of ``data`` (same index) the call id whose
+    # recording a dashboard may play, "" for a call without one (one player for the row chosen,
+    # never an audio control per row).  Not exported.
+    recordings: pd.Series | None = None
 
 
 @dataclass

@@ -13,7 +13,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from atsnb.registry import Registry
-from atsnb.reports import dashboard, departments, employees, lines, recovery
+from atsnb.reports import (
+    callbacks,
+    clients,
+    dashboard,
+    departments,
+    employees,
+    lines,
+    new_clients,
+    ratings,
+    records,
+    recovery,
+    red_phone,
+)
 from atsnb.reports.model import Report
 
 # the filters every report takes: the period (a preset, or start/end) and the four pickers
@@ -63,15 +75,33 @@ REPORTS.register(ReportSpec(
      ("talk_buckets", "pie"), ("department_share", "pie")),
     defaults=(("direction", dashboard.DEFAULT_DIRECTION),)))
 REPORTS.register(ReportSpec(
-    "employees", employees.employees, "rep_employees", (*COMMON_FILTERS, "scale"),
+    "employees", employees.employees, "rep_employees", (*COMMON_FILTERS, "panel", "scale"),
     (("efficiency", "table"), ("summary", "table"), ("missed", "table"), ("by_scale", "table"), ("detail", "table"))))
 REPORTS.register(ReportSpec(
-    "departments", departments.departments, "rep_departments", (*COMMON_FILTERS, "scale"),
+    "departments", departments.departments, "rep_departments", (*COMMON_FILTERS, "panel", "scale"),
     (("efficiency", "table"), ("summary", "table"), ("missed", "table"), ("by_scale", "table"),
      ("detail", "table"))))
 REPORTS.register(ReportSpec(
     "lines", lines.lines, "rep_lines", COMMON_FILTERS,
     (("summary", "table"), ("share", "pie"), ("line_daily", "stacked_bar"), ("line_load_by_line", "table"))))
 REPORTS.register(ReportSpec(
-    "recovery", recovery.recovery_calls, "rep_recovery", ("period", "start", "end", "line"),
-    (("kpis", "kpi"), ("funnel", "bar"), ("by_employee", "table"), ("missed", "table"))))
+    "recovery", recovery.recovery_calls, "rep_recovery", ("period", "start", "end", "department", "employee", "line"),
+    (("kpis", "kpi"), ("to_call_back", "table"), ("funnel", "bar"), ("missed_by_employee", "table"),
+     ("missed_by_department", "table"), ("by_employee", "table"), ("missed", "table"))))
+REPORTS.register(ReportSpec(
+    "ratings", ratings.ratings, "rat_title", ("period", "start", "end", "department", "employee", "line", "scale"),
+    (("kpis", "kpi"), ("distribution", "bar"), ("by_employee", "table"), ("by_department", "table"),
+     ("over_time", "line"), ("low_rated", "table"), ("unmatched", "table"))))
+REPORTS.register(ReportSpec(
+    "callbacks", callbacks.callbacks, "cb_title", ("period", "start", "end", "department", "employee"),
+    (("kpis", "kpi"), ("daily", "stacked_bar"), ("by_site", "table"), ("by_utm", "table"), ("requests", "table"))))
+REPORTS.register(ReportSpec(
+    "records", records.records, "rep_records", records.RECORDS_FILTERS, (("calls", "table"),)))
+REPORTS.register(ReportSpec(
+    "clients", clients.clients, "rep_clients", COMMON_FILTERS,
+    (("kpis", "kpi"), ("first_calls", "table"), ("first_daily", "bar"), ("top_clients", "table"), ("regions", "bar"))))
+REPORTS.register(ReportSpec(
+    "red_phone", red_phone.red_phone, "rep_red_phone", COMMON_FILTERS, (("kpis", "kpi"), ("calls", "table"))))
+REPORTS.register(ReportSpec(
+    "new_clients", new_clients.new_clients, "rep_new_clients", (*COMMON_FILTERS, "scale"),
+    (("dynamics", "stacked_bar"), ("by_scale", "table"))))

@@ -11,7 +11,9 @@ calls the employee handled, transfers included; ``department`` keeps the calls h
 in the department or below it in the tree.  Both also keep the incoming calls that reached those
 people without being handled by them — their phones rang, or, unanswered, the call waited in
 their queue or ring group (:mod:`atsnb.metrics.who_missed`) — so a department's missed calls are its
-own, never a silent 0 %; :attr:`Scope.reach_note` says so under the figures.  With an employee or
+own, never a silent 0 %; :attr:`Scope.reach_note` says so under the figures.  ``panel`` (employees and
+departments reports) keeps the employees an efficiency panel applies to (:mod:`atsnb.reports.panel_filter`)
+the same way.  With an employee or
 department filter the per-employee rows are limited to those employees too.  A value that names nothing (a department not in the
 directory, a line never seen) is refused with the values there are, never read as "no filter".
 """
@@ -45,6 +47,7 @@ from atsnb.metrics.attribution import employee_calls
 from atsnb.metrics.calls import DIRECTIONS, EXTERNAL, INBOUND, one_of
 from atsnb.metrics.who_missed import reaching
 from atsnb.reference.org import Org
+from atsnb.reports.panel_filter import panel_label, panel_people, panel_values
 from atsnb.reports.period import describe, period_range
 from atsnb.store import Store
 
@@ -62,6 +65,7 @@ class ScopeKeywords(TypedDict, total=False):
     start: object
     end: object
     department: str | None
+    panel: str | None
     employee: str | Iterable[str] | None
     line: str | Iterable[str] | None
     direction: str | Iterable[str] | None
@@ -261,6 +265,7 @@ def load_scope(
     start: object = None,
     end: object = None,
     department: str | None = None,
+    panel: str | None = None,
     employee: str | Iterable[str] | None = None,
     line: str | Iterable[str] | None = None,
     direction: str | Iterable[str] | None = None,
@@ -291,8 +296,12 @@ def load_scope(
     directions = list(kept) if kept != DIRECTIONS else None
     check_names(store, org, line_names, set(lines_dir["number"].astype(str)), department=department,
                 employees=employees, lines=lines)
-    # a filter by people reads who each call reached as well (atsnb.calls.reached_column)
-    calls = read_calls(store, settings, lo, hi, [*SCOPE_COLUMNS, REACHED] if department or employees else columns)
+    panel_members = _panel_members(org, panel) if panel else None
+    # a filter by people reads who each call reached as well (atsnb.calls.reached_column), and
+    # everything the attribution needs besides the report's own columns
+    if department or employees or panel:
+        columns = list(dict.fromkeys([*SCOPE_COLUMNS, *(columns or ()), REACHED]))
+    calls = read_calls(store, settings, lo, hi, columns)
     if directions:
         calls = calls[one_of(calls["direction"], directions)]
     if lines and apply_line:
@@ -313,6 +322,8 @@ def load_scope(
         people = org.employees_in(department)
     if employees:
         people = set(employees) if people is None else people & set(employees)
+    if panel_members is not None:
+        people = panel_members if people is None else people & panel_members
     if people is not None:  # the filter needs the attribution now
         rows = attribute()
         rows = rows[one_of(rows["employee"], people)]
@@ -323,6 +334,8 @@ def load_scope(
     shown: dict[str, object] = {"period": describe(lo, hi)}
     if department:
         shown["department"] = department
+    if panel:
+        shown["panel"] = panel_label(org, panel)
     if employees:
         shown["employee"] = ", ".join(employee_label(org, e) for e in employees)
     if lines:
@@ -333,12 +346,25 @@ def load_scope(
     return Scope(lo, hi, calls, attributed, org, line_names, settings, shown, store,
                  now=pd.Timestamp.now(tz=lo.tz) if now is None else pd.Timestamp(now), directions=kept,
                  people=None if people is None else frozenset(people),
-                 reach_note=reach_note(department, shown.get("employee")) if people is not None else "")
+                 reach_note=reach_note(department, shown.get("employee"), shown.get("panel"))
+                 if people is not None else "")
 
 
-def reach_note(department: str | None, employees: object) -> str:
+def reach_note(department: str | None, employees: object, panel: object = None) -> str:
     """The caption of a scope filtered by people: the calls they handled and the ones that reached
     them (the figures then count those, e.g. the department's % unanswered)."""
     if employees:
         return t("rep_reach_employee", employee=employees)
-    return t("rep_reach_department", department=department)
+    if department:
+        return t("rep_reach_department", department=department)
+    return t("rep_reach_panel", panel=panel)
+
+
+def _panel_members(org: Org, panel: str) -> set[str]:
+    """The employees of efficiency panel ``panel`` (:mod:`atsnb.reports.panel_filter`); an unknown
+    panel is refused with the ones there are."""
+    members = panel_people(org, panel)
+    if members is None:
+        raise FilterError(t("rep_unknown_panel", value=panel,
+                            known=known_text(panel_label(org, v) + f" ({v})" for v in panel_values(org))))
+    return members

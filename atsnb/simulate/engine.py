@@ -27,6 +27,7 @@ from atsnb.simulate.traffic import MIX, Clients, arrivals, history_days
 FLAVOURS = ("freepbx", "asterisk", "legacy")
 EMPLOYEES_PER_DAY = 20.0  # default calls per day per employee
 PARTNERS = 40  # the most active regular clients are in the partners directory
+ADVERTISING_NEW_SHARE = 0.75  # the advertising line's callers are mostly first-time ones (the red phone)
 LINE_SHARES = {"main": 0.50, "advertising": 0.20, "support": 0.20, "branch": 0.10}
 CALLER_SHARES = {SALES_1: 0.38, SALES_2: 0.37, SUPPORT: 0.10, ACCOUNTING: 0.10, OFFICE: 0.05}
 SITES = ["example-company.ru", "shop.example-company.ru"]
@@ -240,7 +241,7 @@ def _play(plan: Dialplan, company: Company, clients: Clients, rng: np.random.Gen
             bar.update(1000)
         if kind == "incoming":
             line, client = payload
-            client = client or clients.pick()
+            client = client or clients.pick(ADVERTISING_NEW_SHARE if line.purpose == "advertising" else None)
             before = len(plan.missed)
             plan.incoming(t, line, client)
             if len(plan.missed) > before:

@@ -73,9 +73,11 @@ class Clients:
         self.fresh_used = 0
         self.new_share = new_share
 
-    def pick(self) -> str:
-        """The number of the next caller (or callee of a sales call)."""
-        if self.rng.random() < self.new_share and self.fresh_used < len(self.fresh):
+    def pick(self, new_share: float | None = None) -> str:
+        """The number of the next caller (or callee of a sales call); ``new_share``: the chance it
+        is a first-time number, for a line that draws new clients (advertising) more than others."""
+        share = self.new_share if new_share is None else new_share
+        if self.rng.random() < share and self.fresh_used < len(self.fresh):
             self.fresh_used += 1
             return self.fresh[self.fresh_used - 1]
         i = int(np.searchsorted(self.cdf, self.rng.random()))

@@ -55,6 +55,24 @@ border-radius:6px;padding:8px 12px;margin:4px 0;overflow-wrap:anywhere;}
 .atsnb-downloads{gap:4px;}
 .atsnb-charts > *{flex:1 1 420px;min-width:0;}
 @media (max-width:600px){.atsnb-charts > *{flex-basis:100%;}}
+.atsnb-filters-head{display:none !important;}
+.atsnb-filters-switch{position:absolute;opacity:0;width:1px;height:1px;margin:0;}
+@media (max-width:600px){
+.atsnb-app{--jp-widgets-inline-height:44px;}
+.atsnb-app .jupyter-button{min-width:44px;}
+.atsnb-filters-head{display:flex !important;gap:8px;margin-bottom:2px;}
+.atsnb-filters-button{display:inline-flex;align-items:center;min-height:44px;padding:0 14px;border:1px solid #9ca3af;
+border-radius:8px;background:#f3f4f6;font:600 15px system-ui,sans-serif;color:#111827;cursor:pointer;white-space:nowrap;
+user-select:none;}
+.atsnb-filters-button::after{content:"\\25BE";margin-left:8px;}
+.atsnb-filters-switch:checked + .atsnb-filters-button{background:#dbeafe;border-color:#1f77b4;}
+.atsnb-filters-switch:checked + .atsnb-filters-button::after{content:"\\25B4";}
+.atsnb-filters-switch:focus-visible + .atsnb-filters-button{outline:2px solid #1f77b4;outline-offset:2px;}
+.atsnb-filters-summary .widget-html-content{font:13px system-ui,sans-serif;color:#374151;overflow:hidden;
+text-overflow:ellipsis;white-space:nowrap;line-height:44px;}
+.atsnb-filters:not(:has(.atsnb-filters-switch:checked)) > :not(.atsnb-filters-head){display:none !important;}
+.atsnb-filters > .widget-inline-hbox{flex:1 1 100% !important;max-width:none !important;min-width:0 !important;}
+}
 </style>"""
 
 

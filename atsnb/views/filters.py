@@ -13,6 +13,7 @@ asked, what there is and what is shown instead, for the page to put on top.
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import parse_qs
 
@@ -22,10 +23,13 @@ from atsnb.i18n import t
 from atsnb.reports.scope import known_text
 
 DEFAULT_PERIOD = "last_30_days"
-CHOICE_FILTERS = ("department", "employee", "line", "direction")
+CHOICE_FILTERS = ("department", "panel", "employee", "line", "direction")  # panel: employees, departments
 FILTER_KEYS = ("period", "start", "end", *CHOICE_FILTERS, "scale")  # what an address may preset
-WITHOUT_SCALE = FILTER_KEYS[:-1]
+WITHOUT_SCALE = tuple(k for k in FILTER_KEYS if k not in ("panel", "scale"))  # what every report takes
 DEFAULT_SCALE = "day"
+# the folded bar's toggle: a checkbox and its label, styled as a button on a phone (PAGE_CSS)
+FOLD_TOGGLE = ('<input type="checkbox" class="atsnb-filters-switch" id="atsnb-filters-switch">'
+               '<label class="atsnb-filters-button" for="atsnb-filters-switch">{label}</label>')
 
 
 def parse_query(query: str) -> dict[str, str]:
@@ -92,8 +96,19 @@ class FilterBar:
                                     style={"description_width": "initial"})
         self.apply(initial or {})
         self.period.observe(lambda _change: self._sync_custom_dates(), "value")
+        pickers = [self.period, self.start, self.end, *self.choices.values(), *([self.scale] if self.scale else [])]
+        # on a phone the bar folds into one row: the toggle and what is chosen (PAGE_CSS in atsnb.views.app);
+        # the toggle is a checkbox, so it opens and closes in the browser without asking the kernel
+        self.summary = w.HTML(layout=w.Layout(min_width="0", flex="1 1 0"))
+        self.summary.add_class("atsnb-filters-summary")
+        head = w.Box([w.HTML(FOLD_TOGGLE.format(label=html.escape(t("dash_filters_toggle")))), self.summary],
+                     layout=w.Layout(width="100%", align_items="center"))
+        head.add_class("atsnb-filters-head")
+        for picker in pickers:
+            picker.observe(lambda _change: self._summarise(), "value")
+        self._summarise()
         self.widget = w.Box(
-            [self.period, self.start, self.end, *self.choices.values(), *([self.scale] if self.scale else [])],
+            [head, *pickers],
             layout=w.Layout(display="flex", flex_flow="row wrap", align_items="center",
                             width="100%"),
         )
@@ -150,6 +165,26 @@ class FilterBar:
         problems.append(t("dash_unknown_value", filter=t(f"dash_filter_{key}"), value=value, known=known_text(labels),
                           shown=shown))
         return default
+
+    def summary_text(self) -> str:
+        """What is chosen, in a few words beside the folded bar's toggle: the period (its dates
+        when custom) and every picker not at its default."""
+        parts = [self._label(self.period)]
+        if self.period.value == "custom" and self.start.value and self.end.value:
+            parts = [f"{self.start.value:%d.%m.%Y} – {self.end.value:%d.%m.%Y}"]
+        for key, widget in self.choices.items():
+            if widget.value != self.defaults[key]:
+                parts.append(self._label(widget))
+        if self.scale is not None and self.scale.value != DEFAULT_SCALE:
+            parts.append(self._label(self.scale))
+        return " · ".join(parts)
+
+    @staticmethod
+    def _label(widget: w.Dropdown) -> str:
+        return next((label for label, value in widget.options if value == widget.value), "").strip("\u00a0")
+
+    def _summarise(self) -> None:
+        self.summary.value = f'<span class="atsnb-filters-chosen">{html.escape(self.summary_text())}</span>'
 
     def _sync_custom_dates(self) -> None:
         shown = "flex" if self.period.value == "custom" else "none"

@@ -62,11 +62,15 @@ def table_html(element: Element, frame: pd.DataFrame | None = None, *, max_rows:
     out += [f"<th>{_esc(h)}</th>" for h in text.columns]
     out.append("</tr></thead><tbody>")
     shares = shown[share_col].tolist() if share_col else [None] * len(shown)
-    for values, share in zip(text.itertuples(index=False), shares, strict=True):
+    links = element.links.reindex(shown.index).tolist() if element.links is not None else [None] * len(shown)
+    for values, share, link in zip(text.itertuples(index=False), shares, links, strict=True):
         colour = row_colour(share)
         out.append(f'<tr style="background:{colour}">' if colour else "<tr>")
-        out += [f'<td class="n">{_esc(v)}</td>' if is_num else f"<td>{_esc(v)}</td>"
-                for v, is_num in zip(values, numeric, strict=True)]
+        cells = [_esc(v) for v in values]
+        if link and cells:  # the call's page, in a tab of its own: the table stays where it was
+            cells[0] = f'<a class="atsnb-call-link" href="{_esc(link)}" target="_blank" rel="noopener">{cells[0]}</a>'
+        out += [f'<td class="n">{v}</td>' if is_num else f"<td>{v}</td>"
+                for v, is_num in zip(cells, numeric, strict=True)]
         out.append("</tr>")
     if totals is not None:
         out.append('<tr class="atsnb-totals">')

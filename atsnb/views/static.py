@@ -16,8 +16,8 @@ from atsnb.i18n import t
 from atsnb.reports.model import Element, Report
 from atsnb.views import style
 from atsnb.views.axis import MAX_X_LABELS, category_labels, day_ticks
-from atsnb.views.format import hms, unit_label
-from atsnb.views.html import heading_html, kpi_html, table_html
+from atsnb.views.format import cell, column_title, hms, totals_row, unit_label
+from atsnb.views.html import heading_html, kpi_html, kpi_value, table_html
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -150,16 +150,54 @@ def element_html(element: Element, *, max_rows: int | None = TABLE_ROWS_IN_NOTEB
     return heading_html(element) + f'<div style="overflow-x:auto">{body}</div>'
 
 
+def headline_figures(report: Report) -> list[tuple[str, str]]:
+    """The few figures a reader sees first, as (label, text) pairs: the first KPI cards, or — for a
+    report of tables — the totals row of its first table that has one (a mail's plain-text part)."""
+    for element in report.elements:
+        if element.kind == "kpi" and not element.data.empty:
+            row = element.data.iloc[0]
+            return [(column_title(element, c), kpi_value(row[c], element.units.get(c))) for c in element.data.columns]
+    for element in report.elements:
+        totals = totals_row(element) if element.kind == "table" else None
+        if totals is not None:
+            return [(column_title(element, c), cell(v, element.units.get(c))) for c, v in totals.items()
+                    if v is not None and not isinstance(v, str)]
+    return []
+
+
+def _meta(**atsnb: object) -> dict[str, dict[str, object]]:
+    """Output metadata a static snapshot reads (atsnb.views.snapshot): what each output shows."""
+    return {"atsnb": atsnb}
+
+
 def show(report: Report) -> None:
     """Display a report in a notebook: title, filters, then each element — tables and KPI cards as
-    HTML, charts as PNG images.  Works under papermill and nbconvert; no widgets, no JavaScript."""
-    from IPython.display import HTML, Image, display
+    HTML, charts as PNG images.  Works under papermill and nbconvert; no widgets, no JavaScript.
+    Each output carries metadata saying what it is (the heading with the filters and the headline
+    figures, an element's key, title and row count), so a snapshot of the executed notebook can
+    title a mail, write its plain-text part and shorten its tables."""
+    from IPython.display import display
 
-    display(HTML(f'{style.STYLESHEET}<h2 class="atsnb-title" style="font-size:20px">{html.escape(report.title)}</h2>{filters_html(report)}'))
+    for shown, metadata in outputs(report):
+        display(shown, metadata=metadata)
+
+
+def outputs(report: Report) -> list[tuple[object, dict]]:
+    """What :func:`show` displays, in order: ``(IPython HTML or Image, output metadata)`` pairs —
+    also read without a kernel by the dashboards server's read-only views."""
+    from IPython.display import HTML, Image
+
+    filters = [(t("dash_filter_" + k), str(v)) for k, v in report.filters.items() if v not in (None, "", [])]
+    shown: list[tuple[object, dict]] = [(
+        HTML(f'{style.STYLESHEET}<h2 class="atsnb-title" style="font-size:20px">{html.escape(report.title)}</h2>{filters_html(report)}'),
+        _meta(part="heading", report=report.name, title=report.title, filters=filters, headline=headline_figures(report)))]
     for element in report.elements:
+        about = {"key": element.key, "kind": element.kind, "title": element.title}
         if element.kind in CHART_KINDS:  # the title is drawn in the image; the note goes under it
-            display(Image(data=chart_png(element), format="png"))
+            shown.append((Image(data=chart_png(element), format="png"), _meta(part="chart", **about)))
             if element.note:
-                display(HTML(f'<p class="atsnb-note">{html.escape(element.note)}</p>'))
+                shown.append((HTML(f'<p class="atsnb-note">{html.escape(element.note)}</p>'), _meta(part="note")))
         else:
-            display(HTML(element_html(element)))
+            rows = len(element.data) if element.rows_total is None else max(element.rows_total, len(element.data))
+            shown.append((HTML(element_html(element)), _meta(part=element.kind, rows=rows, **about)))
+    return shown

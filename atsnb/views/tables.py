@@ -18,6 +18,7 @@ from atsnb.reports.model import Element, Report
 from atsnb.views.export import DownloadButtons
 from atsnb.views.format import column_title
 from atsnb.views.html import heading_html, rows_note, table_html
+from atsnb.views.recording_picker import RecordingPicker
 
 PAGE_ROWS = 100
 
@@ -54,7 +55,10 @@ class TableView:
         controls = w.Box([self.sort_by, self.descending, self.downloads.widget],
                          layout=w.Layout(display="flex", flex_flow="row wrap", align_items="center"))
         controls.add_class("atsnb-controls")
-        self.widget = w.VBox([w.HTML(heading_html(element)), controls, self.body, self.rows, self.more],
+        # a table of calls "with recording": one player for the row chosen (atsnb.views.recording_picker)
+        self.picker = RecordingPicker(element) if element.recordings is not None else None
+        extra = [self.picker.widget] if self.picker is not None else []
+        self.widget = w.VBox([w.HTML(heading_html(element)), controls, self.body, self.rows, self.more, *extra],
                              layout=w.Layout(width="100%", margin="0 0 12px 0"))
         self.widget.add_class("atsnb-table-view")
         self.render()
@@ -74,6 +78,8 @@ class TableView:
         self.rows.value = f'<p class="atsnb-note">{html.escape(rows_note(self.element, self.shown_rows, len(frame)))}</p>' \
             if cut else ""
         self.more.layout.display = "inline-flex" if cut else "none"
+        if self.picker is not None:
+            self.picker.update(frame.head(self.shown_rows))
 
     def _flip(self) -> None:
         self.descending.description = "↓" if self.descending.value else "↑"  # text, no icon font needed
