@@ -27,6 +27,8 @@ def test_every_dashboard_carries_the_note_of_its_period(demo, monkeypatch):
     audit = ctx.audit("custom", **DEMO_PERIOD)
     assert audit.calls > 1000 and audit.answered > 0 and audit.cel_rows > audit.cdr_rows
     for name in ctx.reports:
+        if name == "records":  # a search over calls, not figures of a period: no note of its own
+            continue
         app = ctx.dashboard(name).app
         assert app.quality.widget in app.widget.children  # under the filters, above the figures
         shown = app.quality.html.value
