@@ -16,21 +16,10 @@ import numpy as np
 import pandas as pd
 
 from atsnb.i18n import t
-from atsnb.reports.scope import Scope, check_names, employee_label
+from atsnb.reports.scope import Scope, as_list, check_names, employee_label
 
 INDENT = "\u2003"  # an em space per tree level in department names, as the departments report writes them
 NO_DEPARTMENT = "rep_no_department"
-
-
-def as_list(value: object) -> list[str] | None:
-    """A filter value as a list of texts (None: no filter)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, Iterable):
-        return [str(v) for v in value]
-    return [str(value)]
 
 
 def people_filter(scope: Scope, department: str | None, employee: str | Iterable[str] | None) -> frozenset[str] | None:

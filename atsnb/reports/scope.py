@@ -175,7 +175,7 @@ def seen_values(store: Store, column: str) -> set[str]:
 def directions_of(direction: str | Iterable[str] | None) -> tuple[str, ...]:
     """The directions a ``direction`` filter keeps, in :data:`DIRECTIONS` order (all of them
     without one); groups (:data:`DIRECTION_GROUPS`) stand for their directions."""
-    values = _as_list(direction)
+    values = as_list(direction)
     if values is None:
         return DIRECTIONS
     wanted: set[str] = set()
@@ -249,7 +249,8 @@ def require_calls(store: Store) -> None:
         raise StoreError(t("rep_store_no_calls", path=store.root))
 
 
-def _as_list(value: object) -> list[str] | None:
+def as_list(value: object) -> list[str] | None:
+    """A filter value as a list of texts (None: no filter)."""
     if value is None or value == "":
         return None
     if isinstance(value, str):
@@ -291,7 +292,7 @@ def load_scope(
     org = Org.from_catalog(store.catalog, settings)
     lines_dir = store.catalog.read("lines")
     line_names = {str(n): str(m) for n, m in zip(lines_dir["number"], lines_dir["name"], strict=True) if m}
-    lines, employees = _as_list(line), _as_list(employee)
+    lines, employees = as_list(line), as_list(employee)
     kept = directions_of(direction)
     directions = list(kept) if kept != DIRECTIONS else None
     check_names(store, org, line_names, set(lines_dir["number"].astype(str)), department=department,
