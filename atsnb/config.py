@@ -201,12 +201,14 @@ class ServeSettings:
     """The dashboards server's kernels (docs/dashboards.md "Kernels"): a page that never opens its
     websocket (a link preview, a probe) loses its kernel after ``unconnected_timeout_s``, a closed
     tab or a locked phone after ``disconnected_grace_s``; at most ``max_kernels`` run at once
-    (0 = from the machine's memory); ``pool_size`` preheated kernels per report's default view."""
+    (0 = from the machine's memory); ``pool_size`` preheated kernels per report's default view —
+    every report's, or the main dashboard's only with ``preheat_reports`` off."""
 
     unconnected_timeout_s: int = 45
     disconnected_grace_s: int = 20
     max_kernels: int = 0
     pool_size: int = 1
+    preheat_reports: bool = True
 
 
 @dataclass

@@ -184,7 +184,8 @@ def voila_config(root: Path, *, tokens: Mapping[str, str], passwords: Mapping[st
     kernels = kernels or ServeSettings()
     lines += kernel_policy(root, unconnected_timeout_s=kernels.unconnected_timeout_s,
                            disconnected_grace_s=kernels.disconnected_grace_s, max_kernels=kernels.max_kernels,
-                           pool_size=kernels.pool_size, preheat=preheat, pages=PAGES, main=MAIN_DASHBOARD)
+                           pool_size=kernels.pool_size, preheat=preheat, pages=PAGES, main=MAIN_DASHBOARD,
+                           preheat_reports=kernels.preheat_reports)
     return "\n".join(lines) + "\n"
 
 

@@ -53,7 +53,10 @@ def served(tmp_path_factory) -> Iterator[tuple[str, str, int]]:
     """``atsnb serve`` on a free loopback port over the demo store: (base address, token, its pid)."""
     store, _settings = demo_store(tmp_path_factory)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATSNB_")}
-    env |= {"ATSNB_STORE": str(store), "ATSNB_UI_LANGUAGE": "ru", "PYTHONUNBUFFERED": "1"}
+    env |= {"ATSNB_STORE": str(store), "ATSNB_UI_LANGUAGE": "ru", "PYTHONUNBUFFERED": "1",
+            # the main dashboard kept warm (its test below), not every report: each visit would start
+            # a second kernel to refill its page's pool, on a machine that runs the other tests too
+            "ATSNB_SERVE_PREHEAT_REPORTS": "false"}
     process = subprocess.Popen(
         [sys.executable, "-m", "atsnb.cli", "serve", "--no-browser", "--port", str(_free_port())],
         cwd=REPO, env=env, stdout=subprocess.PIPE, text=True,

@@ -46,7 +46,7 @@ def served(demo, tmp_path_factory) -> Iterator[tuple[str, Path]]:
     env |= {"ATSNB_STORE": str(store), "ATSNB_UI_LANGUAGE": "ru", "PYTHONUNBUFFERED": "1",
             "ATSNB_ACCESS_EDITOR_TOKEN": EDITOR_TOKEN}
     process = subprocess.Popen(
-        [sys.executable, "-m", "atsnb.cli", "serve", "--no-browser", "--port", str(free_port())],
+        [sys.executable, "-m", "atsnb.cli", "serve", "--no-browser", "--no-preheat", "--port", str(free_port())],
         cwd=REPO, env=env, stdout=subprocess.PIPE, text=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )

@@ -67,7 +67,7 @@ def served(demo, smtp, tmp_path_factory) -> Iterator[tuple[str, str, Path]]:
             "ATSNB_ACCESS_EDITOR_TOKEN": EDITOR_TOKEN, "ATSNB_SMTP_HOST": smtp.host, "ATSNB_SMTP_PORT": str(smtp.port),
             "ATSNB_SMTP_SENDER": "atsnb@example.ru", "ATSNB_SMTP_STARTTLS": "no"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "atsnb.cli", "serve", "--no-browser", "--port", str(free_port())],
+        [sys.executable, "-m", "atsnb.cli", "serve", "--no-browser", "--no-preheat", "--port", str(free_port())],
         cwd=REPO, env=env, stdout=subprocess.PIPE, text=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )

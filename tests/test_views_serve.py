@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from atsnb.cli import main
-from atsnb.config import Settings
+from atsnb.config import ServeSettings, Settings
 from atsnb.serve import (
     ServeError,
     free_port,
@@ -86,6 +86,8 @@ def test_secrets_stay_out_of_the_kernels_settings_and_off_the_command_line(tmp_p
     config = voila_config(root, tokens={"viewer": "tok-123"}, passwords={}, preheat=True)
     assert "c.RoleIdentityProvider.role_tokens = {'viewer': 'tok-123'}" in config
     assert "'dashboard.ipynb': {'pool_size': 1}, 'lines.ipynb': {'pool_size': 1}" in config  # every report preheated
+    main_only = voila_config(root, tokens={}, passwords={}, preheat=True, kernels=ServeSettings(preheat_reports=False))
+    assert "'dashboard.ipynb': {'pool_size': 1}}" in main_only and "lines.ipynb" not in main_only
     assert "disable_check_xsrf" in config and "cull_idle_timeout" in config
     command = " ".join(voila_command(root, ip="127.0.0.1", port=1, config_dir=tmp_path))
     assert "tok-123" not in command and "--Voila.ip=127.0.0.1" in command

@@ -61,26 +61,30 @@ def default_max_kernels(memory: int | None = None) -> int:
 
 
 def preheated_pages(root: Path, *, pages: tuple[str, ...], main: str, pool_size: int,
-                    max_kernels: int) -> list[str]:
-    """The dashboards (file names) that keep ``pool_size`` kernels computed ahead: every report's
-    page in ``root`` (not the ``pages`` of their own, not :data:`COLD_ONLY`), the main dashboard
-    first, as many as fit in half the cap — the other half stays for visitors."""
+                    max_kernels: int, reports: bool = True) -> list[str]:
+    """The dashboards (file names) that keep ``pool_size`` kernels computed ahead: the main
+    dashboard first, then (``reports``) every other report's page in ``root`` (not the ``pages`` of
+    their own, not :data:`COLD_ONLY`), as many as fit in half the cap — the other half stays for
+    visitors.  Without ``reports`` only the main dashboard: a small machine (two cores start ten
+    kernels for a minute) or a test server that opens many pages once each."""
     if pool_size <= 0:
         return []
-    reports = sorted(p.name for p in root.glob("*.ipynb")
-                     if p.stem not in pages and p.stem not in COLD_ONLY and p.name != main)
-    ordered = ([main] if (root / main).exists() else []) + reports
+    others = sorted(p.name for p in root.glob("*.ipynb")
+                    if p.stem not in pages and p.stem not in COLD_ONLY and p.name != main) if reports else []
+    ordered = ([main] if (root / main).exists() else []) + others
     return ordered[: max(0, max_kernels // 2) // pool_size]
 
 
 def kernel_policy(root: Path, *, unconnected_timeout_s: int, disconnected_grace_s: int, max_kernels: int,
-                  pool_size: int, preheat: bool, pages: tuple[str, ...], main: str) -> list[str]:
+                  pool_size: int, preheat: bool, pages: tuple[str, ...], main: str,
+                  preheat_reports: bool = True) -> list[str]:
     """Voila configuration lines for the kernels: :class:`atsnb.web.kernels.AtsnbKernelManager`
     with its timeouts and cap (``max_kernels`` 0 = :func:`default_max_kernels`), and one pool per
     preheated page (:func:`preheated_pages`; each named exactly — Voila's deny list matches
     substrings, so ``clients.ipynb`` would also deny ``new_clients.ipynb``)."""
     cap = max_kernels if max_kernels > 0 else default_max_kernels()
-    warm = preheated_pages(root, pages=pages, main=main, pool_size=pool_size, max_kernels=cap) if preheat else []
+    warm = preheated_pages(root, pages=pages, main=main, pool_size=pool_size, max_kernels=cap,
+                           reports=preheat_reports) if preheat else []
     lines = [
         "c.VoilaConfiguration.multi_kernel_manager_class = 'atsnb.web.kernels.AtsnbKernelManager'",
         f"c.AtsnbKernelManager.unconnected_timeout = {float(unconnected_timeout_s)!r}",
