@@ -50,3 +50,14 @@ class AtsnbHandler(JupyterHandler):
         self.set_header("Content-Type", "text/plain; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
         self.finish(text + "\n")
+
+
+class LoginRedirect(AtsnbHandler):
+    """A permanent redirect for a signed-in visitor (Voila's file list → the home page); others
+    get the 403 every endpoint of ours gives, not a hint of where things are."""
+
+    def initialize(self, url: str) -> None:
+        self.url = url
+
+    def get(self) -> None:
+        self.redirect(self.url, permanent=True)

@@ -8,9 +8,9 @@ from functools import cache
 from typing import Any
 
 from jupyter_server.utils import url_path_join
-from tornado.web import RedirectHandler
 
 from atsnb.composition import Context
+from atsnb.web.handlers import LoginRedirect
 from atsnb.web.home import HomeHandler, Today
 from atsnb.web.kernels import KernelsHandler
 from atsnb.web.manifest import IconHandler, ManifestHandler
@@ -35,7 +35,7 @@ def routes(base_url: str, context: Context) -> list[tuple[str, type, dict[str, A
     boards = {"boards": Boards(context)}
     return [
         (base_url, HomeHandler, {"today": Today(context), **boards}),
-        (url_path_join(base_url, r"/voila/tree/?"), RedirectHandler, {"url": base_url}),  # Voila's file list
+        (url_path_join(base_url, r"/voila/tree/?"), LoginRedirect, {"url": base_url}),  # Voila's file list
         (url_path_join(base_url, PREFIX, r"/manifest\.webmanifest"), ManifestHandler, {}),
         (url_path_join(base_url, PREFIX, r"/icons/icon-(\d+)(-maskable)?\.png"), IconHandler, {}),
         (url_path_join(base_url, PREFIX, r"/recordings/([^/]+)"), RecordingHandler,
