@@ -25,6 +25,7 @@ from tornado.websocket import websocket_connect
 from atsnb.config import Settings
 from atsnb.serve import Server, start_dashboards
 from atsnb.web.kernel_budget import default_max_kernels, preheated_pages
+from tests.support.browser import run_async
 
 TIMEOUT_S = 2
 DEADLINE_S = 60  # what a kernel may take to go, on a busy two-core machine (a deadline, not a timing)
@@ -125,7 +126,7 @@ def test_a_closed_page_loses_its_kernel_after_the_grace_and_the_pool_refills(ser
     settled(server)
     page = render(server, "dashboard")  # served by the preheated kernel
     kernel_id = re.search(r'"kernelId": "([0-9a-f-]+)"', page.text).group(1)
-    connected, still = asyncio.run(_open_and_close(server, kernel_id))
+    connected, still = run_async(_open_and_close(server, kernel_id))
     assert connected["visitors"] == 1
     assert still["connected"] == 1 and still["visitors"] == 1  # an open page keeps its kernel
     after = until(server, lambda s: s["visitors"] == 0 and s["pooled"] == 1, "the closed page's kernel stayed")

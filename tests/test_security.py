@@ -6,7 +6,6 @@ Content-Security-Policy header (docs/security.md lists what each test here cover
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import re
 import subprocess
@@ -20,6 +19,7 @@ import pytest
 import websockets
 
 from atsnb.serve import Server, free_port, start_dashboards
+from tests.support.browser import run_async
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -118,8 +118,8 @@ def test_the_directories_kernel_is_refused_to_a_viewer_over_its_api_and_websocke
         except websockets.exceptions.InvalidStatus as exc:
             return str(exc.response.status_code)
 
-    assert asyncio.run(connect("viewer")) == "403"
-    assert asyncio.run(connect("editor")) == "open"
+    assert run_async(connect("viewer")) == "403"
+    assert run_async(connect("editor")) == "open"
     shut = httpx.post(server.url + f"voila/api/shutdown/{kernel_id}",
                       headers={"Authorization": f"token {server.tokens['viewer']}"}, timeout=60)
     assert shut.status_code == 403
