@@ -18,7 +18,7 @@ EXACT = ["direction", "status", "caller", "dialed", "external_number", "line", "
          "last_target", "group", "transfers", "recording"]
 
 
-END = "2026-11-20 18:00"  # three working days before it, whatever the clock says
+END = "2026-11-20 18:00"  # four working days before it, whatever the clock says
 FLAVOURS = {
     "pjsip": PbxStyle(),
     "sip": PbxStyle(technology="sip"),
@@ -32,7 +32,7 @@ WHO_AND_WHAT = ["direction", "status", "answered_by", "employee", "last_target",
 
 @pytest.fixture(scope="module", params=list(FLAVOURS))
 def sim(request):
-    return simulate(days=3, seed=5, end=END, style=FLAVOURS[request.param])
+    return simulate(days=4, seed=5, end=END, style=FLAVOURS[request.param])
 
 
 def styled_calls(sim) -> pd.Index:
