@@ -12,7 +12,6 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
-from playwright.sync_api import sync_playwright
 
 from atsnb.composition import Context
 from atsnb.delivery.mail_notebook import execute_report
@@ -24,8 +23,6 @@ from tests.support.demo_store import DEMO_PERIOD
 
 REPO = Path(__file__).resolve().parent.parent
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 QUERY = f"period=custom&start={DEMO_PERIOD['start']}&end={DEMO_PERIOD['end']}"
 
 
@@ -122,24 +119,19 @@ def test_a_link_preview_starts_no_kernel(server):
     assert kernels(server) == before
 
 
-def test_chromium_without_javascript_shows_the_view(server):
+def test_chromium_without_javascript_shows_the_view(server, browser):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     address = f"{server.url}atsnb/view/dashboard?{QUERY}&token={server.tokens['viewer']}"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            for name, options in {"desktop": {"viewport": {"width": 1366, "height": 900}},
-                                  "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True}}.items():
-                context = browser.new_context(java_script_enabled=False, **options)
-                page = context.new_page()
-                blocked: list[str] = []
-                page.on("console", lambda m, seen=blocked: seen.append(m.text) if "Content Security" in m.text else None)
-                page.goto(address, timeout=180_000, wait_until="load")
-                assert "Сводка" in page.title()
-                assert page.locator('img.atsnb-chart[src^="data:image/png;base64,"]').count() >= 3
-                assert page.locator("a", has_text="Открыть на дашборде").count() >= 1
-                page.screenshot(path=str(SCREENSHOTS / f"readonly-view-{name}.png"), full_page=True)
-                assert not blocked
-                context.close()
-        finally:
-            browser.close()
+    for name, options in {"desktop": {"viewport": {"width": 1366, "height": 900}},
+                          "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True}}.items():
+        context = browser.new_context(java_script_enabled=False, **options)
+        page = context.new_page()
+        blocked: list[str] = []
+        page.on("console", lambda m, seen=blocked: seen.append(m.text) if "Content Security" in m.text else None)
+        page.goto(address, timeout=180_000, wait_until="load")
+        assert "Сводка" in page.title()
+        assert page.locator('img.atsnb-chart[src^="data:image/png;base64,"]').count() >= 3
+        assert page.locator("a", has_text="Открыть на дашборде").count() >= 1
+        page.screenshot(path=str(SCREENSHOTS / f"readonly-view-{name}.png"), full_page=True)
+        assert not blocked
+        context.close()
