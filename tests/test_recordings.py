@@ -269,9 +269,13 @@ def test_the_simulated_company_renders_an_older_recording_on_request(demo):
     ctx = Context.from_settings(settings)
     calls = ctx.store.table("calls").read(columns=["call_id", "start", "recording"])
     recorded = calls[calls["recording"] != ""].sort_values("start")
-    oldest = recorded.iloc[0]
     folder = Path(settings.recordings.folder)
-    assert not any(folder.rglob(oldest["recording"])), "the oldest recording should be left for later"
+    # the simulator writes the recent days' files only; other tests of the session may have asked
+    # for some older ones already, so the oldest not yet on disk is taken
+    on_disk = {f.name for f in folder.rglob("*.wav")}
+    left = recorded[~recorded["recording"].isin(on_disk)]
+    assert len(left) > len(recorded) // 2, "the older recordings should be left for later"
+    oldest = left.iloc[0]
     playable = ctx.recordings.playable(oldest["call_id"])
     assert playable.path.name == oldest["recording"] and playable.path.is_relative_to(folder.resolve())
     with wave.open(str(playable.path)) as w:
